@@ -1,0 +1,43 @@
+// Package id makes Signet's opaque ids: a type prefix and a lowercase ULID,
+// e.g. "sa_01jd5x…". ULIDs sort by creation time, which gives cursor
+// pagination a stable order, and carry 80 random bits, so ids cannot be
+// guessed from one another.
+package id
+
+import (
+	"crypto/rand"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Prefixes of Signet's ids.
+const (
+	User           = "usr_"
+	ServiceAccount = "sa_"
+	APIKey         = "key_"
+	Workspace      = "ws_"
+	Role           = "role_"
+	Group          = "grp_"
+	Grant          = "grant_"
+	AuditEvent     = "evt_"
+	Session        = "ses_"
+)
+
+var (
+	mu      sync.Mutex // guards entropy
+	entropy = ulid.Monotonic(rand.Reader, 0)
+)
+
+// Raw returns a new lowercase ULID without a prefix.
+func Raw() string {
+	mu.Lock()
+	u := ulid.MustNew(ulid.Timestamp(time.Now()), entropy)
+	mu.Unlock()
+	return strings.ToLower(u.String())
+}
+
+// New returns a new id with the given prefix.
+func New(prefix string) string { return prefix + Raw() }

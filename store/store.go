@@ -1,0 +1,190 @@
+// Package store defines Signet's storage contract. Two implementations sit
+// behind it (SQLite, embedded default; PostgreSQL for several replicas), and
+// one conformance suite (store/storetest) runs against both.
+//
+// Every method that touches data lives on Tx: the service layer does all of
+// an operation — authorisation reads, the change, and its audit event — in
+// one transaction.
+package store
+
+import (
+	"context"
+	"time"
+
+	signet "github.com/signetdev/signet"
+)
+
+// Store opens transactions.
+type Store interface {
+	// Read runs fn in a read-only transaction with a consistent snapshot.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in a read-write transaction and commits if fn returns
+	// nil. Writers are serialised, so audit events form one chain. On a
+	// serialization failure the transaction is retried a bounded number of
+	// times, so fn must not have effects outside the transaction.
+	// Returns EUNAVAILABLE when the database cannot be reached.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Ping checks the database is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. Methods return *signet.Error with the codes named
+// in their comments; any other failure is EINTERNAL (or EUNAVAILABLE).
+// List methods return at most Page.Limit items (DefaultPageSize when 0),
+// ordered by id, and a cursor for the next page ("" when there is none).
+type Tx interface {
+	// Users (humans and service accounts).
+
+	// CreateUser inserts u. Returns ECONFLICT if a non-deleted user has the
+	// same email (case-insensitively), or a non-deleted service account the
+	// same name (case-insensitively).
+	CreateUser(ctx context.Context, u *signet.User) error
+	// GetUser returns the user, including deleted ones. Returns ENOTFOUND.
+	GetUser(ctx context.Context, id string) (*signet.User, error)
+	// GetUserByEmail returns the non-deleted human with that email,
+	// compared case-insensitively. Returns ENOTFOUND.
+	GetUserByEmail(ctx context.Context, email string) (*signet.User, error)
+	// GetServiceAccountByName returns the non-deleted service account with
+	// that name, compared case-insensitively. Returns ENOTFOUND.
+	GetServiceAccountByName(ctx context.Context, name string) (*signet.User, error)
+	// ListUsers returns non-deleted users matching f.
+	ListUsers(ctx context.Context, f signet.UserFilter) ([]*signet.User, string, error)
+	// UpdateUser stores every mutable field of u (name, email, description,
+	// password hash, status, updated/deleted/last-active times).
+	// Returns ENOTFOUND, or ECONFLICT as CreateUser.
+	UpdateUser(ctx context.Context, u *signet.User) error
+	// CountUsers returns the number of non-deleted users of a kind ("" = all).
+	CountUsers(ctx context.Context, kind string) (int, error)
+
+	// API keys.
+
+	// CreateAPIKey inserts k. Returns ECONFLICT on a duplicate id.
+	CreateAPIKey(ctx context.Context, k *signet.APIKey) error
+	// GetAPIKey returns the key including its secret hash. Returns ENOTFOUND.
+	GetAPIKey(ctx context.Context, id string) (*signet.APIKey, error)
+	// ListAPIKeys returns keys matching f, revoked ones included.
+	ListAPIKeys(ctx context.Context, f signet.APIKeyFilter) ([]*signet.APIKey, string, error)
+	// RevokeAPIKey sets the revocation fields of a key that is not revoked
+	// yet and reports whether it did; an already revoked key keeps its first
+	// revocation. Returns ENOTFOUND.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time, by, reason string) (bool, error)
+	// RevokeUserAPIKeys revokes every unrevoked key of a user and returns
+	// the ids it revoked.
+	RevokeUserAPIKeys(ctx context.Context, userID string, at time.Time, by, reason string) ([]string, error)
+	// RecordKeyUses writes last-used time and IP of keys, keeping the later
+	// time when one is already stored. Unknown ids are ignored.
+	RecordKeyUses(ctx context.Context, uses []signet.KeyUse) error
+
+	// Workspaces.
+
+	// CreateWorkspace inserts w. Returns ECONFLICT on a duplicate name.
+	CreateWorkspace(ctx context.Context, w *signet.Workspace) error
+	// GetWorkspace returns ENOTFOUND.
+	GetWorkspace(ctx context.Context, id string) (*signet.Workspace, error)
+	// GetDefaultWorkspace returns ENOTFOUND before bootstrap.
+	GetDefaultWorkspace(ctx context.Context) (*signet.Workspace, error)
+	ListWorkspaces(ctx context.Context, p signet.Page) ([]*signet.Workspace, string, error)
+	// UpdateWorkspace stores name, description, updated time.
+	// Returns ENOTFOUND or ECONFLICT.
+	UpdateWorkspace(ctx context.Context, w *signet.Workspace) error
+	// DeleteWorkspace deletes the workspace and the grants in it.
+	// Returns ENOTFOUND.
+	DeleteWorkspace(ctx context.Context, id string) error
+
+	// Roles.
+
+	// CreateRole inserts r. Returns ECONFLICT on a duplicate name
+	// (case-insensitively).
+	CreateRole(ctx context.Context, r *signet.Role) error
+	// GetRole returns ENOTFOUND.
+	GetRole(ctx context.Context, id string) (*signet.Role, error)
+	// ListRoles returns every role (built-in first is not guaranteed; ordered by id).
+	ListRoles(ctx context.Context, p signet.Page) ([]*signet.Role, string, error)
+	// UpdateRole stores name, description, base, permissions, updated time.
+	// Returns ENOTFOUND or ECONFLICT.
+	UpdateRole(ctx context.Context, r *signet.Role) error
+	// DeleteRole returns ENOTFOUND, or ECONFLICT while grants use the role.
+	DeleteRole(ctx context.Context, id string) error
+
+	// Groups.
+
+	// CreateGroup inserts g. Returns ECONFLICT on a duplicate name
+	// (case-insensitively).
+	CreateGroup(ctx context.Context, g *signet.Group) error
+	// GetGroup returns ENOTFOUND.
+	GetGroup(ctx context.Context, id string) (*signet.Group, error)
+	ListGroups(ctx context.Context, p signet.Page) ([]*signet.Group, string, error)
+	// UpdateGroup stores name, description, updated time.
+	// Returns ENOTFOUND or ECONFLICT.
+	UpdateGroup(ctx context.Context, g *signet.Group) error
+	// DeleteGroup deletes the group, its memberships and its grants.
+	// Returns ENOTFOUND.
+	DeleteGroup(ctx context.Context, id string) error
+	// AddGroupMember returns ENOTFOUND if the group or user does not exist,
+	// ECONFLICT if the user is already a member.
+	AddGroupMember(ctx context.Context, m signet.GroupMember) error
+	// RemoveGroupMember returns ENOTFOUND if the user is not a member.
+	RemoveGroupMember(ctx context.Context, groupID, userID string) error
+	// ListGroupMembers returns the non-deleted members of a group, by user id.
+	ListGroupMembers(ctx context.Context, groupID string) ([]*signet.User, error)
+	// ListUserGroups returns the groups a user belongs to, by group id.
+	ListUserGroups(ctx context.Context, userID string) ([]*signet.Group, error)
+	// RemoveUserFromAllGroups removes every membership of a user.
+	RemoveUserFromAllGroups(ctx context.Context, userID string) error
+
+	// Grants.
+
+	// CreateGrant inserts g. Returns ECONFLICT if the same subject already
+	// holds the same role in the same workspace (or organisation-wide);
+	// ENOTFOUND if the role, workspace or subject does not exist.
+	CreateGrant(ctx context.Context, g *signet.Grant) error
+	// GetGrant returns ENOTFOUND.
+	GetGrant(ctx context.Context, id string) (*signet.Grant, error)
+	// DeleteGrant returns ENOTFOUND.
+	DeleteGrant(ctx context.Context, id string) error
+	// ListGrants returns grants matching f.
+	ListGrants(ctx context.Context, f signet.GrantFilter) ([]*signet.Grant, string, error)
+	// GrantsReaching returns every grant that reaches a user, directly or
+	// through its groups, joined with its role.
+	GrantsReaching(ctx context.Context, userID string) ([]signet.GrantedRole, error)
+	// DeleteUserGrants deletes the grants whose subject is the user.
+	DeleteUserGrants(ctx context.Context, userID string) error
+
+	// Permission domains registered by operators.
+
+	// CreatePermissionDomain returns ECONFLICT on a duplicate name.
+	CreatePermissionDomain(ctx context.Context, d *signet.PermissionDomain) error
+	ListPermissionDomains(ctx context.Context) ([]*signet.PermissionDomain, error)
+
+	// Audit events.
+
+	// AppendAuditEvent assigns e.Seq, e.PrevHash and e.Hash (continuing the
+	// chain) and inserts e.
+	AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error
+	// ListAuditEvents returns events matching f, newest first (by Seq).
+	ListAuditEvents(ctx context.Context, f signet.AuditFilter) ([]*signet.AuditEvent, string, error)
+	// GetAuditEvent returns ENOTFOUND.
+	GetAuditEvent(ctx context.Context, id string) (*signet.AuditEvent, error)
+
+	// Sessions (UI).
+
+	CreateSession(ctx context.Context, s *signet.Session) error
+	// GetSessionByTokenHash returns ENOTFOUND.
+	GetSessionByTokenHash(ctx context.Context, hash [32]byte) (*signet.Session, error)
+	// TouchSession sets LastSeenAt. Returns ENOTFOUND.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// RevokeSession sets RevokedAt if unset. Returns ENOTFOUND.
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	// RevokeUserSessions revokes every session of a user.
+	RevokeUserSessions(ctx context.Context, userID string, at time.Time) error
+	// ListUserSessions returns a user's unrevoked, unexpired sessions.
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]*signet.Session, error)
+
+	// Settings: a small key-value table (setup token hash, installation id).
+
+	// GetSetting returns ENOTFOUND.
+	GetSetting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+	DeleteSetting(ctx context.Context, key string) error
+}
