@@ -1,0 +1,206 @@
+// Package service holds Signet's use cases. Every rule of DESIGN.md §1 is
+// written here once: the REST API, the web UI and the CLI all call these
+// methods. Each mutating method authorises the actor, validates input,
+// writes the change and its audit event in one storage transaction, and
+// then tells caches that something changed.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/store"
+)
+
+// Service implements Signet's use cases over a store.
+type Service struct {
+	store store.Store
+	// now is injected so expiry logic is tested without sleeping.
+	now    func() time.Time
+	logger *slog.Logger
+	// onChange is called after every committed mutation (and never inside
+	// a transaction) so verification caches drop what they hold.
+	onChange func()
+	// bcryptCost is lowered in tests; production uses bcrypt.DefaultCost or more.
+	bcryptCost int
+}
+
+// Options configure a Service. Zero fields take defaults.
+type Options struct {
+	Now        func() time.Time
+	Logger     *slog.Logger
+	OnChange   func()
+	BcryptCost int
+}
+
+// New returns a Service over st.
+func New(st store.Store, opts Options) *Service {
+	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.onChange == nil {
+		s.onChange = func() {}
+	}
+	if s.bcryptCost == 0 {
+		s.bcryptCost = 12
+	}
+	return s
+}
+
+// GrantSpec names a role to grant in a workspace ("" = organisation-wide).
+type GrantSpec struct {
+	RoleID      string
+	WorkspaceID string
+}
+
+// CreateKeyInput describes a new API key. ExpiresAt and ExpiresIn are
+// mutually exclusive; both empty means the key does not expire.
+type CreateKeyInput struct {
+	Name        string
+	Description string
+	ExpiresAt   *time.Time
+	ExpiresIn   time.Duration
+	Scopes      []string
+}
+
+// CreatedKey is a key just minted. Secret is the whole key string; it is
+// returned only here, once, and never stored.
+type CreatedKey struct {
+	Key    *signet.APIKey
+	Secret string
+}
+
+// CreateServiceAccountInput describes a new service account and,
+// optionally, its first API key.
+type CreateServiceAccountInput struct {
+	Name        string
+	Description string
+	Grants      []GrantSpec
+	GroupIDs    []string
+	Key         *CreateKeyInput
+}
+
+// CreatedServiceAccount is the result of CreateServiceAccount. Key is nil
+// when no key was asked for.
+type CreatedServiceAccount struct {
+	User *signet.User
+	Key  *CreatedKey
+}
+
+// CreateHumanInput describes a new human user.
+type CreateHumanInput struct {
+	Name     string
+	Email    string
+	Password string
+	Grants   []GrantSpec
+	GroupIDs []string
+}
+
+// UserUpdate is a partial update; nil fields are left alone. Password is
+// refused for service accounts.
+type UserUpdate struct {
+	Name        *string
+	Email       *string
+	Description *string
+	Password    *string
+}
+
+// UserDetail is a user with its group memberships and direct grants.
+type UserDetail struct {
+	User   *signet.User
+	Groups []*signet.Group
+	Grants []*signet.Grant
+}
+
+// GroupDetail is a group with its members and grants.
+type GroupDetail struct {
+	Group   *signet.Group
+	Members []*signet.User
+	Grants  []*signet.Grant
+}
+
+// RoleInput describes a custom role.
+type RoleInput struct {
+	Name        string
+	Description string
+	Base        string
+	Permissions []string
+}
+
+// RoleUpdate is a partial update of a custom role.
+type RoleUpdate struct {
+	Name        *string
+	Description *string
+	Base        *string
+	Permissions *[]string
+}
+
+// RoleDetail is a role with its expanded, effective permissions.
+type RoleDetail struct {
+	Role      *signet.Role
+	Effective []string // sorted; ["*"] for Admin
+}
+
+// WorkspaceInput describes a workspace.
+type WorkspaceInput struct {
+	Name        string
+	Description string
+}
+
+// WorkspaceUpdate is a partial update of a workspace.
+type WorkspaceUpdate struct {
+	Name        *string
+	Description *string
+}
+
+// GroupInput describes a group.
+type GroupInput struct {
+	Name        string
+	Description string
+}
+
+// GroupUpdate is a partial update of a group.
+type GroupUpdate struct {
+	Name        *string
+	Description *string
+}
+
+// GrantInput describes a grant of a role to a group or a user.
+type GrantInput struct {
+	SubjectType string // signet.SubjectGroup or signet.SubjectUser
+	SubjectID   string
+	RoleID      string
+	WorkspaceID string // "" = organisation-wide
+}
+
+// WorkspacePermissions is the effective permission list in one workspace.
+type WorkspacePermissions struct {
+	Workspace   *signet.Workspace
+	Permissions []string // sorted; ["*"] for every permission
+}
+
+// MeView is the caller and its effective permissions.
+type MeView struct {
+	User         *signet.User
+	KeyID        string
+	Groups       []*signet.Group
+	Organisation []string // organisation-wide permissions, sorted
+	Workspaces   []WorkspacePermissions
+}
+
+// KeyState is everything key verification needs, loaded in one read
+// transaction and cached by authn until the next change.
+type KeyState struct {
+	Key    *signet.APIKey
+	Owner  *signet.User
+	Access signet.Access // the owner's access, narrowed by the key's scopes
+}
+
+// ctxKeyUnused keeps the context import honest until methods land.
+var _ = context.Background
