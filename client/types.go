@@ -1,0 +1,419 @@
+package client
+
+import "time"
+
+// This file defines the JSON wire types of the REST API. The server
+// (package httpapi) encodes and decodes these same types, so the SDK and
+// the API share one definition of every body.
+
+// Error codes, as found in Error.Code. They mirror the closed set of the
+// server's domain package.
+const (
+	CodeBadRequest      = "bad_request"     // malformed request: JSON, types, unknown fields, query parameters
+	CodeInvalid         = "invalid"         // well-formed but semantically invalid input
+	CodeUnauthenticated = "unauthenticated" // no credential, or one that does not verify
+	CodeForbidden       = "forbidden"       // authenticated, but not allowed
+	CodeNotFound        = "not_found"       // the target does not exist
+	CodeConflict        = "conflict"        // uniqueness or state conflict
+	CodeRateLimited     = "rate_limited"    // too many attempts
+	CodeUnavailable     = "unavailable"     // a dependency is unreachable
+	CodeInternal        = "internal"        // a server bug; details only in the server's log
+)
+
+// User kinds, statuses and key kinds and statuses.
+const (
+	KindHuman          = "human"
+	KindServiceAccount = "service_account"
+
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+
+	KeyKindServiceAccount = "service_account"
+	KeyKindPersonal       = "personal"
+
+	KeyStatusActive  = "active"
+	KeyStatusRevoked = "revoked"
+	KeyStatusExpired = "expired"
+)
+
+// ErrorResponse is the body of every error response.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody is the "error" object of an error response.
+type ErrorBody struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Reason    string `json:"reason,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// Page is one page of a list. NextCursor is "" on the last page.
+type Page[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// User is a human or a service account.
+type User struct {
+	ID           string     `json:"id"`
+	Kind         string     `json:"kind"`
+	Name         string     `json:"name"`
+	Email        string     `json:"email,omitempty"`
+	Description  string     `json:"description"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	CreatedBy    string     `json:"created_by,omitempty"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
+}
+
+// UserDetail is a user with its group memberships and direct grants, as
+// returned by a get.
+type UserDetail struct {
+	User
+	Groups []Group `json:"groups"`
+	Grants []Grant `json:"grants"`
+}
+
+// APIKey is the metadata of an API key. It never carries the secret.
+type APIKey struct {
+	ID          string   `json:"id"`
+	Kind        string   `json:"kind"`
+	OwnerID     string   `json:"owner_id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Hint        string   `json:"hint"`
+	Scopes      []string `json:"scopes"`
+	// Status is derived at the time of the response: active, revoked or expired.
+	Status        string     `json:"status"`
+	CreatedBy     string     `json:"created_by,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
+	LastUsedIP    string     `json:"last_used_ip,omitempty"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy     string     `json:"revoked_by,omitempty"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+}
+
+// CreatedAPIKey is a key just created: its metadata and, in Key, the whole
+// key string. The key string is returned only once, in this response.
+type CreatedAPIKey struct {
+	APIKey
+	Key string `json:"key"`
+}
+
+// Workspace partitions the resources that permissions apply to.
+type Workspace struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	IsDefault   bool      `json:"is_default"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Role is a named set of permissions: a base plus extra permissions.
+type Role struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Base        string   `json:"base"`
+	Permissions []string `json:"permissions"`
+	// EffectivePermissions is the role expanded: base plus extras, sorted;
+	// ["*"] for the built-in Admin role.
+	EffectivePermissions []string  `json:"effective_permissions"`
+	BuiltIn              bool      `json:"built_in"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// Group is a set of users.
+type Group struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Protected   bool      `json:"protected"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// GroupDetail is a group with its members and grants, as returned by a get.
+type GroupDetail struct {
+	Group
+	Members []User  `json:"members"`
+	Grants  []Grant `json:"grants"`
+}
+
+// GroupMember is a membership of a user in a group.
+type GroupMember struct {
+	GroupID string `json:"group_id"`
+	UserID  string `json:"user_id"`
+}
+
+// Grant gives a role to a group or a user in a workspace, or
+// organisation-wide when WorkspaceID is "".
+type Grant struct {
+	ID          string    `json:"id"`
+	SubjectType string    `json:"subject_type"`
+	SubjectID   string    `json:"subject_id"`
+	RoleID      string    `json:"role_id"`
+	WorkspaceID string    `json:"workspace_id,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   string    `json:"created_by,omitempty"`
+}
+
+// AuditEvent is one record of the audit trail. It never contains a secret.
+type AuditEvent struct {
+	ID          string         `json:"id"`
+	Seq         int64          `json:"seq"`
+	Time        time.Time      `json:"time"`
+	ActorID     string         `json:"actor_id,omitempty"`
+	ActorKind   string         `json:"actor_kind,omitempty"`
+	ActorName   string         `json:"actor_name,omitempty"`
+	KeyID       string         `json:"key_id,omitempty"`
+	SessionID   string         `json:"session_id,omitempty"`
+	Action      string         `json:"action"`
+	TargetType  string         `json:"target_type,omitempty"`
+	TargetID    string         `json:"target_id,omitempty"`
+	TargetName  string         `json:"target_name,omitempty"`
+	WorkspaceID string         `json:"workspace_id,omitempty"`
+	Outcome     string         `json:"outcome"`
+	IP          string         `json:"ip,omitempty"`
+	UserAgent   string         `json:"user_agent,omitempty"`
+	RequestID   string         `json:"request_id,omitempty"`
+	Details     map[string]any `json:"details,omitempty"`
+	PrevHash    string         `json:"prev_hash"`
+	Hash        string         `json:"hash"`
+}
+
+// PermissionDomain is a permission domain registered by an operator.
+type PermissionDomain struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Permissions is the permission catalogue of the installation.
+type Permissions struct {
+	// Permissions lists every permission, sorted.
+	Permissions []string `json:"permissions"`
+	// Domains lists the operator-registered domains.
+	Domains []PermissionDomain `json:"domains"`
+	// Bases maps each custom-role base (none, view, edit, manage) to the
+	// permissions it grants.
+	Bases map[string][]string `json:"bases"`
+}
+
+// Me is the caller and its effective permissions.
+type Me struct {
+	User User `json:"user"`
+	// KeyID is the API key the caller used, if any.
+	KeyID  string  `json:"key_id,omitempty"`
+	Groups []Group `json:"groups"`
+	// OrganisationPermissions apply in every workspace and to
+	// organisation-level resources; ["*"] means every permission.
+	OrganisationPermissions []string               `json:"organisation_permissions"`
+	Workspaces              []WorkspacePermissions `json:"workspaces"`
+}
+
+// WorkspacePermissions is the caller's effective permissions in one workspace.
+type WorkspacePermissions struct {
+	Workspace   Workspace `json:"workspace"`
+	Permissions []string  `json:"permissions"`
+}
+
+// Status is the body of /healthz and /readyz.
+type Status struct {
+	Status string `json:"status"`
+}
+
+// --- request bodies ---
+
+// GrantSpec names a role to grant in a workspace; WorkspaceID "" grants it
+// organisation-wide.
+type GrantSpec struct {
+	RoleID      string `json:"role_id"`
+	WorkspaceID string `json:"workspace_id,omitempty"`
+}
+
+// CreateAPIKeyRequest describes a new API key. ExpiresAt and ExpiresIn are
+// mutually exclusive; neither means the key does not expire.
+type CreateAPIKeyRequest struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// ExpiresIn is a Go duration string such as "720h" or "90m".
+	ExpiresIn string   `json:"expires_in,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+}
+
+// CreateServiceAccountRequest describes a new service account and,
+// optionally, its first API key.
+type CreateServiceAccountRequest struct {
+	Name        string               `json:"name"`
+	Description string               `json:"description,omitempty"`
+	Grants      []GrantSpec          `json:"grants,omitempty"`
+	GroupIDs    []string             `json:"group_ids,omitempty"`
+	APIKey      *CreateAPIKeyRequest `json:"api_key,omitempty"`
+}
+
+// CreateServiceAccountResponse is the result of creating a service account.
+// APIKey is nil when no key was asked for; otherwise its Key field holds the
+// key string, shown only once.
+type CreateServiceAccountResponse struct {
+	ServiceAccount User           `json:"service_account"`
+	APIKey         *CreatedAPIKey `json:"api_key,omitempty"`
+}
+
+// CreateUserRequest describes a new human user.
+type CreateUserRequest struct {
+	Name     string      `json:"name"`
+	Email    string      `json:"email"`
+	Password string      `json:"password"`
+	Grants   []GrantSpec `json:"grants,omitempty"`
+	GroupIDs []string    `json:"group_ids,omitempty"`
+}
+
+// UserUpdate is a partial update of a user or service account; nil fields
+// are left alone. Email and Password are refused for service accounts.
+type UserUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Email       *string `json:"email,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Password    *string `json:"password,omitempty"`
+}
+
+// SetGroupsRequest replaces a user's group memberships.
+type SetGroupsRequest struct {
+	GroupIDs []string `json:"group_ids"`
+}
+
+// RevokeAPIKeyRequest is the optional body of a revocation.
+type RevokeAPIKeyRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// CreateWorkspaceRequest describes a new workspace.
+type CreateWorkspaceRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// WorkspaceUpdate is a partial update of a workspace.
+type WorkspaceUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// CreateRoleRequest describes a custom role.
+type CreateRoleRequest struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Base        string   `json:"base"`
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// RoleUpdate is a partial update of a custom role.
+type RoleUpdate struct {
+	Name        *string   `json:"name,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	Base        *string   `json:"base,omitempty"`
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
+// CreateGroupRequest describes a new group.
+type CreateGroupRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// GroupUpdate is a partial update of a group.
+type GroupUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// AddGroupMemberRequest adds a user to a group.
+type AddGroupMemberRequest struct {
+	UserID string `json:"user_id"`
+}
+
+// CreateGrantRequest gives a role to a group or a user.
+type CreateGrantRequest struct {
+	SubjectType string `json:"subject_type"` // "group" or "user"
+	SubjectID   string `json:"subject_id"`
+	RoleID      string `json:"role_id"`
+	WorkspaceID string `json:"workspace_id,omitempty"`
+}
+
+// RegisterPermissionDomainRequest registers a permission domain.
+type RegisterPermissionDomainRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// SetupRequest completes the first-administrator setup with the one-time
+// token printed in the server's log.
+type SetupRequest struct {
+	Token    string `json:"token"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// --- list options (query parameters) ---
+
+// ListOptions selects one page of a list.
+type ListOptions struct {
+	Limit  int    // 1..200; 0 = the server's default (50)
+	Cursor string // "" for the first page
+}
+
+// ListUsersOptions filters a list of users or service accounts.
+type ListUsersOptions struct {
+	// Kind is "human", "service_account" or "all" (users only; "" = human).
+	Kind string
+	// Status is "active" or "disabled"; "" = both.
+	Status string
+	// Name matches name or email, case-insensitively.
+	Name string
+	ListOptions
+}
+
+// ListAPIKeysOptions filters a list of API keys.
+type ListAPIKeysOptions struct {
+	OwnerID string
+	// Status is "active", "revoked" or "expired"; "" = all.
+	Status string
+	// Name matches the key name, case-insensitively.
+	Name string
+	// Kind is "service_account" (the default) or "personal".
+	Kind string
+	ListOptions
+}
+
+// ListGrantsOptions filters a list of grants.
+type ListGrantsOptions struct {
+	SubjectType string
+	SubjectID   string
+	RoleID      string
+	WorkspaceID string
+	ListOptions
+}
+
+// ListAuditEventsOptions filters the audit trail (newest first).
+type ListAuditEventsOptions struct {
+	ActorID     string
+	KeyID       string
+	Action      string
+	TargetType  string
+	TargetID    string
+	WorkspaceID string
+	Outcome     string // "success", "denied" or "error"
+	Since       *time.Time
+	Until       *time.Time
+	ListOptions
+}

@@ -1,0 +1,104 @@
+// Command signet runs the Signet server (signet serve), its offline admin
+// commands (migrate, admin create) and a command-line client for the REST
+// API (login, service-accounts, keys, users, groups, roles, grants,
+// workspaces). Run "signet help" for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintln(os.Stderr, "signet:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errSilent marks an error already reported to the user (e.g. "help" for
+// an unknown command) that only needs a non-zero exit.
+var errSilent = errors.New("silent")
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+func exitCode(err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// env is how commands read the environment; tests pass their own.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands lists every subcommand; the CLI client commands register
+// themselves from their own files.
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+// run is the whole program: main only calls it, and end-to-end tests call
+// it with their own arguments, environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		printUsage(stderr)
+		return usagef("no command given")
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "--help":
+		printUsage(stdout)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "signet", version)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, e, rest)
+		}
+	}
+	printUsage(stderr)
+	return usagef("unknown command %q", name)
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: signet <command> [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "  help               show this help\n  version            print the version\n\nRun 'signet <command> -h' for a command's flags.")
+}

@@ -1,0 +1,73 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+)
+
+// errClass is what a driver error means to the store, independent of the
+// driver that produced it.
+type errClass int
+
+const (
+	errOther      errClass = iota
+	errUnique              // unique or primary-key violation
+	errForeignKey          // foreign-key violation
+	errCheck               // CHECK or NOT NULL violation: a value the schema rejects
+	errRetry               // the transaction lost a race (busy, serialization failure); retrying may succeed
+	errUnavailable         // the database cannot be reached or opened
+)
+
+// dialect holds everything that differs between the SQL backends. The
+// queries themselves are written once, with "?" placeholders, in the
+// subset of SQL that SQLite and PostgreSQL share (including ON CONFLICT,
+// RETURNING, partial and expression indexes).
+type dialect struct {
+	name string
+	// goose is the dialect goose uses for its version table.
+	goose goose.Dialect
+	// migrations holds the dialect's numbered .sql migrations at its root.
+	migrations fs.FS
+	// rebind rewrites "?" placeholders into the dialect's own.
+	rebind func(query string) string
+	// classify maps a driver error to its class by the driver's error code,
+	// never by message text.
+	classify func(err error) errClass
+	// lockAuditChain, when not empty, is executed before the tail of the
+	// audit chain is read, to serialise appenders. SQLite needs none: its
+	// writers are serialised by the single write connection and BEGIN
+	// IMMEDIATE. PostgreSQL will take a transaction-scoped advisory lock.
+	lockAuditChain string
+	// readTx and writeTx are the options of Read and Write transactions.
+	readTx, writeTx *sql.TxOptions
+}
+
+// rebindNone keeps "?" placeholders, as SQLite takes them.
+func rebindNone(q string) string { return q }
+
+// rebindDollar rewrites "?" placeholders to "$1", "$2", … for PostgreSQL.
+// Signet's queries put no "?" inside string literals or identifiers, so a
+// plain scan is enough.
+func rebindDollar(q string) string {
+	n := strings.Count(q, "?")
+	if n == 0 {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + n*2)
+	i := 0
+	for _, r := range q {
+		if r == '?' {
+			i++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,182 @@
+// Package sqlstore implements store.Store on database/sql. The queries are
+// written once; the few differences between backends (placeholders, error
+// codes, migrations, locking) live in a dialect. SQLite, through the pure-Go
+// driver modernc.org/sqlite, is the embedded default; PostgreSQL is meant to
+// be added as a second dialect on the same code.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/store"
+)
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
+)
+
+// maxWriteAttempts bounds how often Write runs fn when the transaction
+// loses a race (SQLITE_BUSY, or a serialization failure on PostgreSQL).
+const maxWriteAttempts = 5
+
+// Store is a store.Store on a SQL database. It is safe for concurrent use.
+type Store struct {
+	d *dialect
+	// write runs Write transactions; for SQLite it holds one connection, so
+	// writers queue in Go instead of fighting over the database lock.
+	write *sql.DB
+	// read runs Read transactions. It is write itself when the database
+	// cannot be shared between connections (SQLite ":memory:").
+	read *sql.DB
+}
+
+// Options configure a Store. The zero value is ready to use.
+type Options struct {
+	// BusyTimeout is how long SQLite waits for a lock held by another
+	// process (an offline admin command, a backup) before giving up.
+	// Default 5s.
+	BusyTimeout time.Duration
+	// ReadConns is the most connections Read uses at once. Default 4.
+	ReadConns int
+	// Logger, if set, is told of every migration applied.
+	Logger *slog.Logger
+}
+
+func (o Options) busyTimeout() time.Duration {
+	if o.BusyTimeout <= 0 {
+		return 5 * time.Second
+	}
+	return o.BusyTimeout
+}
+
+func (o Options) readConns() int {
+	if o.ReadConns <= 0 {
+		return 4
+	}
+	return o.ReadConns
+}
+
+// Read runs fn in a read-only transaction with a consistent snapshot.
+func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
+	return s.run(ctx, "sqlstore.Read", s.read, s.d.readTx, false, fn)
+}
+
+// Write runs fn in a read-write transaction and commits if fn returns nil.
+// A transaction that loses a race is retried, up to maxWriteAttempts runs in
+// all, with a short jittered backoff.
+func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
+	const op = "sqlstore.Write"
+	backoff := 5 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.run(ctx, op, s.write, s.d.writeTx, true, fn)
+		if err == nil || !s.d.is(err, errRetry) || attempt == maxWriteAttempts {
+			return mapErr(s.d, op, err)
+		}
+		t := time.NewTimer(backoff/2 + rand.N(backoff))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+}
+
+// run is one transaction: begin, fn, commit (or roll back on any error or
+// panic). fn's own error is returned as it is, so the service layer's
+// errors reach its caller unchanged.
+func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOptions, commit bool, fn func(store.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(s.d, op, err)
+	}
+	defer sqlTx.Rollback() // after Commit it does nothing
+	if err := fn(&tx{tx: sqlTx, d: s.d}); err != nil {
+		return err
+	}
+	if !commit {
+		return nil
+	}
+	return mapErr(s.d, op, sqlTx.Commit())
+}
+
+// Ping checks the database is reachable. It uses the read pool, so a long
+// write does not make the service look down.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return unavailable("sqlstore.Ping", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if s.read == s.write {
+		return s.write.Close()
+	}
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Migrate applies pending migrations and returns the versions it applied;
+// none when the schema is current. The constructors already migrate, so
+// this is for `signet migrate` reporting on an open store.
+func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) ([]int64, error) {
+	return migrate(ctx, s.d, s.write, logger)
+}
+
+// SchemaVersion returns the version of the newest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := newProvider(s.d, s.write)
+	if err != nil {
+		return 0, err
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, mapErr(s.d, "sqlstore.SchemaVersion", err)
+	}
+	return v, nil
+}
+
+func newProvider(d *dialect, db *sql.DB) (*goose.Provider, error) {
+	// Signet registers no Go migrations; ignoring goose's global registry
+	// keeps another package's registrations out of Signet's schema.
+	p, err := goose.NewProvider(d.goose, db, d.migrations, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, signet.Internal("sqlstore.migrate", err)
+	}
+	return p, nil
+}
+
+func migrate(ctx context.Context, d *dialect, db *sql.DB, logger *slog.Logger) ([]int64, error) {
+	const op = "sqlstore.migrate"
+	p, err := newProvider(d, db)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	var applied []int64
+	for _, r := range results {
+		if r.Error != nil || r.Source == nil {
+			continue
+		}
+		applied = append(applied, r.Source.Version)
+		if logger != nil {
+			logger.InfoContext(ctx, "applied database migration",
+				"dialect", d.name, "version", r.Source.Version, "duration", r.Duration)
+		}
+	}
+	if err != nil {
+		return applied, mapErr(d, op, err)
+	}
+	return applied, nil
+}

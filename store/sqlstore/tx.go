@@ -1,0 +1,266 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	signet "github.com/signetdev/signet"
+)
+
+// tx is a store.Tx on one database/sql transaction.
+type tx struct {
+	tx *sql.Tx
+	d  *dialect
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// fail maps an unexpected error of op; see mapErr.
+func (t *tx) fail(op string, err error) error { return mapErr(t.d, op, err) }
+
+// execOne runs a statement that should touch one row and reports whether
+// it did.
+func (t *tx) execOne(ctx context.Context, q string, args ...any) (bool, error) {
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// exists reports whether q returns a row.
+func (t *tx) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	err := t.queryRow(ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// collect scans every row of rows.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]T, 0)
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// where builds a conjunction of conditions with their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// Pagination. Lists are ordered by id (ids are ULIDs behind a type prefix,
+// so this is roughly creation order and never changes); the cursor is the
+// last id of the page, base64url-encoded so that callers treat it as
+// opaque. One row more than the limit is fetched to learn whether a next
+// page exists.
+
+func pageLimit(p signet.Page) int {
+	switch {
+	case p.Limit <= 0:
+		return signet.DefaultPageSize
+	case p.Limit > signet.MaxPageSize:
+		return signet.MaxPageSize
+	}
+	return p.Limit
+}
+
+func encodeCursor(last string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(last))
+}
+
+func decodeCursor(op, cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) == 0 {
+		return "", invalid(op, "invalid cursor")
+	}
+	return string(b), nil
+}
+
+// listPage runs "SELECT … FROM …" (sel) with w, one page of p by idCol.
+func listPage[T any](ctx context.Context, t *tx, op, sel, idCol string, w where, p signet.Page,
+	scan func(scanner) (T, error), idOf func(T) string) ([]T, string, error) {
+	after, err := decodeCursor(op, p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if after != "" {
+		w.add(idCol+" > ?", after)
+	}
+	limit := pageLimit(p)
+	q := sel + w.String() + " ORDER BY " + idCol + " LIMIT ?"
+	out, err := collect(t.query(ctx, q, append(w.args, limit+1)...))(scan)
+	if err != nil {
+		return nil, "", t.fail(op, err)
+	}
+	var next string
+	if len(out) > limit {
+		out = out[:limit]
+		next = encodeCursor(idOf(out[limit-1]))
+	}
+	return out, next, nil
+}
+
+// likeContains returns a LIKE pattern, for use with ESCAPE '\', matching
+// values that contain s lowercased. It is matched against the *_key
+// columns, which hold lowercased values, so the match is case-insensitive
+// on every backend (PostgreSQL's LIKE is case-sensitive).
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(fold(s)) + "%"
+}
+
+// fold is the case-insensitive form of names and emails in *_key columns.
+func fold(s string) string { return strings.ToLower(s) }
+
+// Times are stored as unix microseconds, UTC; see the first migration.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// timeCol scans a unix-microsecond column into a time.Time.
+type timeCol struct{ p *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	us, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("sqlstore: cannot scan %T into a time", src)
+	}
+	*c.p = fromMicros(us)
+	return nil
+}
+
+// nullTimeCol scans a nullable unix-microsecond column into a *time.Time.
+type nullTimeCol struct{ p **time.Time }
+
+func (c nullTimeCol) Scan(src any) error {
+	if src == nil {
+		*c.p = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeCol{&t}).Scan(src); err != nil {
+		return err
+	}
+	*c.p = &t
+	return nil
+}
+
+// hashCol scans a 32-byte BLOB/BYTEA column.
+type hashCol struct{ p *[32]byte }
+
+func (c hashCol) Scan(src any) error {
+	b, ok := src.([]byte)
+	if !ok || len(b) != len(c.p) {
+		return fmt.Errorf("sqlstore: cannot scan %T of length %d into a 32-byte hash", src, len(b))
+	}
+	copy(c.p[:], b)
+	return nil
+}
+
+// jsonListCol scans a nullable JSON array of strings; an empty array reads
+// back as nil.
+type jsonListCol struct{ p *[]string }
+
+func (c jsonListCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*c.p = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T into a list", src)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("sqlstore: decoding list: %w", err)
+	}
+	if len(list) == 0 {
+		list = nil
+	}
+	*c.p = list
+	return nil
+}
+
+// jsonList encodes a list for a JSON column: "[]" when empty, or NULL when
+// nullEmpty.
+func jsonList(list []string, nullEmpty bool) (any, error) {
+	if len(list) == 0 {
+		if nullEmpty {
+			return nil, nil
+		}
+		return "[]", nil
+	}
+	b, err := json.Marshal(list)
+	return string(b), err
+}
+
+// nullString maps "" to NULL, for optional references.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
