@@ -6,7 +6,6 @@
 package service
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -25,6 +24,8 @@ type Service struct {
 	onChange func()
 	// bcryptCost is lowered in tests; production uses bcrypt.DefaultCost or more.
 	bcryptCost int
+	// dummyState is the hash compared against on sign-in failures.
+	dummyState
 }
 
 // Options configure a Service. Zero fields take defaults.
@@ -201,6 +202,3 @@ type KeyState struct {
 	Owner  *signet.User
 	Access signet.Access // the owner's access, narrowed by the key's scopes
 }
-
-// ctxKeyUnused keeps the context import honest until methods land.
-var _ = context.Background

@@ -14,12 +14,12 @@ import (
 type errClass int
 
 const (
-	errOther      errClass = iota
-	errUnique              // unique or primary-key violation
-	errForeignKey          // foreign-key violation
-	errCheck               // CHECK or NOT NULL violation: a value the schema rejects
-	errRetry               // the transaction lost a race (busy, serialization failure); retrying may succeed
-	errUnavailable         // the database cannot be reached or opened
+	errOther       errClass = iota
+	errUnique               // unique or primary-key violation
+	errForeignKey           // foreign-key violation
+	errCheck                // CHECK or NOT NULL violation: a value the schema rejects
+	errRetry                // the transaction lost a race (busy, serialization failure); retrying may succeed
+	errUnavailable          // the database cannot be reached or opened
 )
 
 // dialect holds everything that differs between the SQL backends. The

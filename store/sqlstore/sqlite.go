@@ -21,8 +21,8 @@ import (
 var sqliteMigrations embed.FS
 
 // MemoryPath opens a private in-memory SQLite database, for tests. It lives
-// on a single connection, so Read and Write queue behind each other and a
-// Read inside a Write's fn would deadlock.
+// on a single connection, so Read and Write queue behind each other, a Read
+// inside a Write's fn would deadlock, and Read is not enforced read-only.
 const MemoryPath = ":memory:"
 
 var sqliteDialect = func() *dialect {
@@ -98,8 +98,9 @@ func sqliteDSN(path string, opts Options, readOnly bool) string {
 
 // OpenSQLite opens (creating if needed) the SQLite database at path,
 // configures it and applies pending migrations. path is a file name, or
-// MemoryPath.
-func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+// MemoryPath. opts is optional; with several, the last one counts.
+func OpenSQLite(ctx context.Context, path string, options ...Options) (*Store, error) {
+	opts := lastOptions(options)
 	d := sqliteDialect
 	write, err := openSQLiteDB(ctx, path, opts, false)
 	if err != nil {
@@ -109,7 +110,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		write.Close()
 		return nil, err
 	}
-	s := &Store{d: d, write: write, read: write}
+	s := &Store{d: d, write: write, read: write, logger: opts.Logger}
 	if path == MemoryPath {
 		return s, nil
 	}
@@ -124,7 +125,8 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 // MigrateSQLite applies pending migrations to the SQLite database at path,
 // creating the file if needed, and returns the versions it applied; none
 // when the schema is already current. It is `signet migrate`.
-func MigrateSQLite(ctx context.Context, path string, opts Options) ([]int64, error) {
+func MigrateSQLite(ctx context.Context, path string, options ...Options) ([]int64, error) {
+	opts := lastOptions(options)
 	db, err := openSQLiteDB(ctx, path, opts, false)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -24,6 +25,8 @@ var (
 	_ store.Tx    = (*tx)(nil)
 )
 
+var errClosed = errors.New("sqlstore: store is closed")
+
 // maxWriteAttempts bounds how often Write runs fn when the transaction
 // loses a race (SQLITE_BUSY, or a serialization failure on PostgreSQL).
 const maxWriteAttempts = 5
@@ -36,7 +39,11 @@ type Store struct {
 	write *sql.DB
 	// read runs Read transactions. It is write itself when the database
 	// cannot be shared between connections (SQLite ":memory:").
-	read *sql.DB
+	read   *sql.DB
+	logger *slog.Logger // nil: migrations are not logged
+	// closed makes calls after Close fail as EUNAVAILABLE; database/sql's
+	// own error for a closed pool cannot be told apart by code.
+	closed atomic.Bool
 }
 
 // Options configure a Store. The zero value is ready to use.
@@ -49,6 +56,13 @@ type Options struct {
 	ReadConns int
 	// Logger, if set, is told of every migration applied.
 	Logger *slog.Logger
+}
+
+func lastOptions(opts []Options) Options {
+	if len(opts) == 0 {
+		return Options{}
+	}
+	return opts[len(opts)-1]
 }
 
 func (o Options) busyTimeout() time.Duration {
@@ -79,7 +93,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.run(ctx, op, s.write, s.d.writeTx, true, fn)
 		if err == nil || !s.d.is(err, errRetry) || attempt == maxWriteAttempts {
-			return mapErr(s.d, op, err)
+			return err
 		}
 		t := time.NewTimer(backoff/2 + rand.N(backoff))
 		select {
@@ -96,6 +110,9 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 // panic). fn's own error is returned as it is, so the service layer's
 // errors reach its caller unchanged.
 func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOptions, commit bool, fn func(store.Tx) error) error {
+	if s.closed.Load() {
+		return unavailable(op, errClosed)
+	}
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return mapErr(s.d, op, err)
@@ -113,6 +130,9 @@ func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOpti
 // Ping checks the database is reachable. It uses the read pool, so a long
 // write does not make the service look down.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return unavailable("sqlstore.Ping", errClosed)
+	}
 	if err := s.read.PingContext(ctx); err != nil {
 		return unavailable("sqlstore.Ping", err)
 	}
@@ -121,6 +141,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if s.read == s.write {
 		return s.write.Close()
 	}
@@ -130,8 +151,8 @@ func (s *Store) Close() error {
 // Migrate applies pending migrations and returns the versions it applied;
 // none when the schema is current. The constructors already migrate, so
 // this is for `signet migrate` reporting on an open store.
-func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) ([]int64, error) {
-	return migrate(ctx, s.d, s.write, logger)
+func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
+	return migrate(ctx, s.d, s.write, s.logger)
 }
 
 // SchemaVersion returns the version of the newest migration applied.

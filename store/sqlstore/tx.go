@@ -137,7 +137,8 @@ func listPage[T any](ctx context.Context, t *tx, op, sel, idCol string, w where,
 	}
 	limit := pageLimit(p)
 	q := sel + w.String() + " ORDER BY " + idCol + " LIMIT ?"
-	out, err := collect(t.query(ctx, q, append(w.args, limit+1)...))(scan)
+	rows, err := t.query(ctx, q, append(w.args, limit+1)...)
+	out, err := collect(rows, err, scan)
 	if err != nil {
 		return nil, "", t.fail(op, err)
 	}

@@ -1,0 +1,288 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/apikey"
+	"github.com/signetdev/signet/internal/id"
+)
+
+// CreateAPIKey mints a key for ownerID. For a service account it needs
+// api_keys:write or service_accounts:write, and the key's access (the
+// account's, narrowed by the key's scopes) must be covered by the actor's
+// (no escalation). A human may create personal keys for itself only,
+// never wider than the credential it is using. The secret is in the result
+// only. Returns EINVALID, ENOTFOUND, ECONFLICT for a disabled or deleted
+// owner, EFORBIDDEN.
+func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID string, in CreateKeyInput) (*CreatedKey, error) {
+	var out *CreatedKey
+	err := s.mutate(ctx, a, "api_key.create", func(o *op) error {
+		// Deleted owners are looked up too, for a precise message.
+		owner, err := o.tx.GetUser(ctx, ownerID)
+		if err != nil {
+			return notFound(err, "user %q not found", ownerID)
+		}
+		o.target("api_key", "", in.Name)
+		o.detail("owner_id", owner.ID)
+		o.detail("owner_name", owner.Name)
+		k, err := o.createKey(owner, in)
+		if err != nil {
+			return err
+		}
+		o.target("api_key", k.Key.ID, k.Key.Name)
+		o.detail("kind", k.Key.Kind)
+		if k.Key.ExpiresAt != nil {
+			o.detail("expires_at", k.Key.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		if len(k.Key.Scopes) > 0 {
+			o.detail("scopes", k.Key.Scopes)
+		}
+		out = k
+		return nil
+	})
+	return out, err
+}
+
+// createKey is the one place a key is minted, by CreateAPIKey and by
+// CreateServiceAccount; the caller records it in the audit event.
+func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, error) {
+	var kind, rawKind string
+	switch {
+	case owner.IsServiceAccount():
+		if err := o.authoriseAny("", "api_keys:write", "service_accounts:write"); err != nil {
+			return nil, err
+		}
+		kind, rawKind = signet.KeyKindServiceAccount, apikey.KindServiceAccount
+	case owner.ID == o.actor.UserID || o.actor.System:
+		kind, rawKind = signet.KeyKindPersonal, apikey.KindPersonal
+	default:
+		return nil, signet.Errorf(signet.EFORBIDDEN, "personal API keys can only be created by their owner")
+	}
+	switch owner.Status {
+	case signet.StatusDeleted:
+		return nil, signet.Errorf(signet.ECONFLICT, "%s has been deleted; it cannot have new API keys", quote(owner.Name))
+	case signet.StatusDisabled:
+		return nil, signet.Errorf(signet.ECONFLICT, "%s is disabled; enable it before creating API keys", quote(owner.Name))
+	}
+	name, err := validateName("API key", in.Name)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := validateDescription(in.Description)
+	if err != nil {
+		return nil, err
+	}
+	expires, err := keyExpiry(in, o.now)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := o.validateScopes(in.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	ownerAccess, err := o.accessOfUser(owner)
+	if err != nil {
+		return nil, err
+	}
+	keyAccess := ownerAccess.Narrow(scopes)
+	if err := o.checkNoEscalation(&keyAccess, "a key for "+quote(owner.Name)); err != nil {
+		return nil, err
+	}
+	secret, parsed, err := apikey.Generate(rawKind, id.Raw())
+	if err != nil {
+		return nil, signet.Internal("service.createKey", err)
+	}
+	k := &signet.APIKey{
+		ID:          parsed.ID,
+		Kind:        kind,
+		OwnerID:     owner.ID,
+		Name:        name,
+		Description: desc,
+		SecretHash:  parsed.Hash(),
+		Hint:        apikey.Hint(secret),
+		Scopes:      scopes,
+		CreatedBy:   o.actorID(),
+		CreatedAt:   o.now,
+		ExpiresAt:   expires,
+	}
+	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
+		return nil, err
+	}
+	shown := *k
+	shown.SecretHash = [32]byte{}
+	return &CreatedKey{Key: &shown, Secret: secret}, nil
+}
+
+// keyExpiry returns the expiry asked for: ExpiresAt, or now + ExpiresIn;
+// nil for a key that does not expire.
+func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
+	switch {
+	case in.ExpiresAt != nil && in.ExpiresIn != 0:
+		return nil, signet.Errorf(signet.EINVALID, "give either expires_at or expires_in, not both")
+	case in.ExpiresIn < 0:
+		return nil, signet.Errorf(signet.EINVALID, "expires_in must be positive")
+	case in.ExpiresIn > 0:
+		t := now.Add(in.ExpiresIn).UTC()
+		return &t, nil
+	case in.ExpiresAt != nil:
+		if !in.ExpiresAt.After(now) {
+			return nil, signet.Errorf(signet.EINVALID, "expires_at must be in the future")
+		}
+		t := in.ExpiresAt.UTC()
+		return &t, nil
+	}
+	return nil, nil
+}
+
+// validateScopes checks every scope is a known permission, and returns
+// them sorted without repeats (nil for none).
+func (o *op) validateScopes(scopes []string) ([]string, error) {
+	out := dedupe(scopes)
+	for _, p := range out {
+		if !o.cat.Has(p) {
+			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q in scopes", p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// canSeeKey reports whether the actor may read k: its own keys always;
+// service-account keys with api_keys:read or service_accounts:read; other
+// humans' personal keys with api_keys:read.
+func (o *op) canSeeKey(k *signet.APIKey) bool {
+	if !o.actor.System && k.OwnerID == o.actor.UserID {
+		return true
+	}
+	if o.access.Can("api_keys:read", "") {
+		return true
+	}
+	return k.Kind == signet.KeyKindServiceAccount && o.access.Can("service_accounts:read", "")
+}
+
+// ListAPIKeys lists keys, revoked and expired ones included. An actor's
+// own keys are always visible; otherwise service-account keys need
+// api_keys:read or service_accounts:read, and personal keys of others
+// api_keys:read. Without any of these and no owner filter, the list is the
+// actor's own keys. Secret hashes are never returned. Returns EINVALID,
+// EFORBIDDEN.
+func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.APIKeyFilter) ([]*signet.APIKey, string, error) {
+	var out []*signet.APIKey
+	var next string
+	err := s.view(ctx, a, func(o *op) error {
+		switch f.Kind {
+		case "", signet.KeyKindServiceAccount, signet.KeyKindPersonal:
+		default:
+			return signet.Errorf(signet.EINVALID, "kind must be %q or %q", signet.KeyKindServiceAccount, signet.KeyKindPersonal)
+		}
+		switch f.Status {
+		case "", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired:
+		default:
+			return signet.Errorf(signet.EINVALID, "status must be %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired)
+		}
+		own := !a.System && f.OwnerID != "" && f.OwnerID == a.UserID
+		allKeys := o.access.Can("api_keys:read", "")
+		saKeys := o.access.Can("service_accounts:read", "")
+		switch {
+		case own || allKeys:
+		case saKeys && f.Kind == signet.KeyKindServiceAccount:
+		case saKeys && f.Kind == "" && f.OwnerID == "":
+			f.Kind = signet.KeyKindServiceAccount
+		case saKeys && f.Kind == "":
+			// An owner filter: the owner's kind decides.
+			u, err := o.tx.GetUser(ctx, f.OwnerID)
+			if err != nil || !u.IsServiceAccount() {
+				return forbidden("", "api_keys:read")
+			}
+		case f.OwnerID == "" && !a.System:
+			f.OwnerID = a.UserID
+		default:
+			return forbidden("", "api_keys:read", "service_accounts:read")
+		}
+		var err error
+		if f.Page, err = validatePage(f.Page); err != nil {
+			return err
+		}
+		f.Now = o.now
+		out, next, err = o.tx.ListAPIKeys(ctx, f)
+		for _, k := range out {
+			k.SecretHash = [32]byte{}
+		}
+		return err
+	})
+	return out, next, err
+}
+
+// GetAPIKey returns one key, by the visibility rules of ListAPIKeys,
+// without its secret hash. Returns ENOTFOUND, EFORBIDDEN.
+func (s *Service) GetAPIKey(ctx context.Context, a *signet.Actor, keyID string) (*signet.APIKey, error) {
+	var out *signet.APIKey
+	err := s.view(ctx, a, func(o *op) error {
+		k, err := o.tx.GetAPIKey(ctx, keyID)
+		if err != nil {
+			return notFound(err, "API key %q not found", keyID)
+		}
+		if !o.canSeeKey(k) {
+			return forbidden("", "api_keys:read")
+		}
+		k.SecretHash = [32]byte{}
+		out = k
+		return nil
+	})
+	return out, err
+}
+
+// RevokeAPIKey revokes a key with an optional reason. Owners may revoke
+// their own keys; service-account keys need api_keys:write or
+// service_accounts:write, and other humans' personal keys api_keys:write.
+// It is idempotent: revoking a revoked key returns it unchanged, with its
+// first revocation's time, actor and reason, and is not audited again.
+// Returns EINVALID, ENOTFOUND, EFORBIDDEN.
+func (s *Service) RevokeAPIKey(ctx context.Context, a *signet.Actor, keyID, reason string) (*signet.APIKey, error) {
+	var out *signet.APIKey
+	err := s.mutate(ctx, a, "api_key.revoke", func(o *op) error {
+		k, err := o.tx.GetAPIKey(ctx, keyID)
+		if err != nil {
+			return notFound(err, "API key %q not found", keyID)
+		}
+		o.target("api_key", k.ID, k.Name)
+		o.detail("owner_id", k.OwnerID)
+		own := !a.System && k.OwnerID == a.UserID
+		switch {
+		case own:
+		case k.Kind == signet.KeyKindServiceAccount:
+			if err := o.authoriseAny("", "api_keys:write", "service_accounts:write"); err != nil {
+				return err
+			}
+		default:
+			if err := o.authorise("api_keys:write", ""); err != nil {
+				return err
+			}
+		}
+		reason, err := validateText("reason", reason, signet.MaxReasonLen)
+		if err != nil {
+			return err
+		}
+		revoked, err := o.tx.RevokeAPIKey(ctx, k.ID, o.now, o.actorID(), reason)
+		if err != nil {
+			return notFound(err, "API key %q not found", keyID)
+		}
+		if !revoked {
+			o.noEvent = true
+		}
+		if reason != "" {
+			o.detail("reason", reason)
+		}
+		k, err = o.tx.GetAPIKey(ctx, k.ID)
+		if err != nil {
+			return err
+		}
+		k.SecretHash = [32]byte{}
+		out = k
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,170 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/id"
+)
+
+// CreateWorkspace creates a workspace. Needs workspaces:write. Returns
+// EINVALID, ECONFLICT for a duplicate name, EFORBIDDEN.
+func (s *Service) CreateWorkspace(ctx context.Context, a *signet.Actor, in WorkspaceInput) (*signet.Workspace, error) {
+	var out *signet.Workspace
+	err := s.mutate(ctx, a, "workspace.create", func(o *op) error {
+		if err := o.authorise("workspaces:write", ""); err != nil {
+			return err
+		}
+		name, err := validateName("workspace", in.Name)
+		if err != nil {
+			return err
+		}
+		desc, err := validateDescription(in.Description)
+		if err != nil {
+			return err
+		}
+		w := &signet.Workspace{ID: id.New(id.Workspace), Name: name, Description: desc, CreatedAt: o.now, UpdatedAt: o.now}
+		o.target("workspace", w.ID, w.Name)
+		o.event.WorkspaceID = w.ID
+		if err := o.tx.CreateWorkspace(ctx, w); err != nil {
+			return conflict(err, "a workspace named %q already exists", name)
+		}
+		o.detail("description", desc)
+		out = w
+		return nil
+	})
+	return out, err
+}
+
+// canSeeWorkspace: workspaces:read organisation-wide shows every
+// workspace; anyone holding any permission in a workspace sees that one,
+// so that users can discover where they may work.
+func (o *op) canSeeWorkspace(wsID string) bool {
+	if o.access.Can("workspaces:read", "") {
+		return true
+	}
+	perms := o.access.In(wsID)
+	return !perms.Empty()
+}
+
+// ListWorkspaces lists the workspaces the actor may see (see
+// canSeeWorkspace). Returns EINVALID.
+func (s *Service) ListWorkspaces(ctx context.Context, a *signet.Actor, p signet.Page) ([]*signet.Workspace, string, error) {
+	var out []*signet.Workspace
+	var next string
+	err := s.view(ctx, a, func(o *op) error {
+		p, err := validatePage(p)
+		if err != nil {
+			return err
+		}
+		if o.access.Can("workspaces:read", "") {
+			out, next, err = o.tx.ListWorkspaces(ctx, p)
+			return err
+		}
+		// Few workspaces are visible without workspaces:read; filter them
+		// all and page in memory, with the last id as the cursor.
+		all, err := allPages(func(p signet.Page) ([]*signet.Workspace, string, error) {
+			return o.tx.ListWorkspaces(ctx, p)
+		})
+		if err != nil {
+			return err
+		}
+		visible := slices.DeleteFunc(all, func(w *signet.Workspace) bool {
+			return !o.canSeeWorkspace(w.ID) || (p.Cursor != "" && strings.Compare(w.ID, p.Cursor) <= 0)
+		})
+		slices.SortFunc(visible, func(x, y *signet.Workspace) int { return strings.Compare(x.ID, y.ID) })
+		if len(visible) > p.Limit {
+			visible = visible[:p.Limit]
+			next = visible[len(visible)-1].ID
+		}
+		out = visible
+		return nil
+	})
+	return out, next, err
+}
+
+// GetWorkspace returns a workspace the actor may see. Returns ENOTFOUND,
+// EFORBIDDEN.
+func (s *Service) GetWorkspace(ctx context.Context, a *signet.Actor, wsID string) (*signet.Workspace, error) {
+	var out *signet.Workspace
+	err := s.view(ctx, a, func(o *op) error {
+		if !o.canSeeWorkspace(wsID) {
+			return forbidden(wsID, "workspaces:read")
+		}
+		w, err := o.tx.GetWorkspace(ctx, wsID)
+		if err != nil {
+			return notFound(err, "workspace %q not found", wsID)
+		}
+		out = w
+		return nil
+	})
+	return out, err
+}
+
+// UpdateWorkspace renames a workspace or changes its description. Needs
+// workspaces:write. Returns EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN.
+func (s *Service) UpdateWorkspace(ctx context.Context, a *signet.Actor, wsID string, up WorkspaceUpdate) (*signet.Workspace, error) {
+	var out *signet.Workspace
+	err := s.mutate(ctx, a, "workspace.update", func(o *op) error {
+		w, err := o.tx.GetWorkspace(ctx, wsID)
+		if err != nil {
+			return notFound(err, "workspace %q not found", wsID)
+		}
+		o.target("workspace", w.ID, w.Name)
+		if err := o.authorise("workspaces:write", ""); err != nil {
+			return err
+		}
+		o.event.WorkspaceID = w.ID
+		if up.Name != nil {
+			name, err := validateName("workspace", *up.Name)
+			if err != nil {
+				return err
+			}
+			if name != w.Name {
+				o.change("name", w.Name, name)
+				w.Name = name
+			}
+		}
+		if up.Description != nil {
+			desc, err := validateDescription(*up.Description)
+			if err != nil {
+				return err
+			}
+			if desc != w.Description {
+				o.change("description", w.Description, desc)
+				w.Description = desc
+			}
+		}
+		out = w
+		if o.event.Details == nil {
+			o.noEvent = true // nothing changed
+			return nil
+		}
+		w.UpdatedAt = o.now
+		return conflict(o.tx.UpdateWorkspace(ctx, w), "a workspace named %q already exists", w.Name)
+	})
+	return out, err
+}
+
+// DeleteWorkspace deletes a workspace and the grants in it. Needs
+// workspaces:write. The default workspace cannot be deleted. Returns
+// ENOTFOUND, ECONFLICT, EFORBIDDEN.
+func (s *Service) DeleteWorkspace(ctx context.Context, a *signet.Actor, wsID string) error {
+	return s.mutate(ctx, a, "workspace.delete", func(o *op) error {
+		w, err := o.tx.GetWorkspace(ctx, wsID)
+		if err != nil {
+			return notFound(err, "workspace %q not found", wsID)
+		}
+		o.target("workspace", w.ID, w.Name)
+		if err := o.authorise("workspaces:write", ""); err != nil {
+			return err
+		}
+		o.event.WorkspaceID = w.ID
+		if w.IsDefault {
+			return signet.Errorf(signet.ECONFLICT, "the default workspace cannot be deleted")
+		}
+		return notFound(o.tx.DeleteWorkspace(ctx, w.ID), "workspace %q not found", wsID)
+	})
+}

@@ -1,0 +1,172 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	signet "github.com/signetdev/signet"
+)
+
+const userCols = `id, kind, name, email, description, password_hash, status,
+	created_at, created_by, updated_at, deleted_at, last_active_at`
+
+func scanUser(s scanner) (*signet.User, error) {
+	var u signet.User
+	err := s.Scan(&u.ID, &u.Kind, &u.Name, &u.Email, &u.Description, &u.PasswordHash, &u.Status,
+		timeCol{&u.CreatedAt}, &u.CreatedBy, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DeletedAt}, nullTimeCol{&u.LastActiveAt})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func userID(u *signet.User) string { return u.ID }
+
+// emailKey is the indexed form of an email; NULL when there is none, so
+// that users without one never collide.
+func emailKey(email string) any { return nullString(fold(email)) }
+
+// checkUser rejects a user whose status and deletion time disagree: the
+// uniqueness rules go by the deletion time alone, so they must agree.
+func checkUser(op string, u *signet.User) error {
+	if (u.Status == signet.StatusDeleted) != (u.DeletedAt != nil) {
+		return invalid(op, "a user is deleted exactly when it has a deletion time")
+	}
+	return nil
+}
+
+// userConflicts returns ECONFLICT, naming the field, if u would share its
+// email or service-account name with another non-deleted user. Checking
+// first gives a precise message, which a constraint violation cannot (and on
+// PostgreSQL would abort the transaction); the unique indexes stay the
+// guarantee.
+func (t *tx) userConflicts(ctx context.Context, op string, u *signet.User) error {
+	if u.DeletedAt != nil {
+		return nil
+	}
+	if u.Email != "" {
+		taken, err := t.exists(ctx, `SELECT 1 FROM users
+			WHERE email_key = ? AND deleted_at IS NULL AND id <> ?`, fold(u.Email), u.ID)
+		if err != nil {
+			return t.fail(op, err)
+		}
+		if taken {
+			return conflict(op, nil, "a user with email %q already exists", u.Email)
+		}
+	}
+	if u.Kind == signet.KindServiceAccount {
+		taken, err := t.exists(ctx, `SELECT 1 FROM users
+			WHERE name_key = ? AND kind = ? AND deleted_at IS NULL AND id <> ?`,
+			fold(u.Name), signet.KindServiceAccount, u.ID)
+		if err != nil {
+			return t.fail(op, err)
+		}
+		if taken {
+			return conflict(op, nil, "a service account named %q already exists", u.Name)
+		}
+	}
+	return nil
+}
+
+func (t *tx) CreateUser(ctx context.Context, u *signet.User) error {
+	const op = "sqlstore.CreateUser"
+	if err := checkUser(op, u); err != nil {
+		return err
+	}
+	if err := t.userConflicts(ctx, op, u); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, email, email_key,
+		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Kind, u.Name, fold(u.Name), u.Email, emailKey(u.Email),
+		u.Description, u.PasswordHash, u.Status, micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt),
+		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt))
+	if t.d.is(err, errUnique) {
+		return conflict(op, err, "user %q already exists", u.ID)
+	}
+	return t.fail(op, err)
+}
+
+func (t *tx) getUser(ctx context.Context, op, where string, args ...any) (*signet.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(op, "user not found")
+	}
+	if err != nil {
+		return nil, t.fail(op, err)
+	}
+	return u, nil
+}
+
+func (t *tx) GetUser(ctx context.Context, id string) (*signet.User, error) {
+	return t.getUser(ctx, "sqlstore.GetUser", `id = ?`, id)
+}
+
+func (t *tx) GetUserByEmail(ctx context.Context, email string) (*signet.User, error) {
+	const op = "sqlstore.GetUserByEmail"
+	if email == "" {
+		return nil, notFound(op, "user not found")
+	}
+	return t.getUser(ctx, op, `email_key = ? AND kind = ? AND deleted_at IS NULL`, fold(email), signet.KindHuman)
+}
+
+func (t *tx) GetServiceAccountByName(ctx context.Context, name string) (*signet.User, error) {
+	return t.getUser(ctx, "sqlstore.GetServiceAccountByName",
+		`name_key = ? AND kind = ? AND deleted_at IS NULL`, fold(name), signet.KindServiceAccount)
+}
+
+func (t *tx) ListUsers(ctx context.Context, f signet.UserFilter) ([]*signet.User, string, error) {
+	var w where
+	w.add(`deleted_at IS NULL`)
+	if f.Kind != "" {
+		w.add(`kind = ?`, f.Kind)
+	}
+	if f.Status != "" {
+		w.add(`status = ?`, f.Status)
+	}
+	if f.NameContains != "" {
+		pat := likeContains(f.NameContains)
+		w.add(`(name_key LIKE ? ESCAPE '\' OR email_key LIKE ? ESCAPE '\')`, pat, pat)
+	}
+	return listPage(ctx, t, "sqlstore.ListUsers", `SELECT `+userCols+` FROM users`, "id", w, f.Page, scanUser, userID)
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
+	const op = "sqlstore.UpdateUser"
+	if err := checkUser(op, u); err != nil {
+		return err
+	}
+	if err := t.userConflicts(ctx, op, u); err != nil {
+		return err
+	}
+	ok, err := t.execOne(ctx, `UPDATE users SET name = ?, name_key = ?, email = ?, email_key = ?,
+		description = ?, password_hash = ?, status = ?, updated_at = ?, deleted_at = ?, last_active_at = ?
+		WHERE id = ?`,
+		u.Name, fold(u.Name), u.Email, emailKey(u.Email),
+		u.Description, u.PasswordHash, u.Status, micros(u.UpdatedAt), nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt),
+		u.ID)
+	switch {
+	case t.d.is(err, errUnique):
+		return conflict(op, err, "another user has this email or service-account name")
+	case err != nil:
+		return t.fail(op, err)
+	case !ok:
+		return notFound(op, "user not found")
+	}
+	return nil
+}
+
+func (t *tx) CountUsers(ctx context.Context, kind string) (int, error) {
+	var w where
+	w.add(`deleted_at IS NULL`)
+	if kind != "" {
+		w.add(`kind = ?`, kind)
+	}
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users`+w.String(), w.args...).Scan(&n); err != nil {
+		return 0, t.fail("sqlstore.CountUsers", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,55 @@
+// Package storetest is the conformance suite of store.Store: every backend
+// runs it, so that they all behave the same way, including the error codes
+// that the contract in package store names.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/signetdev/signet/store"
+)
+
+// Run runs the suite. open must return a new, empty, migrated store for each
+// call and arrange for it to be closed when t finishes (t.Cleanup).
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"UserRoundTrip", testUserRoundTrip},
+		{"UserLookups", testUserLookups},
+		{"UserUniqueness", testUserUniqueness},
+		{"DeletedUserFreesNameAndEmail", testDeletedUserFreesNames},
+		{"UpdateUser", testUpdateUser},
+		{"ListUsers", testListUsers},
+		{"Pagination", testPagination},
+		{"APIKeyRoundTrip", testAPIKeyRoundTrip},
+		{"RevokeAPIKey", testRevokeAPIKey},
+		{"RevokeUserAPIKeys", testRevokeUserAPIKeys},
+		{"RecordKeyUses", testRecordKeyUses},
+		{"ListAPIKeys", testListAPIKeys},
+		{"Workspaces", testWorkspaces},
+		{"DeleteWorkspace", testDeleteWorkspace},
+		{"Roles", testRoles},
+		{"DeleteRole", testDeleteRole},
+		{"Groups", testGroups},
+		{"GroupMembers", testGroupMembers},
+		{"DeleteGroup", testDeleteGroup},
+		{"Grants", testGrants},
+		{"GrantUniqueness", testGrantUniqueness},
+		{"GrantsReaching", testGrantsReaching},
+		{"AuditChain", testAuditChain},
+		{"ListAuditEvents", testListAuditEvents},
+		{"Sessions", testSessions},
+		{"Settings", testSettings},
+		{"PermissionDomains", testPermissionDomains},
+		{"Rollback", testRollback},
+		{"CanceledContext", testCanceledContext},
+		{"ConcurrentWrites", testConcurrentWrites},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+}
