@@ -11,12 +11,13 @@ import (
 type Authenticator struct {
 	verifier *Verifier
 	backend  Backend
+	basic    *basicCache
 }
 
 // NewAuthenticator returns an Authenticator verifying keys with v and
 // passwords with b.
 func NewAuthenticator(v *Verifier, b Backend) *Authenticator {
-	return &Authenticator{verifier: v, backend: b}
+	return &Authenticator{verifier: v, backend: b, basic: newBasicCache()}
 }
 
 var errMalformed = unauthenticated(ReasonMalformed,
@@ -44,11 +45,11 @@ func (a *Authenticator) AuthenticateWithAccess(r *http.Request) (*Verified, erro
 	case CredentialKey:
 		return a.verifier.VerifyKey(r.Context(), c.Key, ClientIP(r))
 	case CredentialBasic:
-		u, err := a.backend.AuthenticatePassword(r.Context(), c.Login, c.Password)
+		actor, err := a.verifyPassword(r.Context(), c.Login, c.Password)
 		if err != nil {
 			return nil, err
 		}
-		return &Verified{Actor: &signet.Actor{UserID: u.ID, Kind: u.Kind, Name: u.Name}}, nil
+		return &Verified{Actor: actor}, nil
 	}
 	return nil, nil
 }

@@ -2,6 +2,7 @@ package authn_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -327,5 +328,35 @@ func BenchmarkVerifyKeyUncached(b *testing.B) {
 		if _, err := f.verifier.VerifyKey(ctx, sa.Key.Secret, "127.0.0.1"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	auth := authn.NewAuthenticator(f.verifier, f.svc)
+	req := func(login, pw string) (*signet.Actor, error) {
+		r := httptest.NewRequest("GET", "/api/v1/me", nil)
+		r.SetBasicAuth(login, pw)
+		return auth.Authenticate(r)
+	}
+	const old, renewed = "a long enough password", "another long password"
+	for i := range 2 { // second time from the cache
+		if a, err := req("admin@example.com", old); err != nil || a.UserID != f.admin.UserID {
+			t.Fatalf("basic auth #%d = %v, %v; want the admin", i, a, err)
+		}
+	}
+	if _, err := req("admin@example.com", "wrong password!"); signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
+		t.Fatalf("basic auth with a wrong password = %v; want unauthenticated", err)
+	}
+	pw := renewed
+	if _, err := f.svc.UpdateUser(ctx, f.admin, f.admin.UserID, service.UserUpdate{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := req("admin@example.com", old); signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
+		t.Errorf("basic auth with the old password after a change = %v; want unauthenticated", err)
+	}
+	if _, err := req("admin@example.com", renewed); err != nil {
+		t.Errorf("basic auth with the new password = %v; want nil", err)
 	}
 }

@@ -83,16 +83,25 @@ func newLogger(e *env, level, format string) (*slog.Logger, error) {
 // openStore opens the database named by the --database flag and applies
 // migrations.
 func openStore(ctx context.Context, database string) (store.Store, error) {
+	path, err := sqlitePath(database)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.OpenSQLite(ctx, path)
+}
+
+// sqlitePath turns a --database value into a SQLite file path.
+func sqlitePath(database string) (string, error) {
 	switch {
 	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
-		return nil, usagef("PostgreSQL is not supported by this build yet; use a SQLite file path")
+		return "", usagef("PostgreSQL is not supported by this build yet; use a SQLite file path")
 	case strings.HasPrefix(database, "sqlite:"):
 		database = strings.TrimPrefix(database, "sqlite:")
 	}
 	if database == "" {
-		return nil, usagef("--database is empty")
+		return "", usagef("--database is empty")
 	}
-	return sqlstore.OpenSQLite(ctx, database)
+	return database, nil
 }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
@@ -182,11 +191,18 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db)
+	path, err := sqlitePath(*db)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	fmt.Fprintln(e.stdout, "migrations applied to", *db)
+	applied, err := sqlstore.MigrateSQLite(ctx, path)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(e.stdout, "schema of", path, "is up to date")
+		return nil
+	}
+	fmt.Fprintln(e.stdout, "applied migrations", applied, "to", path)
 	return nil
 }
