@@ -54,9 +54,13 @@ func (a *Authenticator) AuthenticateWithAccess(r *http.Request) (*Verified, erro
 	return nil, nil
 }
 
-// ClientIP returns the host part of r.RemoteAddr. Forwarded headers are not
-// trusted: a client could set them to anything.
+// ClientIP returns the caller's address as the HTTP layer determined it
+// (signet.RequestInfo, which honours forwarded headers only when configured
+// to), falling back to the host part of r.RemoteAddr.
 func ClientIP(r *http.Request) string {
+	if ip := signet.RequestInfoFrom(r.Context()).IP; ip != "" {
+		return ip
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -191,7 +191,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
-	if c.workspace != "" {
+	if c.workspace != "" && !query.Has("workspace_id") {
+		// A call naming its workspace wins over the client's default.
 		req.Header.Set("X-Workspace-Id", c.workspace)
 	}
 	if c.auth != nil {

@@ -64,9 +64,9 @@ type User struct {
 	Description  string     `json:"description"`
 	Status       string     `json:"status"`
 	CreatedAt    time.Time  `json:"created_at"`
-	CreatedBy    string     `json:"created_by,omitempty"`
+	CreatedBy    string     `json:"created_by"`
 	UpdatedAt    time.Time  `json:"updated_at"`
-	LastActiveAt *time.Time `json:"last_active_at,omitempty"`
+	LastActiveAt *time.Time `json:"last_active_at"`
 }
 
 // UserDetail is a user with its group memberships and direct grants, as
@@ -88,14 +88,14 @@ type APIKey struct {
 	Scopes      []string `json:"scopes"`
 	// Status is derived at the time of the response: active, revoked or expired.
 	Status        string     `json:"status"`
-	CreatedBy     string     `json:"created_by,omitempty"`
+	CreatedBy     string     `json:"created_by"`
 	CreatedAt     time.Time  `json:"created_at"`
-	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
-	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
-	LastUsedIP    string     `json:"last_used_ip,omitempty"`
-	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
-	RevokedBy     string     `json:"revoked_by,omitempty"`
-	RevokedReason string     `json:"revoked_reason,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at"`
+	LastUsedAt    *time.Time `json:"last_used_at"`
+	LastUsedIP    string     `json:"last_used_ip"`
+	RevokedAt     *time.Time `json:"revoked_at"`
+	RevokedBy     string     `json:"revoked_by"`
+	RevokedReason string     `json:"revoked_reason"`
 }
 
 // CreatedAPIKey is a key just created: its metadata and, in Key, the whole

@@ -282,6 +282,14 @@ func userTargetType(u *signet.User) string {
 	return "user"
 }
 
+// userNoun names u's kind in messages: "service account" or "user".
+func userNoun(u *signet.User) string {
+	if u.IsServiceAccount() {
+		return "service account"
+	}
+	return "user"
+}
+
 // userAction is the audit action verb for u, e.g. "service_account.update".
 func userAction(u *signet.User, verb string) string { return userTargetType(u) + "." + verb }
 
@@ -349,7 +357,7 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 		}
 		self := !a.System && a.UserID == u.ID
 		if up.Name != nil {
-			name, err := validateName(userTargetType(u), *up.Name)
+			name, err := validateName(userNoun(u), *up.Name)
 			if err != nil {
 				return err
 			}

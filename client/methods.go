@@ -1,0 +1,343 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+const v1 = "/api/v1"
+
+// --- service accounts ---
+
+// CreateServiceAccount creates a service account with optional grants,
+// group memberships and first API key.
+func (c *Client) CreateServiceAccount(ctx context.Context, req CreateServiceAccountRequest) (*CreateServiceAccountResponse, error) {
+	return call[CreateServiceAccountResponse](ctx, c, http.MethodPost, v1+"/service-accounts", nil, req)
+}
+
+// ListServiceAccounts returns one page of service accounts. opts.Kind is ignored.
+func (c *Client) ListServiceAccounts(ctx context.Context, opts ListUsersOptions) (*Page[User], error) {
+	q := opts.ListOptions.values()
+	set(q, "status", opts.Status)
+	set(q, "name", opts.Name)
+	return call[Page[User]](ctx, c, http.MethodGet, v1+"/service-accounts", q, nil)
+}
+
+// GetServiceAccount returns a service account with its groups and grants.
+func (c *Client) GetServiceAccount(ctx context.Context, id string) (*UserDetail, error) {
+	return call[UserDetail](ctx, c, http.MethodGet, p(v1+"/service-accounts/", id), nil, nil)
+}
+
+// UpdateServiceAccount renames a service account or changes its
+// description. Email and Password are refused for service accounts.
+func (c *Client) UpdateServiceAccount(ctx context.Context, id string, up UserUpdate) (*User, error) {
+	return call[User](ctx, c, http.MethodPatch, p(v1+"/service-accounts/", id), nil, up)
+}
+
+// DeleteServiceAccount deletes a service account and revokes its keys.
+func (c *Client) DeleteServiceAccount(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/service-accounts/", id), nil, nil, nil)
+}
+
+// DisableServiceAccount disables a service account: its keys stop working at once.
+func (c *Client) DisableServiceAccount(ctx context.Context, id string) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, p(v1+"/service-accounts/", id, "/disable"), nil, nil)
+}
+
+// EnableServiceAccount enables a disabled service account.
+func (c *Client) EnableServiceAccount(ctx context.Context, id string) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, p(v1+"/service-accounts/", id, "/enable"), nil, nil)
+}
+
+// SetServiceAccountGroups replaces a service account's group memberships.
+func (c *Client) SetServiceAccountGroups(ctx context.Context, id string, groupIDs []string) (*UserDetail, error) {
+	if groupIDs == nil {
+		groupIDs = []string{}
+	}
+	return call[UserDetail](ctx, c, http.MethodPut, p(v1+"/service-accounts/", id, "/groups"), nil, SetGroupsRequest{GroupIDs: groupIDs})
+}
+
+// CreateServiceAccountKey creates an API key for a service account. The
+// result's Key field is the key string, returned only this once.
+func (c *Client) CreateServiceAccountKey(ctx context.Context, id string, req CreateAPIKeyRequest) (*CreatedAPIKey, error) {
+	return call[CreatedAPIKey](ctx, c, http.MethodPost, p(v1+"/service-accounts/", id, "/api-keys"), nil, req)
+}
+
+// ListServiceAccountKeys returns one page of a service account's keys,
+// revoked and expired ones included.
+func (c *Client) ListServiceAccountKeys(ctx context.Context, id string, opts ListOptions) (*Page[APIKey], error) {
+	return call[Page[APIKey]](ctx, c, http.MethodGet, p(v1+"/service-accounts/", id, "/api-keys"), opts.values(), nil)
+}
+
+// --- API keys ---
+
+// ListAPIKeys returns one page of API keys: every service account's keys
+// unless opts.Kind says "personal".
+func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) (*Page[APIKey], error) {
+	q := opts.ListOptions.values()
+	set(q, "owner_id", opts.OwnerID)
+	set(q, "status", opts.Status)
+	set(q, "name", opts.Name)
+	set(q, "kind", opts.Kind)
+	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/api-keys", q, nil)
+}
+
+// GetAPIKey returns a key's metadata.
+func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodGet, p(v1+"/api-keys/", id), nil, nil)
+}
+
+// RevokeAPIKey revokes a key. Revoking a revoked key is not an error and
+// keeps the first revocation.
+func (c *Client) RevokeAPIKey(ctx context.Context, id, reason string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/revoke"), nil, RevokeAPIKeyRequest{Reason: reason})
+}
+
+// --- me and personal keys ---
+
+// Me returns the caller and its effective permissions.
+func (c *Client) Me(ctx context.Context) (*Me, error) {
+	return call[Me](ctx, c, http.MethodGet, v1+"/me", nil, nil)
+}
+
+// CreatePersonalKey creates an API key owned by the caller.
+func (c *Client) CreatePersonalKey(ctx context.Context, req CreateAPIKeyRequest) (*CreatedAPIKey, error) {
+	return call[CreatedAPIKey](ctx, c, http.MethodPost, v1+"/me/api-keys", nil, req)
+}
+
+// ListPersonalKeys returns one page of the caller's own keys.
+func (c *Client) ListPersonalKeys(ctx context.Context, opts ListOptions) (*Page[APIKey], error) {
+	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/me/api-keys", opts.values(), nil)
+}
+
+// RevokePersonalKey revokes one of the caller's own keys.
+func (c *Client) RevokePersonalKey(ctx context.Context, id, reason string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/me/api-keys/", id, "/revoke"), nil, RevokeAPIKeyRequest{Reason: reason})
+}
+
+// VerifyKey asks the server whether the client's API key is valid (Bigeye's
+// GET /api/v1/personal-api-keys/verify). It reports false, with a nil
+// error, when the server answers 401.
+func (c *Client) VerifyKey(ctx context.Context) (bool, error) {
+	err := c.do(ctx, http.MethodGet, v1+"/personal-api-keys/verify", nil, nil, nil)
+	if err == nil {
+		return true, nil
+	}
+	if ErrorCode(err) == CodeUnauthenticated {
+		return false, nil
+	}
+	return false, err
+}
+
+// --- setup and health ---
+
+// Setup completes the first-administrator setup with the one-time token
+// from the server's log. It needs no credential.
+func (c *Client) Setup(ctx context.Context, req SetupRequest) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, v1+"/setup", nil, req)
+}
+
+// Ready reports whether the server is ready (GET /readyz); the error is an
+// *Error with status 503 when it is not.
+func (c *Client) Ready(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/readyz", nil, nil, nil)
+}
+
+// --- users ---
+
+// CreateUser creates a human user.
+func (c *Client) CreateUser(ctx context.Context, req CreateUserRequest) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, v1+"/users", nil, req)
+}
+
+// ListUsers returns one page of users: humans unless opts.Kind says
+// "service_account" or "all".
+func (c *Client) ListUsers(ctx context.Context, opts ListUsersOptions) (*Page[User], error) {
+	q := opts.ListOptions.values()
+	set(q, "kind", opts.Kind)
+	set(q, "status", opts.Status)
+	set(q, "name", opts.Name)
+	return call[Page[User]](ctx, c, http.MethodGet, v1+"/users", q, nil)
+}
+
+// GetUser returns a user (of either kind) with its groups and grants.
+func (c *Client) GetUser(ctx context.Context, id string) (*UserDetail, error) {
+	return call[UserDetail](ctx, c, http.MethodGet, p(v1+"/users/", id), nil, nil)
+}
+
+// UpdateUser changes a user's name, email, description or password.
+func (c *Client) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User, error) {
+	return call[User](ctx, c, http.MethodPatch, p(v1+"/users/", id), nil, up)
+}
+
+// DeleteUser deletes a user and revokes its keys.
+func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/users/", id), nil, nil, nil)
+}
+
+// DisableUser disables a user: its keys and sessions stop working at once.
+func (c *Client) DisableUser(ctx context.Context, id string) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, p(v1+"/users/", id, "/disable"), nil, nil)
+}
+
+// EnableUser enables a disabled user.
+func (c *Client) EnableUser(ctx context.Context, id string) (*User, error) {
+	return call[User](ctx, c, http.MethodPost, p(v1+"/users/", id, "/enable"), nil, nil)
+}
+
+// --- groups ---
+
+// CreateGroup creates a group.
+func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (*Group, error) {
+	return call[Group](ctx, c, http.MethodPost, v1+"/groups", nil, req)
+}
+
+// ListGroups returns one page of groups.
+func (c *Client) ListGroups(ctx context.Context, opts ListOptions) (*Page[Group], error) {
+	return call[Page[Group]](ctx, c, http.MethodGet, v1+"/groups", opts.values(), nil)
+}
+
+// GetGroup returns a group with its members and grants.
+func (c *Client) GetGroup(ctx context.Context, id string) (*GroupDetail, error) {
+	return call[GroupDetail](ctx, c, http.MethodGet, p(v1+"/groups/", id), nil, nil)
+}
+
+// UpdateGroup renames a group or changes its description.
+func (c *Client) UpdateGroup(ctx context.Context, id string, up GroupUpdate) (*Group, error) {
+	return call[Group](ctx, c, http.MethodPatch, p(v1+"/groups/", id), nil, up)
+}
+
+// DeleteGroup deletes a group, its memberships and its grants.
+func (c *Client) DeleteGroup(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/groups/", id), nil, nil, nil)
+}
+
+// AddGroupMember adds a user to a group.
+func (c *Client) AddGroupMember(ctx context.Context, groupID, userID string) error {
+	return c.do(ctx, http.MethodPost, p(v1+"/groups/", groupID, "/members"), nil, AddGroupMemberRequest{UserID: userID}, nil)
+}
+
+// RemoveGroupMember removes a user from a group.
+func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/groups/", groupID, "/members/", userID), nil, nil, nil)
+}
+
+// --- roles and permissions ---
+
+// CreateRole creates a custom role.
+func (c *Client) CreateRole(ctx context.Context, req CreateRoleRequest) (*Role, error) {
+	return call[Role](ctx, c, http.MethodPost, v1+"/roles", nil, req)
+}
+
+// ListRoles returns one page of roles, built-in ones included.
+func (c *Client) ListRoles(ctx context.Context, opts ListOptions) (*Page[Role], error) {
+	return call[Page[Role]](ctx, c, http.MethodGet, v1+"/roles", opts.values(), nil)
+}
+
+// GetRole returns a role with its effective permissions.
+func (c *Client) GetRole(ctx context.Context, id string) (*Role, error) {
+	return call[Role](ctx, c, http.MethodGet, p(v1+"/roles/", id), nil, nil)
+}
+
+// UpdateRole changes a custom role; built-in roles cannot be changed.
+func (c *Client) UpdateRole(ctx context.Context, id string, up RoleUpdate) (*Role, error) {
+	return call[Role](ctx, c, http.MethodPatch, p(v1+"/roles/", id), nil, up)
+}
+
+// DeleteRole deletes a custom role that no grant uses.
+func (c *Client) DeleteRole(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/roles/", id), nil, nil, nil)
+}
+
+// ListPermissions returns the permission catalogue.
+func (c *Client) ListPermissions(ctx context.Context) (*Permissions, error) {
+	return call[Permissions](ctx, c, http.MethodGet, v1+"/permissions", nil, nil)
+}
+
+// RegisterPermissionDomain registers a permission domain for a service
+// Signet protects; it gets the actions read, write and execute.
+func (c *Client) RegisterPermissionDomain(ctx context.Context, req RegisterPermissionDomainRequest) (*PermissionDomain, error) {
+	return call[PermissionDomain](ctx, c, http.MethodPost, v1+"/permission-domains", nil, req)
+}
+
+// --- grants ---
+
+// CreateGrant gives a role to a group or a user.
+func (c *Client) CreateGrant(ctx context.Context, req CreateGrantRequest) (*Grant, error) {
+	return call[Grant](ctx, c, http.MethodPost, v1+"/grants", nil, req)
+}
+
+// ListGrants returns one page of grants.
+func (c *Client) ListGrants(ctx context.Context, opts ListGrantsOptions) (*Page[Grant], error) {
+	q := opts.ListOptions.values()
+	set(q, "subject_type", opts.SubjectType)
+	set(q, "subject_id", opts.SubjectID)
+	set(q, "role_id", opts.RoleID)
+	set(q, "workspace_id", opts.WorkspaceID)
+	return call[Page[Grant]](ctx, c, http.MethodGet, v1+"/grants", q, nil)
+}
+
+// DeleteGrant deletes a grant.
+func (c *Client) DeleteGrant(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/grants/", id), nil, nil, nil)
+}
+
+// --- workspaces ---
+
+// CreateWorkspace creates a workspace.
+func (c *Client) CreateWorkspace(ctx context.Context, req CreateWorkspaceRequest) (*Workspace, error) {
+	return call[Workspace](ctx, c, http.MethodPost, v1+"/workspaces", nil, req)
+}
+
+// ListWorkspaces returns one page of workspaces.
+func (c *Client) ListWorkspaces(ctx context.Context, opts ListOptions) (*Page[Workspace], error) {
+	return call[Page[Workspace]](ctx, c, http.MethodGet, v1+"/workspaces", opts.values(), nil)
+}
+
+// GetWorkspace returns a workspace.
+func (c *Client) GetWorkspace(ctx context.Context, id string) (*Workspace, error) {
+	return call[Workspace](ctx, c, http.MethodGet, p(v1+"/workspaces/", id), nil, nil)
+}
+
+// UpdateWorkspace renames a workspace or changes its description.
+func (c *Client) UpdateWorkspace(ctx context.Context, id string, up WorkspaceUpdate) (*Workspace, error) {
+	return call[Workspace](ctx, c, http.MethodPatch, p(v1+"/workspaces/", id), nil, up)
+}
+
+// DeleteWorkspace deletes a workspace and the grants in it.
+func (c *Client) DeleteWorkspace(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/workspaces/", id), nil, nil, nil)
+}
+
+// --- audit ---
+
+// ListAuditEvents returns one page of audit events, newest first.
+func (c *Client) ListAuditEvents(ctx context.Context, opts ListAuditEventsOptions) (*Page[AuditEvent], error) {
+	q := opts.ListOptions.values()
+	for k, v := range map[string]string{
+		"actor_id": opts.ActorID, "key_id": opts.KeyID, "action": opts.Action,
+		"target_type": opts.TargetType, "target_id": opts.TargetID,
+		"workspace_id": opts.WorkspaceID, "outcome": opts.Outcome,
+	} {
+		set(q, k, v)
+	}
+	setTime(q, "since", opts.Since)
+	setTime(q, "until", opts.Until)
+	return call[Page[AuditEvent]](ctx, c, http.MethodGet, v1+"/audit-events", q, nil)
+}
+
+// GetAuditEvent returns one audit event.
+func (c *Client) GetAuditEvent(ctx context.Context, id string) (*AuditEvent, error) {
+	return call[AuditEvent](ctx, c, http.MethodGet, p(v1+"/audit-events/", id), nil, nil)
+}
+
+// call sends a request and decodes a T from the response; it returns nil
+// and the error on failure.
+func call[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, error) {
+	var out T
+	if err := c.do(ctx, method, path, query, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

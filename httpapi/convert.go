@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/service"
+)
+
+// This file turns domain values into the wire types of package client.
+// Nothing here copies a password hash, a key's secret hash or a session
+// token hash: the wire types have no field for them.
+
+// nonNil makes empty lists encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func userJSON(u *signet.User) client.User {
+	return client.User{
+		ID:           u.ID,
+		Kind:         u.Kind,
+		Name:         u.Name,
+		Email:        u.Email,
+		Description:  u.Description,
+		Status:       u.Status,
+		CreatedAt:    u.CreatedAt,
+		CreatedBy:    u.CreatedBy,
+		UpdatedAt:    u.UpdatedAt,
+		LastActiveAt: u.LastActiveAt,
+	}
+}
+
+func userDetailJSON(d *service.UserDetail) client.UserDetail {
+	return client.UserDetail{
+		User:   userJSON(d.User),
+		Groups: mapSlice(d.Groups, groupJSON),
+		Grants: mapSlice(d.Grants, grantJSON),
+	}
+}
+
+func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
+	return client.APIKey{
+		ID:            k.ID,
+		Kind:          k.Kind,
+		OwnerID:       k.OwnerID,
+		Name:          k.Name,
+		Description:   k.Description,
+		Hint:          k.Hint,
+		Scopes:        nonNil(k.Scopes),
+		Status:        k.Status(now),
+		CreatedBy:     k.CreatedBy,
+		CreatedAt:     k.CreatedAt,
+		ExpiresAt:     k.ExpiresAt,
+		LastUsedAt:    k.LastUsedAt,
+		LastUsedIP:    k.LastUsedIP,
+		RevokedAt:     k.RevokedAt,
+		RevokedBy:     k.RevokedBy,
+		RevokedReason: k.RevokedReason,
+	}
+}
+
+func createdKeyJSON(k *service.CreatedKey, now time.Time) *client.CreatedAPIKey {
+	if k == nil {
+		return nil
+	}
+	return &client.CreatedAPIKey{APIKey: keyJSON(k.Key, now), Key: k.Secret}
+}
+
+func workspaceJSON(w *signet.Workspace) client.Workspace {
+	return client.Workspace{
+		ID:          w.ID,
+		Name:        w.Name,
+		Description: w.Description,
+		IsDefault:   w.IsDefault,
+		CreatedAt:   w.CreatedAt,
+		UpdatedAt:   w.UpdatedAt,
+	}
+}
+
+func roleJSON(d *service.RoleDetail) client.Role {
+	r := d.Role
+	return client.Role{
+		ID:                   r.ID,
+		Name:                 r.Name,
+		Description:          r.Description,
+		Base:                 r.Base,
+		Permissions:          nonNil(r.Permissions),
+		EffectivePermissions: nonNil(d.Effective),
+		BuiltIn:              r.BuiltIn,
+		CreatedAt:            r.CreatedAt,
+		UpdatedAt:            r.UpdatedAt,
+	}
+}
+
+func groupJSON(g *signet.Group) client.Group {
+	return client.Group{
+		ID:          g.ID,
+		Name:        g.Name,
+		Description: g.Description,
+		Protected:   g.Protected,
+		CreatedAt:   g.CreatedAt,
+		UpdatedAt:   g.UpdatedAt,
+	}
+}
+
+func groupDetailJSON(d *service.GroupDetail) client.GroupDetail {
+	return client.GroupDetail{
+		Group:   groupJSON(d.Group),
+		Members: mapSlice(d.Members, userJSON),
+		Grants:  mapSlice(d.Grants, grantJSON),
+	}
+}
+
+func grantJSON(g *signet.Grant) client.Grant {
+	return client.Grant{
+		ID:          g.ID,
+		SubjectType: g.SubjectType,
+		SubjectID:   g.SubjectID,
+		RoleID:      g.RoleID,
+		WorkspaceID: g.WorkspaceID,
+		CreatedAt:   g.CreatedAt,
+		CreatedBy:   g.CreatedBy,
+	}
+}
+
+func auditEventJSON(e *signet.AuditEvent) client.AuditEvent {
+	return client.AuditEvent{
+		ID:          e.ID,
+		Seq:         e.Seq,
+		Time:        e.Time,
+		ActorID:     e.ActorID,
+		ActorKind:   e.ActorKind,
+		ActorName:   e.ActorName,
+		KeyID:       e.KeyID,
+		SessionID:   e.SessionID,
+		Action:      e.Action,
+		TargetType:  e.TargetType,
+		TargetID:    e.TargetID,
+		TargetName:  e.TargetName,
+		WorkspaceID: e.WorkspaceID,
+		Outcome:     e.Outcome,
+		IP:          e.IP,
+		UserAgent:   e.UserAgent,
+		RequestID:   e.RequestID,
+		Details:     e.Details,
+		PrevHash:    e.PrevHash,
+		Hash:        e.Hash,
+	}
+}
+
+func domainJSON(d *signet.PermissionDomain) client.PermissionDomain {
+	return client.PermissionDomain{Name: d.Name, Description: d.Description, CreatedAt: d.CreatedAt}
+}
+
+func meJSON(m *service.MeView) client.Me {
+	out := client.Me{
+		User:                    userJSON(m.User),
+		KeyID:                   m.KeyID,
+		Groups:                  mapSlice(m.Groups, groupJSON),
+		OrganisationPermissions: nonNil(m.Organisation),
+		Workspaces:              make([]client.WorkspacePermissions, len(m.Workspaces)),
+	}
+	for i, w := range m.Workspaces {
+		out.Workspaces[i] = client.WorkspacePermissions{Workspace: workspaceJSON(w.Workspace), Permissions: nonNil(w.Permissions)}
+	}
+	return out
+}
+
+// pageJSON wraps a list as the paginated response shape.
+func pageJSON[T, U any](items []T, next string, f func(T) U) client.Page[U] {
+	return client.Page[U]{Data: mapSlice(items, f), NextCursor: next}
+}
+
+func grantSpecs(in []client.GrantSpec) []service.GrantSpec {
+	return mapSlice(in, func(g client.GrantSpec) service.GrantSpec {
+		return service.GrantSpec{RoleID: g.RoleID, WorkspaceID: g.WorkspaceID}
+	})
+}
+
+// keyInput turns a key request into the service's input; expires_in is a
+// Go duration string.
+func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyInput, error) {
+	out := service.CreateKeyInput{
+		Name:        in.Name,
+		Description: in.Description,
+		ExpiresAt:   in.ExpiresAt,
+		Scopes:      in.Scopes,
+	}
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil {
+			return out, badRequest("field %q must be a duration such as \"720h\" or \"90m\"", field)
+		}
+		if d <= 0 {
+			// The service reads a zero duration as "no expiry", so "0s"
+			// must be refused here.
+			return out, signet.Errorf(signet.EINVALID, "field %q must be a positive duration", field)
+		}
+		out.ExpiresIn = d
+	}
+	return out, nil
+}

@@ -1,0 +1,200 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	signet "github.com/signetdev/signet"
+)
+
+// decodeBody decodes the JSON body of r into v, strictly. With required
+// false an absent body leaves v unchanged.
+func decodeBody(r *http.Request, v any, required bool) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		if !required {
+			return nil
+		}
+		return badRequest("request body is required: send a JSON object with Content-Type: application/json")
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return &httpError{status: http.StatusUnsupportedMediaType,
+			err: signet.Errorf(signet.EBADREQUEST, "Content-Type must be application/json")}
+	}
+	err = decodeJSON(r.Body, v)
+	if errors.Is(err, errEmptyBody) && !required {
+		return nil
+	}
+	return err
+}
+
+var errEmptyBody = badRequest("request body is required: send a JSON object")
+
+// decodeJSON decodes exactly one JSON value from rd into v, refusing
+// unknown fields, and turns every failure into an EBADREQUEST error whose
+// message names the offending field where one is known. It is the only
+// decoder of request bodies (and fuzzed: FuzzDecodeJSON).
+func decodeJSON(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	// Exactly one value: anything but whitespace after it is an error.
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err)
+		}
+		return badRequest("request body must contain a single JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+		tpe *time.ParseError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return errEmptyBody
+	case errors.As(err, &mbe):
+		return &httpError{status: http.StatusRequestEntityTooLarge,
+			err: signet.Errorf(signet.EBADREQUEST, "request body is larger than %d bytes", mbe.Limit)}
+	case errors.As(err, &syn):
+		return badRequest("request body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("request body is not valid JSON (unexpected end)")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return badRequest("request body must be a JSON %s, not %s", jsonKind(typ.Type.String()), article(typ.Value))
+		}
+		return badRequest("field %q must be %s, not %s", typ.Field, article(jsonKind(typ.Type.String())), article(typ.Value))
+	case errors.As(err, &tpe):
+		return badRequest("timestamps (such as expires_at) must be RFC 3339 strings, e.g. \"2030-01-02T15:04:05Z\"")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		// The name comes from the caller; keep the echo short.
+		if len(f) > 66 {
+			f = strings.ToValidUTF8(f[:64], "") + "…\""
+		}
+		return badRequest("unknown field %s", f)
+	}
+	if strings.HasPrefix(msg, "Time.UnmarshalJSON") {
+		return badRequest("timestamps (such as expires_at) must be RFC 3339 strings, e.g. \"2030-01-02T15:04:05Z\"")
+	}
+	return badRequest("request body is not valid JSON")
+}
+
+// jsonKind names the JSON kind a Go type is decoded from.
+func jsonKind(goType string) string {
+	switch {
+	case goType == "string" || goType == "*string":
+		return "string"
+	case goType == "bool":
+		return "boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "number"
+	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
+		return "array"
+	case strings.HasPrefix(goType, "map["):
+		return "object"
+	}
+	return "object"
+}
+
+// article prefixes a JSON kind with "a" or "an" ("number 1.5" → "a number 1.5").
+func article(kind string) string {
+	if kind == "" {
+		return kind
+	}
+	if k, ok := strings.CutPrefix(kind, "bool"); ok {
+		kind = "boolean" + k
+	}
+	switch kind[0] {
+	case 'a', 'o':
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// --- query parameters ---
+
+// page reads ?limit= and ?cursor=.
+func page(q url.Values) (signet.Page, error) {
+	var p signet.Page
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > signet.MaxPageSize {
+			return p, badRequest("query parameter limit must be an integer from 1 to %d", signet.MaxPageSize)
+		}
+		p.Limit = n
+	}
+	p.Cursor = q.Get("cursor")
+	if len(p.Cursor) > 512 {
+		return p, badRequest("query parameter cursor is not a valid cursor")
+	}
+	return p, nil
+}
+
+// oneOf returns the query parameter name, which must be "" or one of allowed.
+func oneOf(q url.Values, name string, allowed ...string) (string, error) {
+	v := q.Get(name)
+	if v == "" {
+		return "", nil
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v, nil
+		}
+	}
+	return "", badRequest("query parameter %s must be one of: %s", name, strings.Join(allowed, ", "))
+}
+
+// timeParam reads an RFC 3339 query parameter.
+func timeParam(q url.Values, name string) (*time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, badRequest("query parameter %s must be an RFC 3339 timestamp, e.g. 2030-01-02T15:04:05Z", name)
+	}
+	return &t, nil
+}
+
+// workspaceID returns the workspace a per-workspace request names, from
+// the workspace_id query parameter, the X-Workspace-Id header or Bigeye's
+// X-Bigeye-Workspace-Id header; "" when none does. Naming two different
+// workspaces is an error.
+func workspaceID(r *http.Request) (string, error) {
+	var ws string
+	for _, v := range []string{
+		r.URL.Query().Get("workspace_id"),
+		r.Header.Get("X-Workspace-Id"),
+		r.Header.Get("X-Bigeye-Workspace-Id"),
+	} {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if ws != "" && v != ws {
+			return "", badRequest("the request names two different workspaces (workspace_id, X-Workspace-Id, X-Bigeye-Workspace-Id)")
+		}
+		ws = v
+	}
+	return ws, nil
+}

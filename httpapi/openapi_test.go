@@ -1,0 +1,240 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/httpapi"
+)
+
+type openAPIDoc struct {
+	OpenAPI    string                                `json:"openapi"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas         map[string]schema          `json:"schemas"`
+		SecuritySchemes map[string]json.RawMessage `json:"securitySchemes"`
+	} `json:"components"`
+}
+
+type schema struct {
+	Properties map[string]schema `json:"properties"`
+	Required   []string          `json:"required"`
+	Ref        string            `json:"$ref"`
+}
+
+func loadOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	var doc openAPIDoc
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Fatalf("openapi = %q; want 3.1.x", doc.OpenAPI)
+	}
+	return doc
+}
+
+// TestOpenAPIMatchesRoutes walks the route table: every API route must be
+// documented, and the document must not describe a route that does not exist.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			switch method {
+			case "get", "put", "post", "delete", "patch", "head", "options", "trace":
+				documented[strings.ToUpper(method)+" "+path] = true
+			}
+		}
+	}
+	served := map[string]bool{}
+	for _, rt := range httpapi.Routes() {
+		if rt.Page {
+			continue
+		}
+		key := rt.Method + " " + rt.Pattern
+		served[key] = true
+		if !documented[key] {
+			t.Errorf("route %s is not in openapi.json", key)
+		}
+	}
+	for key := range documented {
+		if !served[key] {
+			t.Errorf("openapi.json documents %s, which is not a route", key)
+		}
+	}
+	for _, name := range []string{"bearer", "apikey", "xApiKey", "basic"} {
+		if _, ok := doc.Components.SecuritySchemes[name]; !ok {
+			t.Errorf("security scheme %s is missing", name)
+		}
+	}
+}
+
+// TestOpenAPIRefsResolve checks that every $ref names a component.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if k == "$ref" {
+					ref, _ := x.(string)
+					parts := strings.Split(strings.TrimPrefix(ref, "#/"), "/")
+					var cur any = doc
+					for _, p := range parts {
+						m, ok := cur.(map[string]any)
+						if !ok {
+							cur = nil
+							break
+						}
+						cur = m[p]
+					}
+					if !strings.HasPrefix(ref, "#/") || cur == nil {
+						t.Errorf("$ref %q does not resolve", ref)
+					}
+					continue
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+}
+
+// TestOpenAPISchemasMatchWireTypes checks that each schema's properties
+// are exactly the JSON fields of the client type it describes, and that
+// every required property is one the server always sends or needs.
+func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	types := map[string]reflect.Type{
+		"Error":                           reflect.TypeFor[client.ErrorResponse](),
+		"Status":                          reflect.TypeFor[client.Status](),
+		"User":                            reflect.TypeFor[client.User](),
+		"UserDetail":                      reflect.TypeFor[client.UserDetail](),
+		"APIKey":                          reflect.TypeFor[client.APIKey](),
+		"CreatedAPIKey":                   reflect.TypeFor[client.CreatedAPIKey](),
+		"Workspace":                       reflect.TypeFor[client.Workspace](),
+		"Role":                            reflect.TypeFor[client.Role](),
+		"Group":                           reflect.TypeFor[client.Group](),
+		"GroupDetail":                     reflect.TypeFor[client.GroupDetail](),
+		"GroupMember":                     reflect.TypeFor[client.GroupMember](),
+		"Grant":                           reflect.TypeFor[client.Grant](),
+		"AuditEvent":                      reflect.TypeFor[client.AuditEvent](),
+		"PermissionDomain":                reflect.TypeFor[client.PermissionDomain](),
+		"Permissions":                     reflect.TypeFor[client.Permissions](),
+		"WorkspacePermissions":            reflect.TypeFor[client.WorkspacePermissions](),
+		"Me":                              reflect.TypeFor[client.Me](),
+		"GrantSpec":                       reflect.TypeFor[client.GrantSpec](),
+		"CreateAPIKeyRequest":             reflect.TypeFor[client.CreateAPIKeyRequest](),
+		"CreateServiceAccountRequest":     reflect.TypeFor[client.CreateServiceAccountRequest](),
+		"CreateServiceAccountResponse":    reflect.TypeFor[client.CreateServiceAccountResponse](),
+		"CreateUserRequest":               reflect.TypeFor[client.CreateUserRequest](),
+		"UserUpdate":                      reflect.TypeFor[client.UserUpdate](),
+		"SetGroupsRequest":                reflect.TypeFor[client.SetGroupsRequest](),
+		"RevokeAPIKeyRequest":             reflect.TypeFor[client.RevokeAPIKeyRequest](),
+		"CreateWorkspaceRequest":          reflect.TypeFor[client.CreateWorkspaceRequest](),
+		"WorkspaceUpdate":                 reflect.TypeFor[client.WorkspaceUpdate](),
+		"CreateRoleRequest":               reflect.TypeFor[client.CreateRoleRequest](),
+		"RoleUpdate":                      reflect.TypeFor[client.RoleUpdate](),
+		"CreateGroupRequest":              reflect.TypeFor[client.CreateGroupRequest](),
+		"GroupUpdate":                     reflect.TypeFor[client.GroupUpdate](),
+		"AddGroupMemberRequest":           reflect.TypeFor[client.AddGroupMemberRequest](),
+		"CreateGrantRequest":              reflect.TypeFor[client.CreateGrantRequest](),
+		"RegisterPermissionDomainRequest": reflect.TypeFor[client.RegisterPermissionDomainRequest](),
+		"SetupRequest":                    reflect.TypeFor[client.SetupRequest](),
+		"UserPage":                        reflect.TypeFor[client.Page[client.User]](),
+		"APIKeyPage":                      reflect.TypeFor[client.Page[client.APIKey]](),
+		"GroupPage":                       reflect.TypeFor[client.Page[client.Group]](),
+		"RolePage":                        reflect.TypeFor[client.Page[client.Role]](),
+		"GrantPage":                       reflect.TypeFor[client.Page[client.Grant]](),
+		"WorkspacePage":                   reflect.TypeFor[client.Page[client.Workspace]](),
+		"AuditEventPage":                  reflect.TypeFor[client.Page[client.AuditEvent]](),
+	}
+	for name, s := range doc.Components.Schemas {
+		typ, ok := types[name]
+		if !ok {
+			t.Errorf("schema %s has no wire type in this test's table", name)
+			continue
+		}
+		checkSchema(t, name, s, typ)
+	}
+	for name := range types {
+		if _, ok := doc.Components.Schemas[name]; !ok {
+			t.Errorf("openapi.json has no schema %s", name)
+		}
+	}
+	// The nested error object too.
+	checkSchema(t, "Error.error", doc.Components.Schemas["Error"].Properties["error"], reflect.TypeFor[client.ErrorBody]())
+}
+
+func checkSchema(t *testing.T, name string, s schema, typ reflect.Type) {
+	t.Helper()
+	fields := jsonFields(typ)
+	var props []string
+	for p := range s.Properties {
+		props = append(props, p)
+	}
+	slices.Sort(props)
+	var want []string
+	for f := range fields {
+		want = append(want, f)
+	}
+	slices.Sort(want)
+	if !slices.Equal(props, want) {
+		t.Errorf("schema %s properties = %v; want the JSON fields of %v: %v", name, props, typ, want)
+	}
+	for _, r := range s.Required {
+		if omitempty, ok := fields[r]; !ok || omitempty {
+			t.Errorf("schema %s requires %q, which %v omits when empty (or lacks)", name, r, typ)
+		}
+	}
+}
+
+// jsonFields returns the JSON field names of a struct type, flattening
+// embedded structs, each with whether it is omitempty.
+func jsonFields(typ reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = strings.Contains(opts, "omitempty")
+	}
+	return out
+}
+
+// TestOpenAPIServed checks the document is served as it is embedded.
+func TestOpenAPIServed(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/api/v1/openapi.json", "", "-auth")
+	if r.status != http.StatusOK || string(r.body) != string(httpapi.OpenAPI()) || r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("GET /api/v1/openapi.json = %d %s (%d bytes); want 200 application/json with the embedded document", r.status, r.header.Get("Content-Type"), len(r.body))
+	}
+}

@@ -1,0 +1,238 @@
+// Package httpapi is Signet's REST API: it translates HTTP requests to
+// calls of the service layer and the results back to JSON. Handlers are
+// thin — decode, call the service, encode — so that every rule lives in
+// package service.
+//
+// Every route is declared once, in the routes table, from which the mux is
+// built, the authentication requirement is applied, and the OpenAPI
+// document (openapi.json, served at /api/v1/openapi.json) is checked.
+//
+// The JSON wire types are those of package client, the Go SDK, so the API
+// and its SDK share one definition of every body.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/service"
+)
+
+// Authenticator turns a request's credential into an actor. It returns
+// (nil, nil) when the request carries no credential, and an error with code
+// EUNAUTHENTICATED when it carries one that does not verify. authn.Authenticator
+// implements it.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*signet.Actor, error)
+}
+
+// DefaultMaxBodyBytes is the default limit on the size of a request body.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config configures the handler returned by New.
+type Config struct {
+	// Service holds the use cases. Required.
+	Service *service.Service
+	// Auth authenticates requests. Required.
+	Auth Authenticator
+	// Logger receives the access log and internal errors; nil discards.
+	Logger *slog.Logger
+	// Ready reports whether the server can serve (for /readyz); nil means
+	// always ready.
+	Ready func(ctx context.Context) error
+	// Now is the clock used to derive API key statuses in responses;
+	// nil means time.Now.
+	Now func() time.Time
+	// TrustForwardedFor makes the client IP the right-most address of
+	// X-Forwarded-For (the one added by the reverse proxy in front of
+	// Signet). Leave it false unless such a proxy exists: otherwise callers
+	// could write any IP they like into the audit trail.
+	TrustForwardedFor bool
+	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// server is the state every handler shares. Immutable after New.
+type server struct {
+	svc          *service.Service
+	auth         Authenticator
+	log          *slog.Logger
+	ready        func(ctx context.Context) error
+	now          func() time.Time
+	trustXFF     bool
+	maxBodyBytes int64
+	mux          *http.ServeMux
+}
+
+// New returns the HTTP handler of Signet's REST API, health endpoints and
+// setup page. It panics if cfg.Service or cfg.Auth is nil.
+func New(cfg Config) http.Handler {
+	if cfg.Service == nil || cfg.Auth == nil {
+		panic("httpapi: Config.Service and Config.Auth are required")
+	}
+	s := &server{
+		svc:          cfg.Service,
+		auth:         cfg.Auth,
+		log:          cfg.Logger,
+		ready:        cfg.Ready,
+		now:          cfg.Now,
+		trustXFF:     cfg.TrustForwardedFor,
+		maxBodyBytes: cfg.MaxBodyBytes,
+		mux:          http.NewServeMux(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxBodyBytes <= 0 {
+		s.maxBodyBytes = DefaultMaxBodyBytes
+	}
+	for _, rt := range routes {
+		s.mux.Handle(rt.method+" "+rt.pattern, s.endpoint(rt))
+	}
+	return s.middleware(http.HandlerFunc(s.dispatch))
+}
+
+// Route describes one registered route.
+type Route struct {
+	Method  string // e.g. "GET"
+	Pattern string // a ServeMux path pattern, e.g. "/api/v1/users/{id}"
+	// Auth reports whether the route requires a credential.
+	Auth bool
+	// Page reports whether the route serves an HTML page rather than the
+	// JSON API; pages are not in the OpenAPI document.
+	Page bool
+}
+
+// Routes returns every route the handler serves, in declaration order.
+func Routes() []Route {
+	out := make([]Route, len(routes))
+	for i, rt := range routes {
+		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Auth: rt.auth, Page: rt.page}
+	}
+	return out
+}
+
+// handlerFunc is the shape of every handler: it writes a success response
+// itself and returns an error for the caller to render.
+type handlerFunc func(s *server, w http.ResponseWriter, r *http.Request) error
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	pattern string
+	h       handlerFunc
+	auth    bool // the route requires a credential
+	page    bool // HTML page, not part of the OpenAPI document
+}
+
+const (
+	public = false
+	authed = true
+)
+
+// routes is the one table of every route. A test walks it against the
+// OpenAPI document.
+var routes = []route{
+	{method: "GET", pattern: "/healthz", h: (*server).healthz, auth: public},
+	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public},
+	{method: "GET", pattern: "/setup", h: (*server).setupPage, auth: public, page: true},
+	{method: "POST", pattern: "/setup", h: (*server).setupForm, auth: public, page: true},
+	{method: "GET", pattern: "/api/v1/openapi.json", h: (*server).openAPI, auth: public},
+	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
+
+	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
+	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/me/api-keys", h: (*server).createPersonalKey, auth: authed},
+	{method: "POST", pattern: "/api/v1/me/api-keys/{id}/revoke", h: (*server).revokePersonalKey, auth: authed},
+	{method: "GET", pattern: "/api/v1/personal-api-keys/verify", h: (*server).verifyKey, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/service-accounts", h: (*server).createServiceAccount, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts", h: (*server).listServiceAccounts, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}", h: (*server).getServiceAccount, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/service-accounts/{id}", h: (*server).updateServiceAccount, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/service-accounts/{id}", h: (*server).deleteServiceAccount, auth: authed},
+	{method: "POST", pattern: "/api/v1/service-accounts/{id}/disable", h: (*server).disableServiceAccount, auth: authed},
+	{method: "POST", pattern: "/api/v1/service-accounts/{id}/enable", h: (*server).enableServiceAccount, auth: authed},
+	{method: "PUT", pattern: "/api/v1/service-accounts/{id}/groups", h: (*server).setServiceAccountGroups, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).listServiceAccountKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).createServiceAccountKey, auth: authed},
+
+	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/api-keys/{id}", h: (*server).getAPIKey, auth: authed},
+	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/users", h: (*server).createUser, auth: authed},
+	{method: "GET", pattern: "/api/v1/users", h: (*server).listUsers, auth: authed},
+	{method: "GET", pattern: "/api/v1/users/{id}", h: (*server).getUser, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/users/{id}", h: (*server).updateUser, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/users/{id}", h: (*server).deleteUser, auth: authed},
+	{method: "POST", pattern: "/api/v1/users/{id}/disable", h: (*server).disableUser, auth: authed},
+	{method: "POST", pattern: "/api/v1/users/{id}/enable", h: (*server).enableUser, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/groups", h: (*server).createGroup, auth: authed},
+	{method: "GET", pattern: "/api/v1/groups", h: (*server).listGroups, auth: authed},
+	{method: "GET", pattern: "/api/v1/groups/{id}", h: (*server).getGroup, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/groups/{id}", h: (*server).updateGroup, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/groups/{id}", h: (*server).deleteGroup, auth: authed},
+	{method: "POST", pattern: "/api/v1/groups/{id}/members", h: (*server).addGroupMember, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/groups/{id}/members/{user_id}", h: (*server).removeGroupMember, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/roles", h: (*server).createRole, auth: authed},
+	{method: "GET", pattern: "/api/v1/roles", h: (*server).listRoles, auth: authed},
+	{method: "GET", pattern: "/api/v1/roles/{id}", h: (*server).getRole, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/roles/{id}", h: (*server).updateRole, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/roles/{id}", h: (*server).deleteRole, auth: authed},
+	{method: "GET", pattern: "/api/v1/permissions", h: (*server).listPermissions, auth: authed},
+	{method: "POST", pattern: "/api/v1/permission-domains", h: (*server).registerPermissionDomain, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/grants", h: (*server).createGrant, auth: authed},
+	{method: "GET", pattern: "/api/v1/grants", h: (*server).listGrants, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/grants/{id}", h: (*server).deleteGrant, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/workspaces", h: (*server).createWorkspace, auth: authed},
+	{method: "GET", pattern: "/api/v1/workspaces", h: (*server).listWorkspaces, auth: authed},
+	{method: "GET", pattern: "/api/v1/workspaces/{id}", h: (*server).getWorkspace, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/workspaces/{id}", h: (*server).updateWorkspace, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/workspaces/{id}", h: (*server).deleteWorkspace, auth: authed},
+
+	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed},
+	{method: "GET", pattern: "/api/v1/audit-events/{id}", h: (*server).getAuditEvent, auth: authed},
+}
+
+type actorKey struct{}
+
+// endpoint wraps a route's handler with its authentication requirement and
+// renders a returned error.
+func (s *server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.auth {
+			a, err := s.auth.Authenticate(r)
+			if err == nil && a == nil {
+				err = signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key (Authorization: Bearer <key>) or HTTP Basic credentials")
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if st := stateFrom(r.Context()); st != nil {
+				st.userID, st.keyID = a.UserID, a.KeyID
+			}
+			r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))
+		}
+		if err := rt.h(s, w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// actor returns the authenticated actor of a request on an authed route.
+func actor(r *http.Request) *signet.Actor {
+	a, _ := r.Context().Value(actorKey{}).(*signet.Actor)
+	return a
+}
