@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 )
@@ -20,7 +19,7 @@ func newFlagSet(e *env, name string) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return errSilent
+			return errHelp
 		}
 		return usagef("%v", err)
 	}
@@ -57,5 +56,3 @@ func boolEnv(fs *flag.FlagSet, e *env, name, envVar string, def bool, usage stri
 	}
 	return fs.Bool(name, def, fmt.Sprintf("%s (env %s)", usage, envVar)), nil
 }
-
-var _ = io.Discard

@@ -26,6 +26,10 @@ func main() {
 	}
 }
 
+// errHelp is returned when a command's -h was asked for: its usage has
+// been printed and the program exits 0.
+var errHelp = errors.New("help requested")
+
 // errSilent marks an error already reported to the user (e.g. "help" for
 // an unknown command) that only needs a non-zero exit.
 var errSilent = errors.New("silent")
@@ -85,7 +89,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return c.run(ctx, e, rest)
+			err := c.run(ctx, e, rest)
+			if errors.Is(err, errHelp) {
+				return nil
+			}
+			return err
 		}
 	}
 	printUsage(stderr)
