@@ -20,6 +20,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"regexp"
+	"sync"
 )
 
 // Kinds, as they appear in a key.
@@ -55,17 +56,31 @@ var (
 )
 
 // Key is a parsed key. Secret is the secret part; keep it out of logs.
+// RawID and Secret are substrings of the parsed string, so parsing does
+// not allocate.
 type Key struct {
 	Kind   string // KindServiceAccount or KindPersonal
-	ID     string // the public id, "key_" + the 26-character key id
+	RawID  string // the 26-character key id as it appears in the key
 	Secret string
 }
+
+// ID returns the public id of the key, "key_" + RawID.
+func (k Key) ID() string { return IDPrefix + k.RawID }
 
 // Hash returns SHA-256 of the secret: what storage keeps.
 func (k Key) Hash() [32]byte { return HashSecret(k.Secret) }
 
-// HashSecret returns SHA-256 of secret.
-func HashSecret(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
+// HashSecret returns SHA-256 of secret. Secrets of the usual length are
+// copied to a stack buffer first, which keeps the hot path free of heap
+// allocations (converting the string to a slice would escape).
+func HashSecret(secret string) [32]byte {
+	var buf [secretLen]byte
+	if len(secret) == secretLen {
+		copy(buf[:], secret)
+		return sha256.Sum256(buf[:])
+	}
+	return sha256.Sum256([]byte(secret))
+}
 
 // Matches reports in constant time whether the secret hashes to h.
 func (k Key) Matches(h [32]byte) bool {
@@ -88,7 +103,7 @@ func Generate(kind, rawID string) (string, Key, error) {
 	}
 	body := prefix + kind + "_" + rawID + "_" + secret
 	s := body + checksum(body)
-	return s, Key{Kind: kind, ID: IDPrefix + rawID, Secret: secret}, nil
+	return s, Key{Kind: kind, RawID: rawID, Secret: secret}, nil
 }
 
 // Parse checks the shape and checksum of s without touching storage, so
@@ -115,7 +130,7 @@ func Parse(s string) (Key, error) {
 	if !checksumMatches(body, s[Len-checksumLen:]) {
 		return Key{}, ErrChecksum
 	}
-	return Key{Kind: kind, ID: IDPrefix + id, Secret: rest[:secretLen]}, nil
+	return Key{Kind: kind, RawID: id, Secret: rest[:secretLen]}, nil
 }
 
 // ParsedID returns the public key id of s if s has the shape of a key,
@@ -179,8 +194,16 @@ func checksum(body string) string {
 	return string(b[:])
 }
 
+// bodyBuffers recycles the buffer a key's body is copied into for CRC32:
+// the standard library's CRC32 makes any slice it is given escape, and a
+// pooled buffer keeps parsing free of allocations.
+var bodyBuffers = sync.Pool{New: func() any { return new([Len]byte) }}
+
 func checksumMatches(body, sum string) bool {
-	v := crc32.Update(0, crc32.IEEETable, []byte(body))
+	buf := bodyBuffers.Get().(*[Len]byte)
+	n := copy(buf[:], body)
+	v := crc32.ChecksumIEEE(buf[:n])
+	bodyBuffers.Put(buf)
 	for i := checksumLen - 1; i >= 0; i-- {
 		if sum[i] != base62[v%62] {
 			return false

@@ -29,8 +29,8 @@ func TestGenerateParseRoundTrip(t *testing.T) {
 		if got != k {
 			t.Errorf("Parse(generated) = %+v; want %+v", got, k)
 		}
-		if got.ID != "key_"+testID {
-			t.Errorf("Parse(generated).ID = %q; want %q", got.ID, "key_"+testID)
+		if got.ID() != "key_"+testID {
+			t.Errorf("Parse(generated).ID() = %q; want %q", got.ID(), "key_"+testID)
 		}
 		if !got.Matches(k.Hash()) {
 			t.Error("Matches(own hash) = false; want true")
@@ -159,7 +159,7 @@ func FuzzParse(f *testing.F) {
 		if !Regexp.MatchString(s) {
 			t.Fatalf("Parse accepted %q, which Pattern does not match", s)
 		}
-		if len(k.Secret) != secretLen || !strings.HasPrefix(k.ID, IDPrefix) {
+		if len(k.Secret) != secretLen || len(k.RawID) != idLen {
 			t.Fatalf("Parse(%q) = %+v; malformed result", s, k)
 		}
 		if !strings.Contains(s, k.Secret) {
@@ -196,4 +196,26 @@ func BenchmarkMatches(b *testing.B) {
 			b.Fatal("no match")
 		}
 	}
+}
+
+func TestParseAndHashDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	s, _, err := Generate(KindServiceAccount, testID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink [32]byte
+	allocs := testing.AllocsPerRun(100, func() {
+		k, err := Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink = k.Hash()
+	})
+	if allocs != 0 {
+		t.Errorf("Parse+Hash allocations = %v; want 0", allocs)
+	}
+	_ = sink
 }

@@ -9,6 +9,7 @@ package authn
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,7 +66,7 @@ type Verifier struct {
 	gen atomic.Uint64
 
 	mu    sync.RWMutex // guards cache
-	cache map[string]*entry
+	cache map[string]*entry // by raw key id (without "key_"), so lookups do not allocate
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -99,7 +100,7 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 	if err != nil {
 		return nil, errInvalidKey
 	}
-	e, err := v.lookup(ctx, k.ID)
+	e, err := v.lookup(ctx, k)
 	if err != nil {
 		return nil, err
 	}
@@ -116,27 +117,27 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 		return nil, errOwnerDisabled
 	}
 	if v.uses != nil {
-		v.uses.Record(k.ID, now, ip)
+		v.uses.Record(e.verified.Actor.KeyID, now, ip)
 	}
 	return &e.verified, nil
 }
 
-// lookup returns the current cache entry for a key id, loading it when it
-// is missing or stale. A nil entry means the key id does not exist.
-func (v *Verifier) lookup(ctx context.Context, keyID string) (*entry, error) {
+// lookup returns the current cache entry for a key, loading it when it is
+// missing or stale. A nil entry means the key id does not exist.
+func (v *Verifier) lookup(ctx context.Context, k apikey.Key) (*entry, error) {
 	gen := v.gen.Load()
 	v.mu.RLock()
-	e := v.cache[keyID]
+	e := v.cache[k.RawID]
 	v.mu.RUnlock()
 	if e != nil && e.gen == gen {
 		return e, nil
 	}
 	// Capture the generation before loading: a change committed while we
 	// load leaves the new entry already stale, so it is reloaded next time.
-	st, err := v.backend.LoadKeyState(ctx, keyID)
+	st, err := v.backend.LoadKeyState(ctx, k.ID())
 	if signet.ErrorCode(err) == signet.ENOTFOUND {
 		v.mu.Lock()
-		delete(v.cache, keyID)
+		delete(v.cache, k.RawID)
 		v.mu.Unlock()
 		return nil, nil
 	}
@@ -144,8 +145,11 @@ func (v *Verifier) lookup(ctx context.Context, keyID string) (*entry, error) {
 		return nil, err
 	}
 	e = newEntry(gen, st)
+	// The map key is cloned: k.RawID points into the caller's request
+	// header, which the map must not keep alive.
+	rawID := strings.Clone(k.RawID)
 	v.mu.Lock()
-	v.cache[keyID] = e
+	v.cache[rawID] = e
 	v.mu.Unlock()
 	return e, nil
 }

@@ -96,7 +96,7 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 		return nil, signet.Internal("service.createKey", err)
 	}
 	k := &signet.APIKey{
-		ID:          parsed.ID,
+		ID:          parsed.ID(),
 		Kind:        kind,
 		OwnerID:     owner.ID,
 		Name:        name,

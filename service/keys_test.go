@@ -47,7 +47,7 @@ func TestCreateAPIKeyInput(t *testing.T) {
 				return
 			}
 			parsed, err := apikey.Parse(ck.Secret)
-			if err != nil || parsed.ID != ck.Key.ID || parsed.Kind != apikey.KindServiceAccount {
+			if err != nil || parsed.ID() != ck.Key.ID || parsed.Kind != apikey.KindServiceAccount {
 				t.Fatalf("apikey.Parse(secret) = %+v, %v; want id %s, kind sa", parsed, err, ck.Key.ID)
 			}
 			if ck.Key.SecretHash != ([32]byte{}) {
