@@ -3,7 +3,6 @@ package authn_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,9 +12,9 @@ import (
 	"github.com/signetdev/signet/apikey"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/internal/id"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
-	"github.com/signetdev/signet/store/sqlstore"
 )
 
 // clock is a settable time source for expiry tests.
@@ -50,11 +49,7 @@ type fixture struct {
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "signet.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := testdb.Open(tb)
 	f := &fixture{st: st, clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	f.svc = service.New(st, service.Options{
 		Now:        f.clock.Now,

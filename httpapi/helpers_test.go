@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +15,8 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
-	"github.com/signetdev/signet/store/sqlstore"
 )
 
 const (
@@ -71,11 +70,7 @@ func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
 func newEnvWith(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "signet.db"), sqlstore.Options{})
-	if err != nil {
-		tb.Fatalf("OpenSQLite: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := testdb.Open(tb)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 

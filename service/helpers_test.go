@@ -3,14 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/store"
-	"github.com/signetdev/signet/store/sqlstore"
 )
 
 // env is one test's world: a fresh SQLite database, a bootstrapped service
@@ -63,11 +62,7 @@ func newEnv(tb testing.TB) *env {
 func newBareEnv(tb testing.TB) *env {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(tb.TempDir(), "signet.db"), sqlstore.Options{})
-	if err != nil {
-		tb.Fatalf("OpenSQLite: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := testdb.Open(tb)
 	e := &env{tb: tb, ctx: ctx, st: st, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	e.svc = New(st, Options{
 		Now:        e.clock,
