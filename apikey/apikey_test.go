@@ -1,6 +1,7 @@
 package apikey
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -218,4 +219,16 @@ func TestParseAndHashDoNotAllocate(t *testing.T) {
 		t.Errorf("Parse+Hash allocations = %v; want 0", allocs)
 	}
 	_ = sink
+}
+
+// TestREADMEDocumentsPattern keeps the regular expression the README gives
+// secret scanners identical to the one the code uses.
+func TestREADMEDocumentsPattern(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "\n"+Pattern+"\n") {
+		t.Errorf("README.md does not show the key pattern %s on a line of its own", Pattern)
+	}
 }
