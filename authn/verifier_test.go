@@ -355,3 +355,36 @@ func TestBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 		t.Errorf("basic auth with the new password = %v; want nil", err)
 	}
 }
+
+func TestVerifyKeyFollowsRoleEdit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	role, err := f.svc.CreateRole(ctx, f.admin, service.RoleInput{Name: "auditor", Base: signet.BaseNone, Permissions: []string{"audit:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.CreateServiceAccount(ctx, f.admin, service.CreateServiceAccountInput{
+		Name:   "siem-export",
+		Grants: []service.GrantSpec{{RoleID: role.Role.ID}},
+		Key:    &service.CreateKeyInput{Name: "k"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.verifier.VerifyKey(ctx, res.Key.Secret, "")
+	if err != nil || !v.Access.Can("audit:read", "") {
+		t.Fatalf("before the edit: VerifyKey = %v; Can(audit:read) = %v; want true", err, err == nil && v.Access.Can("audit:read", ""))
+	}
+	perms := []string{"groups:read"}
+	if _, err := f.svc.UpdateRole(ctx, f.admin, role.Role.ID, service.RoleUpdate{Permissions: &perms}); err != nil {
+		t.Fatal(err)
+	}
+	v, err = f.verifier.VerifyKey(ctx, res.Key.Secret, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Access.Can("audit:read", "") || !v.Access.Can("groups:read", "") {
+		t.Errorf("after the edit: Can(audit:read) = %v, Can(groups:read) = %v; want false, true",
+			v.Access.Can("audit:read", ""), v.Access.Can("groups:read", ""))
+	}
+}
