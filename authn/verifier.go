@@ -65,7 +65,7 @@ type Verifier struct {
 	// are stale.
 	gen atomic.Uint64
 
-	mu    sync.RWMutex // guards cache
+	mu    sync.RWMutex      // guards cache
 	cache map[string]*entry // by raw key id (without "key_"), so lookups do not allocate
 }
 
