@@ -38,6 +38,9 @@ func (s *server) groupsPage(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 func (s *server) createGroup(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
 	g, err := s.svc.CreateGroup(r.Context(), c.actor, service.GroupInput{Name: name, Description: desc})
+	if err != nil && !c.me.Can("groups:write") {
+		return err // no dialog to show it in
+	}
 	if err != nil {
 		v, verr := s.groupsView(r, c)
 		if verr != nil {
@@ -313,6 +316,9 @@ func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqC
 	v, verr := s.workspacesView(r, c)
 	if verr != nil {
 		return err
+	}
+	if create && !c.me.Can("workspaces:write") {
+		return err // no dialog to show it in
 	}
 	if create {
 		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), s.message(r, err), "create-workspace"

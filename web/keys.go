@@ -107,6 +107,9 @@ func (s *server) createKeyFromPage(w http.ResponseWriter, r *http.Request, c *re
 	if verr != nil {
 		return verr
 	}
+	if err != nil && dialog != "personal" && !(v.CanCreateSAKeys && len(v.Accounts) > 0) {
+		return err // no dialog to show it in
+	}
 	if err != nil {
 		f.Error = s.message(r, err)
 		v.Open = "create-" + dialog + "-key"

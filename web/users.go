@@ -274,6 +274,9 @@ func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request, c 
 	if verr != nil {
 		return verr
 	}
+	if err != nil && !c.me.Can("service_accounts:write") {
+		return err // no dialog to show it in
+	}
 	if err != nil {
 		f.Error = s.message(r, err)
 		v.SA, v.Open = f, "service_account"
@@ -294,6 +297,9 @@ func (s *server) createHuman(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	f.Grants, specs = formGrants(r)
 	_, err := s.svc.CreateHuman(r.Context(), c.actor, service.CreateHumanInput{
 		Name: f.Name, Email: f.Email, Password: r.PostFormValue("password"), Grants: specs, GroupIDs: f.GroupIDs})
+	if err != nil && !c.me.Can("users:write") {
+		return err // no dialog to show it in
+	}
 	if err != nil {
 		r.URL.RawQuery = ""
 		v, verr := s.usersView(r, c)
@@ -315,6 +321,9 @@ type editView struct {
 	Detail        *service.UserDetail
 	IsSA          bool
 	Self          bool
+	CanWrite      bool // may change the user's details, status
+	CanCreateKey  bool
+	CanRevokeKeys bool
 	Grants        []grantView
 	Keys          []keyView
 	MemberOf      map[string]bool
@@ -346,6 +355,16 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	title := d.User.Name
 	v := &editView{base: c.base("Edit "+title, "users", r), Detail: d, IsSA: d.User.IsServiceAccount(), Self: d.User.ID == c.me.User.ID,
 		Choices: ch, MemberOf: map[string]bool{}, ExpiryOptions: expiryOptions, Forms: map[string]string{}, Open: r.URL.Query().Get("dialog")}
+	if v.IsSA {
+		v.CanWrite = c.me.Can("service_accounts:write")
+		v.CanCreateKey = c.me.Can("api_keys:write") || v.CanWrite
+		v.CanRevokeKeys = v.CanCreateKey
+	} else {
+		v.CanWrite = c.me.Can("users:write")
+		v.CanCreateKey = v.Self
+		v.CanRevokeKeys = v.Self || c.me.Can("api_keys:write")
+	}
+	v.CanCreateKey = v.CanCreateKey && d.User.Status == signet.StatusActive
 	n := ch.names()
 	for _, g := range d.Groups {
 		v.MemberOf[g.ID] = true
@@ -465,6 +484,9 @@ func (s *server) createUserKey(w http.ResponseWriter, r *http.Request, c *reqCtx
 	v, verr := s.editView(r, c, id)
 	if verr != nil {
 		return verr
+	}
+	if err != nil && !v.CanCreateKey {
+		return err // no dialog to show it in
 	}
 	if err != nil {
 		f.Error = s.message(r, err)
