@@ -3,8 +3,8 @@ module github.com/signetdev/signet
 go 1.26.8
 
 require (
-	github.com/chromedp/cdproto v0.159.0
-	github.com/chromedp/chromedp v0.23.0
+	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
+	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/pressly/goose/v3 v3.30.0
 	golang.org/x/crypto v0.59.0
