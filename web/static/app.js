@@ -113,6 +113,14 @@
     if (msg && !window.confirm(msg)) ev.preventDefault();
   });
 
+  // A page that showed a new key forgets it when left, so that the
+  // back-forward cache cannot bring it back.
+  window.addEventListener("pagehide", function () {
+    document.querySelectorAll("[data-secret]").forEach(function (el) { el.value = ""; el.textContent = ""; });
+    var d = document.getElementById("show-key");
+    if (d) d.remove();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var auto = document.querySelectorAll("dialog[data-autoopen]");
     // The key dialog wins if several are marked.
