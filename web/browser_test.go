@@ -128,7 +128,7 @@ func signIn(t *testing.T, ctx context.Context, base, login, password string) {
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), login),
 		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Submit(chromedp.ID("password")),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 	)
 }
 

@@ -64,6 +64,7 @@ type env struct {
 type envOptions struct {
 	sessionTTL, sessionIdle time.Duration
 	noAdmin                 bool
+	secureCookies           bool
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -90,7 +91,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	}
 	e.setupToken = token
 	api := httpapi.New(httpapi.Config{Service: e.svc, Auth: authn.NewAuthenticator(verifier, e.svc), Logger: logger, Ready: st.Ping})
-	ui := web.New(web.Config{Service: e.svc, Logger: logger, Now: e.clock})
+	ui := web.New(web.Config{Service: e.svc, Logger: logger, Now: e.clock, SecureCookies: o.secureCookies})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/", ui)

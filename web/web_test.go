@@ -61,6 +61,36 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
+func TestSecureCookiesBehindHTTPS(t *testing.T) {
+	e := newEnvWith(t, envOptions{secureCookies: true})
+	b := e.browser()
+	r := b.get("/login")
+	csrf := csrfRE.FindStringSubmatch(r.body)[1]
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if !ck.Secure || !ck.HttpOnly {
+			t.Errorf("cookie %s = %+v; want Secure and HttpOnly when the public URL is https", ck.Name, ck)
+		}
+	}
+	// The plain-HTTP test client does not send Secure cookies back, as a
+	// browser would not; post the pre-session token by hand.
+	req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader(url.Values{"csrf": {csrf}, "email": {adminEmail}, "password": {adminPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "signet_pre", Value: csrf})
+	r = b.do(req)
+	var found bool
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if ck.Name == "signet_session" {
+			found = true
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+				t.Errorf("session cookie = %+v; want Secure, HttpOnly, SameSite=Lax", ck)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("POST /login = %d; no session cookie", r.status)
+	}
+}
+
 func TestCSRF(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
