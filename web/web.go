@@ -205,6 +205,14 @@ func (s *server) routes() {
 	auth("POST /settings/account/sessions/{id}/revoke", s.revokeSession)
 
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+		// Signed in, the error page keeps the navigation.
+		if ck, err := r.Cookie(sessionCookie); err == nil {
+			if info, err := s.svc.LookupSession(r.Context(), ck.Value); err == nil {
+				if me, err := s.svc.Me(r.Context(), info.Actor); err == nil {
+					c.me, c.csrf = newViewer(me, info.Session.ID), csrfFor(ck.Value)
+				}
+			}
+		}
 		return signet.Errorf(signet.ENOTFOUND, "there is no page at %s", r.URL.Path)
 	}))
 }
