@@ -374,6 +374,14 @@ type auditFilterForm struct {
 
 func (s *server) auditPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	q := r.URL.Query()
+	if q.Get("workspace") == "" && !c.me.Can("audit:read") {
+		// Only workspace-level access: show a workspace the viewer may read.
+		if ws := c.me.firstWorkspaceWith("audit:read"); ws != "" {
+			q.Set("workspace", ws)
+			http.Redirect(w, r, "/settings/audit?"+q.Encode(), http.StatusSeeOther)
+			return nil
+		}
+	}
 	f := auditFilterForm{Actor: q.Get("actor"), Key: q.Get("key"), Action: q.Get("action"), TargetType: q.Get("target_type"),
 		Target: q.Get("target"), Workspace: q.Get("workspace"), Outcome: q.Get("outcome"), Since: q.Get("since"), Until: q.Get("until"), Cursor: q.Get("cursor")}
 	af := signet.AuditFilter{ActorID: f.Actor, KeyID: f.Key, Action: f.Action, TargetType: f.TargetType, TargetID: f.Target,

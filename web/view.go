@@ -22,17 +22,19 @@ type viewer struct {
 	org       []string
 	all       bool
 	anyWS     map[string]bool // permissions held in at least one workspace
+	wsPerms   map[string][]string
+	wsOrder   []string // workspace ids, as Me lists them
 }
 
 func newViewer(me *service.MeView, sessionID string) *viewer {
 	v := &viewer{User: me.User, SessionID: sessionID, Groups: me.Groups, org: me.Organisation, anyWS: map[string]bool{}}
 	v.all = slices.Contains(me.Organisation, "*")
+	v.wsPerms = map[string][]string{}
 	for _, w := range me.Workspaces {
+		v.wsOrder = append(v.wsOrder, w.Workspace.ID)
+		v.wsPerms[w.Workspace.ID] = w.Permissions
 		for _, p := range w.Permissions {
 			v.anyWS[p] = true
-			if p == "*" {
-				v.all = true
-			}
 		}
 	}
 	return v
@@ -44,6 +46,25 @@ func (v *viewer) Can(p string) bool { return v.all || slices.Contains(v.org, p) 
 // CanAnywhere reports whether the viewer holds p organisation-wide or in
 // some workspace.
 func (v *viewer) CanAnywhere(p string) bool { return v.Can(p) || v.anyWS[p] }
+
+// firstWorkspaceWith returns the first workspace where the viewer holds p,
+// or "".
+func (v *viewer) firstWorkspaceWith(p string) string {
+	for _, id := range v.wsOrder {
+		if slices.Contains(v.wsPerms[id], p) || slices.Contains(v.wsPerms[id], "*") {
+			return id
+		}
+	}
+	return ""
+}
+
+// home is the first page the viewer may use.
+func (v *viewer) home() string {
+	if v.Can("users:read") || v.Can("service_accounts:read") {
+		return "/settings/users"
+	}
+	return "/settings/api-keys"
+}
 
 // Organisation lists the viewer's organisation-wide permissions.
 func (v *viewer) Organisation() []string { return v.org }

@@ -150,14 +150,12 @@ func (s *server) routes() {
 	pub("POST /setup", s.setupForm)
 	auth("POST /logout", s.logout)
 
-	auth("GET /{$}", func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
+	home := func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+		http.Redirect(w, r, c.me.home(), http.StatusSeeOther)
 		return nil
-	})
-	auth("GET /settings", func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
-		return nil
-	})
+	}
+	auth("GET /{$}", home)
+	auth("GET /settings", home)
 
 	auth("GET /settings/users", s.usersPage)
 	auth("POST /settings/users", s.createHuman)
@@ -347,7 +345,7 @@ func safeNext(next string) string {
 	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
 		return next
 	}
-	return "/settings/users"
+	return "/"
 }
 
 // contentSecurityPolicy forbids inline script, every foreign origin and

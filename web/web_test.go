@@ -288,9 +288,40 @@ func TestNonAdminSeesNoAdminActions(t *testing.T) {
 	if r := b2.get("/settings/users"); r.status != http.StatusForbidden {
 		t.Errorf("GET /settings/users without permissions = %d; want 403", r.status)
 	}
+	if r := b2.get("/"); r.header.Get("Location") != "/settings/api-keys" {
+		t.Errorf("GET / without permissions leads to %q; want /settings/api-keys", r.header.Get("Location"))
+	}
 	r = b2.get("/settings/api-keys")
 	if r.status != http.StatusOK || strings.Contains(r.body, "Service Account API Keys") || strings.Contains(r.body, `href="/settings/users"`) {
 		t.Errorf("GET /settings/api-keys without permissions = %d; want only personal keys and no Users link", r.status)
+	}
+}
+
+func TestWorkspaceOnlyUser(t *testing.T) {
+	e := newEnv(t)
+	ws := ""
+	wss, _, _ := e.svc.ListWorkspaces(e.ctx, signet.SystemActor, signet.Page{})
+	for _, w := range wss {
+		if w.IsDefault {
+			ws = w.ID
+		}
+	}
+	e.human("Wendy", "wendy@example.com", service.GrantSpec{RoleID: signet.RoleViewID, WorkspaceID: ws})
+	b := e.browser()
+	b.login("wendy@example.com", adminPassword)
+	if r := b.get("/"); r.header.Get("Location") != "/settings/api-keys" {
+		t.Errorf("GET / for a workspace-only viewer leads to %q; want /settings/api-keys", r.header.Get("Location"))
+	}
+	r := b.get("/settings/api-keys")
+	if !strings.Contains(r.body, `href="/settings/audit"`) || strings.Contains(r.body, `href="/settings/users"`) {
+		t.Errorf("nav for a workspace-only viewer: want Audit log, not Users")
+	}
+	r = b.get("/settings/audit")
+	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "workspace="+ws) {
+		t.Fatalf("GET /settings/audit = %d %s; want a redirect to the workspace's events", r.status, r.header.Get("Location"))
+	}
+	if r := b.get(r.header.Get("Location")); r.status != http.StatusOK {
+		t.Errorf("audit page of the workspace = %d:\n%s", r.status, r.body)
 	}
 }
 
