@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -306,6 +307,12 @@ func TestBrowserServiceAccountFlow(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "06-audit-log")
+	if os.Getenv("SIGNET_SCREENSHOTS") != "" {
+		for i, p := range []string{"/settings/groups/" + service.DefaultViewGroupID, "/settings/roles/new", "/settings/workspaces", "/settings/account", "/settings/audit/" + events[0].ID} {
+			step(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("main")))
+			screenshot(t, ctx, fmt.Sprintf("%02d-%s", 10+i, strings.NewReplacer("/settings/", "", "/", "-").Replace(p)))
+		}
+	}
 
 	// A narrow window is usable: no horizontal scrolling of the page itself.
 	step(t, ctx, "narrow", chromedp.EmulateViewport(400, 800), chromedp.Navigate(base+"/settings/users"), chromedp.WaitVisible(chromedp.ID("users-table")))
