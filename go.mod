@@ -3,6 +3,8 @@ module github.com/signetdev/signet
 go 1.26.8
 
 require (
+	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
+	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/pressly/goose/v3 v3.30.0
 	golang.org/x/crypto v0.59.0
@@ -11,6 +13,7 @@ require (
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect

@@ -167,7 +167,7 @@ var bodyRoutes = map[string]struct {
 // noBodyRoutes are the POST routes that take no body.
 var noBodyRoutes = []string{
 	"POST /api/v1/service-accounts/{id}/disable", "POST /api/v1/service-accounts/{id}/enable",
-	"POST /api/v1/users/{id}/disable", "POST /api/v1/users/{id}/enable", "POST /setup",
+	"POST /api/v1/users/{id}/disable", "POST /api/v1/users/{id}/enable",
 }
 
 type badCase struct {

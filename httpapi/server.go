@@ -67,8 +67,8 @@ type server struct {
 	mux          *http.ServeMux
 }
 
-// New returns the HTTP handler of Signet's REST API, health endpoints and
-// setup page. It panics if cfg.Service or cfg.Auth is nil.
+// New returns the HTTP handler of Signet's REST API and health endpoints.
+// (The first-administrator setup page is part of the web UI, package web.) It panics if cfg.Service or cfg.Auth is nil.
 func New(cfg Config) http.Handler {
 	if cfg.Service == nil || cfg.Auth == nil {
 		panic("httpapi: Config.Service and Config.Auth are required")
@@ -141,8 +141,6 @@ const (
 var routes = []route{
 	{method: "GET", pattern: "/healthz", h: (*server).healthz, auth: public},
 	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public},
-	{method: "GET", pattern: "/setup", h: (*server).setupPage, auth: public, page: true},
-	{method: "POST", pattern: "/setup", h: (*server).setupForm, auth: public, page: true},
 	{method: "GET", pattern: "/api/v1/openapi.json", h: (*server).openAPI, auth: public},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 

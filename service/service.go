@@ -26,6 +26,10 @@ type Service struct {
 	bcryptCost int
 	// dummyState is the hash compared against on sign-in failures.
 	dummyState
+	// sessionTTL and sessionIdle bound UI sessions (see sessions.go).
+	sessionTTL, sessionIdle time.Duration
+	// throttle counts failed UI sign-ins (see sessions.go).
+	throttle loginThrottle
 }
 
 // Options configure a Service. Zero fields take defaults.
@@ -34,11 +38,24 @@ type Options struct {
 	Logger     *slog.Logger
 	OnChange   func()
 	BcryptCost int
+	// SessionTTL is the absolute lifetime of a UI session;
+	// 0 means DefaultSessionTTL.
+	SessionTTL time.Duration
+	// SessionIdleTimeout ends a UI session unused for that long;
+	// 0 means DefaultSessionIdleTimeout.
+	SessionIdleTimeout time.Duration
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
-	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost}
+	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost,
+		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = DefaultSessionTTL
+	}
+	if s.sessionIdle <= 0 {
+		s.sessionIdle = DefaultSessionIdleTimeout
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
+	"github.com/signetdev/signet/web"
 )
 
 func init() {
@@ -32,6 +33,8 @@ type serverConfig struct {
 	publicURL       string
 	flushInterval   time.Duration
 	shutdownTimeout time.Duration
+	sessionTTL      time.Duration
+	sessionIdle     time.Duration
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -50,14 +53,26 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sessionTTL, err := durationEnv(fs, e, "session-ttl", "SIGNET_SESSION_TTL", service.DefaultSessionTTL, "longest a web UI session lasts, however active")
+	if err != nil {
+		return err
+	}
+	sessionIdle, err := durationEnv(fs, e, "session-idle-timeout", "SIGNET_SESSION_IDLE_TIMEOUT", service.DefaultSessionIdleTimeout, "a web UI session unused this long ends")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve takes no arguments, got %q", fs.Args())
 	}
+	if *sessionTTL <= 0 || *sessionIdle <= 0 {
+		return usagef("--session-ttl and --session-idle-timeout must be positive")
+	}
 	cfg = serverConfig{addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
-		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown}
+		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
+		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle}
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -116,8 +131,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// into the verifier as its backend.
 	var verifier *authn.Verifier
 	svc := service.New(st, service.Options{
-		Logger:   logger,
-		OnChange: func() { verifier.Invalidate() },
+		Logger:             logger,
+		OnChange:           func() { verifier.Invalidate() },
+		SessionTTL:         cfg.sessionTTL,
+		SessionIdleTimeout: cfg.sessionIdle,
 	})
 	uses := authn.NewUseRecorder(svc.RecordKeyUses, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
@@ -145,12 +162,18 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 			"setup_url", strings.TrimRight(base, "/")+"/setup?token="+setupToken)
 	}
 
-	handler := httpapi.New(httpapi.Config{
+	api := httpapi.New(httpapi.Config{
 		Service: svc,
 		Auth:    auth,
 		Logger:  logger,
 		Ready:   st.Ping,
 	})
+	ui := web.New(web.Config{
+		Service:       svc,
+		Logger:        logger,
+		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
+	})
+	handler := mount(api, ui)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -183,6 +206,20 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		err = nil
 	}
 	return err
+}
+
+// mount serves the REST API under /api/ and at its other routes (health
+// endpoints), and the web UI everywhere else.
+func mount(api, ui http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	for _, rt := range httpapi.Routes() {
+		if !strings.HasPrefix(rt.Pattern, "/api/") {
+			mux.Handle(rt.Method+" "+rt.Pattern, api)
+		}
+	}
+	mux.Handle("/", ui)
+	return mux
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"net/http"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/service"
+)
+
+type loginView struct {
+	base
+	Email string
+	Next  string
+}
+
+func (s *server) loginPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	next := r.URL.Query().Get("next")
+	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if _, err := s.svc.LookupSession(r.Context(), ck.Value); err == nil {
+			http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+			return nil
+		}
+	}
+	if pending, err := s.svc.SetupPending(r.Context()); err == nil && pending {
+		v := loginView{base: c.base("Sign in", "", r), Next: next}
+		v.Error = "No administrator exists yet. Open the one-time setup link printed in the server's log to create the first one."
+		s.render(w, r, http.StatusOK, "login.html", v)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "login.html", loginView{base: c.base("Sign in", "", r), Next: next})
+	return nil
+}
+
+func (s *server) loginForm(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	email := r.PostFormValue("email")
+	next := r.PostFormValue("next")
+	ns, err := s.svc.Login(r.Context(), email, r.PostFormValue("password"))
+	if err != nil {
+		v := loginView{base: c.base("Sign in", "", r), Email: email, Next: next}
+		v.Error = s.message(r, err)
+		if signet.ErrorCode(err) == signet.ERATELIMITED {
+			w.Header().Set("Retry-After", "900")
+		}
+		s.render(w, r, statusFor(err), "login.html", v)
+		return nil
+	}
+	s.setSession(w, r, ns.Token, ns.Session.ExpiresAt)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := s.svc.Logout(r.Context(), c.actor); err != nil && signet.ErrorCode(err) != signet.ENOTFOUND {
+		return err
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/login?notice=signed_out", http.StatusSeeOther)
+	return nil
+}
+
+// setupView is the data of the first-administrator page.
+type setupView struct {
+	base
+	Pending bool
+	Done    bool
+	Token   string
+	Name    string
+	Email   string
+}
+
+// setupPage serves the first-administrator page. The token comes from the
+// one-time setup link (?token=…) printed in the server's log.
+func (s *server) setupPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	pending, err := s.svc.SetupPending(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "setup.html", setupView{base: c.base("First administrator", "", r), Pending: pending, Token: r.URL.Query().Get("token")})
+	return nil
+}
+
+// setupForm completes the setup from the page's form.
+func (s *server) setupForm(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	v := setupView{base: c.base("First administrator", "", r), Pending: true,
+		Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Email: r.PostFormValue("email")}
+	_, err := s.svc.CompleteSetup(r.Context(), v.Token, service.CreateHumanInput{Name: v.Name, Email: v.Email, Password: r.PostFormValue("password")})
+	if err != nil {
+		v.Error = s.message(r, err)
+		s.render(w, r, statusFor(err), "setup.html", v)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "setup.html", setupView{base: c.base("First administrator", "", r), Done: true, Email: v.Email})
+	return nil
+}
+
+type accountView struct {
+	base
+	Sessions []*signet.Session
+}
+
+func (s *server) accountPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	list, err := s.svc.ListSessions(r.Context(), c.actor)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "account.html", accountView{base: c.base("Your account", "account", r), Sessions: list})
+	return nil
+}
+
+func (s *server) revokeSession(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id := r.PathValue("id")
+	if err := s.svc.RevokeSession(r.Context(), c.actor, id); err != nil {
+		return err
+	}
+	if id == c.info.Session.ID {
+		s.clearSession(w, r)
+		http.Redirect(w, r, "/login?notice=signed_out", http.StatusSeeOther)
+		return nil
+	}
+	redirect(w, r, "/settings/account", "session_ended")
+	return nil
+}

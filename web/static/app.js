@@ -1,0 +1,136 @@
+// Signet UI: dialogs, copy-to-clipboard and confirmations. Everything works
+// without this file too (links fall back to server-rendered dialogs); it
+// only adds modality, focus management and convenience.
+"use strict";
+
+(function () {
+  var lastOpener = null;
+
+  function openDialog(d, opener) {
+    if (!d) return;
+    lastOpener = opener || document.activeElement;
+    if (typeof d.showModal === "function") {
+      // The server renders dialogs it wants shown with "open", so they
+      // show without JavaScript too; reopen them as modal.
+      if (d.open) d.close();
+      d.showModal();
+    } else {
+      d.setAttribute("open", "");
+    }
+    // Focus the first field with an error, else the first field, else the dialog.
+    var target = d.querySelector("[role=alert]") ? d.querySelector("input:not([type=hidden]):not([readonly]), select") : null;
+    target = target || d.querySelector("[autofocus], input:not([type=hidden]), select, textarea, button");
+    if (d.id === "show-key") target = d.querySelector("[data-copy]");
+    if (target) target.focus();
+  }
+
+  function closeDialog(d) {
+    if (!d) return;
+    if (typeof d.close === "function") d.close(); else d.removeAttribute("open");
+    if (lastOpener && document.body.contains(lastOpener)) lastOpener.focus();
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest("[data-open-dialog]");
+    if (el) {
+      var d = document.getElementById(el.getAttribute("data-open-dialog"));
+      if (d) {
+        ev.preventDefault();
+        var menu = el.closest("details");
+        if (menu) menu.open = false;
+        openDialog(d, menu ? menu.querySelector("summary") : el);
+      }
+      return;
+    }
+    el = ev.target.closest("[data-close]");
+    if (el) {
+      ev.preventDefault();
+      closeDialog(el.closest("dialog"));
+      return;
+    }
+    el = ev.target.closest("[data-done-link]");
+    if (el) {
+      // Done: close the dialog and replace this page (the response to the
+      // form that created the key) so that neither reload nor Back shows
+      // the key again.
+      ev.preventDefault();
+      var d2 = el.closest("dialog");
+      var input = d2 && d2.querySelector("[data-secret]");
+      if (input) input.value = "";
+      closeDialog(d2);
+      window.location.replace(el.getAttribute("href"));
+      return;
+    }
+    el = ev.target.closest("[data-copy]");
+    if (el) {
+      ev.preventDefault();
+      copyFrom(el);
+      return;
+    }
+    el = ev.target.closest("[data-add-row]");
+    if (el) {
+      var rows = el.parentNode.querySelectorAll("[data-grant-row]");
+      if (rows.length) {
+        var clone = rows[rows.length - 1].cloneNode(true);
+        clone.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+        el.parentNode.insertBefore(clone, el);
+        clone.querySelector("select").focus();
+      }
+    }
+  });
+
+  // The key dialog cannot be dismissed with Escape by accident: Done is
+  // the way out, so the page is replaced as above.
+  document.addEventListener("cancel", function (ev) {
+    if (ev.target.id === "show-key") ev.preventDefault();
+  }, true);
+
+  function copyFrom(button) {
+    var src = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    if (!src) return;
+    var text = src.value;
+    function done(ok) {
+      button.setAttribute("data-copied", ok ? "true" : "false");
+      if (status) status.textContent = ok ? "Copied to the clipboard." : "Copy failed: select the key and copy it by hand.";
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy(src)); });
+    } else {
+      done(legacyCopy(src));
+    }
+  }
+
+  function legacyCopy(src) {
+    src.focus();
+    src.select();
+    try { return document.execCommand("copy"); } catch (e) { return false; }
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var f = ev.target;
+    var msg = f.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
+
+  // A page that showed a new key forgets it when left, so that the
+  // back-forward cache cannot bring it back.
+  window.addEventListener("pagehide", function () {
+    document.querySelectorAll("[data-secret]").forEach(function (el) { el.value = ""; el.textContent = ""; });
+    var d = document.getElementById("show-key");
+    if (d) d.remove();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var auto = document.querySelectorAll("dialog[data-autoopen]");
+    // The key dialog wins if several are marked.
+    var d = document.getElementById("show-key") || auto[0];
+    if (d) openDialog(d);
+    // Menus close on Escape and return focus to their button.
+    document.querySelectorAll("details.menu").forEach(function (m) {
+      m.addEventListener("keydown", function (ev) {
+        if (ev.key === "Escape" && m.open) { m.open = false; m.querySelector("summary").focus(); }
+      });
+    });
+  });
+})();

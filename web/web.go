@@ -1,0 +1,547 @@
+// Package web is Signet's settings UI: server-rendered pages
+// (html/template, embedded, parsed at start-up), plain CSS and a little
+// JavaScript from an embedded static file. Handlers are thin: each page
+// builds a small typed data struct from calls to package service, the same
+// methods the REST API calls, so no rule lives here.
+//
+// Security: UI requests authenticate with a session cookie only (API keys
+// and HTTP Basic are ignored here); every POST carries a CSRF token tied
+// to the session (or, before sign-in, to a pre-session cookie); every
+// response carries a Content-Security-Policy that forbids inline script
+// and framing. A newly created API key is rendered only in the response to
+// the POST that created it, never in a URL, cookie or later page.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/service"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Cookie names.
+const (
+	sessionCookie = "signet_session"
+	// preCookie carries the CSRF token of the forms shown before sign-in
+	// (login, first-admin setup): a double-submit token.
+	preCookie = "signet_pre"
+)
+
+// Config configures the handler returned by New.
+type Config struct {
+	// Service holds the use cases. Required.
+	Service *service.Service
+	// Logger receives the access log and internal errors; nil discards.
+	Logger *slog.Logger
+	// Now is the clock used to show key statuses; nil means time.Now.
+	Now func() time.Time
+	// SecureCookies marks cookies Secure even on plain-HTTP requests, for
+	// deployments behind a TLS-terminating proxy (set it when the public
+	// URL is https). Requests arriving over TLS always get Secure cookies.
+	SecureCookies bool
+	// TrustForwardedFor makes the client IP the right-most address of
+	// X-Forwarded-For, as in httpapi.Config.
+	TrustForwardedFor bool
+}
+
+// server is the state every handler shares. Immutable after New.
+type server struct {
+	svc      *service.Service
+	log      *slog.Logger
+	now      func() time.Time
+	secure   bool
+	trustXFF bool
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+}
+
+// New returns the UI handler. It parses every template and panics if one
+// is broken, so that a broken template fails the boot, not a request.
+func New(cfg Config) http.Handler {
+	if cfg.Service == nil {
+		panic("web: Config.Service is required")
+	}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, trustXFF: cfg.TrustForwardedFor, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		panic(err)
+	}
+	s.pages = pages
+	s.routes()
+	return s.middleware(s.mux)
+}
+
+// parsePages parses each page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*template.Template)
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "templates/")
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: parsing template %s: %w", base, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// handler is the shape of a page handler; a returned error is rendered as
+// an error page.
+type handler func(w http.ResponseWriter, r *http.Request, c *reqCtx) error
+
+// reqCtx is what a handler knows about its request.
+type reqCtx struct {
+	info  *service.SessionInfo // nil on public pages
+	me    *viewer              // nil on public pages
+	csrf  string
+	actor *signet.Actor
+}
+
+func (s *server) routes() {
+	static, _ := fs.Sub(staticFS, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	s.mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		fileServer.ServeHTTP(w, r)
+	}))
+
+	pub := func(pattern string, h handler) { s.mux.Handle(pattern, s.public(h)) }
+	auth := func(pattern string, h handler) { s.mux.Handle(pattern, s.authed(h)) }
+
+	pub("GET /login", s.loginPage)
+	pub("POST /login", s.loginForm)
+	pub("GET /setup", s.setupPage)
+	pub("POST /setup", s.setupForm)
+	auth("POST /logout", s.logout)
+
+	home := func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+		http.Redirect(w, r, c.me.home(), http.StatusSeeOther)
+		return nil
+	}
+	auth("GET /{$}", home)
+	auth("GET /settings", home)
+
+	auth("GET /settings/users", s.usersPage)
+	auth("POST /settings/users", s.createHuman)
+	auth("POST /settings/service-accounts", s.createServiceAccount)
+	auth("GET /settings/users/{id}", s.editUserPage)
+	auth("POST /settings/users/{id}", s.updateUser)
+	auth("POST /settings/users/{id}/groups", s.setUserGroups)
+	auth("POST /settings/users/{id}/grants", s.addUserGrant)
+	auth("POST /settings/users/{id}/grants/{grant}/delete", s.deleteUserGrant)
+	auth("POST /settings/users/{id}/api-keys", s.createUserKey)
+	auth("POST /settings/users/{id}/status", s.setUserStatus)
+	auth("POST /settings/users/{id}/delete", s.deleteUser)
+
+	auth("GET /settings/api-keys", s.keysPage)
+	auth("POST /settings/api-keys/personal", s.createPersonalKey)
+	auth("POST /settings/api-keys/service-account", s.createSAKey)
+	auth("POST /settings/api-keys/{id}/revoke", s.revokeKey)
+
+	auth("GET /settings/groups", s.groupsPage)
+	auth("POST /settings/groups", s.createGroup)
+	auth("GET /settings/groups/{id}", s.groupPage)
+	auth("POST /settings/groups/{id}", s.updateGroup)
+	auth("POST /settings/groups/{id}/members", s.addGroupMember)
+	auth("POST /settings/groups/{id}/members/{user}/delete", s.removeGroupMember)
+	auth("POST /settings/groups/{id}/grants", s.addGroupGrant)
+	auth("POST /settings/groups/{id}/grants/{grant}/delete", s.deleteGroupGrant)
+	auth("POST /settings/groups/{id}/delete", s.deleteGroup)
+
+	auth("GET /settings/roles", s.rolesPage)
+	auth("GET /settings/roles/new", s.newRolePage)
+	auth("POST /settings/roles", s.createRole)
+	auth("GET /settings/roles/{id}", s.rolePage)
+	auth("POST /settings/roles/{id}", s.updateRole)
+	auth("POST /settings/roles/{id}/delete", s.deleteRole)
+
+	auth("GET /settings/workspaces", s.workspacesPage)
+	auth("POST /settings/workspaces", s.createWorkspace)
+	auth("POST /settings/workspaces/{id}", s.updateWorkspace)
+	auth("POST /settings/workspaces/{id}/delete", s.deleteWorkspace)
+
+	auth("GET /settings/audit", s.auditPage)
+	auth("GET /settings/audit/{id}", s.auditEventPage)
+
+	auth("GET /settings/account", s.accountPage)
+	auth("POST /settings/account/sessions/{id}/revoke", s.revokeSession)
+
+	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+		// Signed in, the error page keeps the navigation.
+		if ck, err := r.Cookie(sessionCookie); err == nil {
+			if info, err := s.svc.LookupSession(r.Context(), ck.Value); err == nil {
+				if me, err := s.svc.Me(r.Context(), info.Actor); err == nil {
+					c.me, c.csrf = newViewer(me, info.Session.ID), csrfFor(ck.Value)
+				}
+			}
+		}
+		return signet.Errorf(signet.ENOTFOUND, "there is no page at %s", r.URL.Path)
+	}))
+}
+
+// public wraps a handler of a page reachable without a session; its forms
+// use the pre-session CSRF token.
+func (s *server) public(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &reqCtx{}
+		if ck, err := r.Cookie(preCookie); err == nil && validToken(ck.Value) {
+			c.csrf = ck.Value
+		}
+		if r.Method == http.MethodPost {
+			if c.csrf == "" || !s.checkCSRF(r, c.csrf) {
+				s.renderError(w, r, c, errCSRF)
+				return
+			}
+		}
+		if c.csrf == "" {
+			c.csrf = randomToken()
+			http.SetCookie(w, &http.Cookie{Name: preCookie, Value: c.csrf, Path: "/", HttpOnly: true,
+				Secure: s.secureReq(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		}
+		if err := h(w, r, c); err != nil {
+			s.renderError(w, r, c, err)
+		}
+	})
+}
+
+// authed wraps a handler that needs a signed-in human. API keys and HTTP
+// Basic credentials are not accepted: only the session cookie counts.
+func (s *server) authed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &reqCtx{}
+		ck, err := r.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			s.toLogin(w, r)
+			return
+		}
+		info, err := s.svc.LookupSession(r.Context(), ck.Value)
+		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+			s.clearSession(w, r)
+			s.toLogin(w, r)
+			return
+		} else if err != nil {
+			s.renderError(w, r, c, err)
+			return
+		}
+		c.info, c.actor = info, info.Actor
+		c.csrf = csrfFor(ck.Value)
+		if r.Method == http.MethodPost && !s.checkCSRF(r, c.csrf) {
+			s.renderError(w, r, c, errCSRF)
+			return
+		}
+		me, err := s.svc.Me(r.Context(), c.actor)
+		if err != nil {
+			s.renderError(w, r, c, err)
+			return
+		}
+		c.me = newViewer(me, info.Session.ID)
+		if err := h(w, r, c); err != nil {
+			s.renderError(w, r, c, err)
+		}
+	})
+}
+
+// errCSRF is the refusal of a form post without a valid CSRF token.
+var errCSRF = signet.Errorf(signet.EFORBIDDEN, "the form has expired or did not come from this site; reload the page and try again")
+
+// checkCSRF checks the form's csrf field (and, when the browser sends one,
+// the Origin header).
+func (s *server) checkCSRF(r *http.Request, want string) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	got := r.PostFormValue("csrf")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// csrfFor derives a session's CSRF token from its cookie value: one-way,
+// so a page's HTML never reveals the session token, and the same on every
+// replica without shared state.
+func csrfFor(sessionToken string) string {
+	sum := sha256.Sum256([]byte("signet-csrf-v1:" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func randomToken() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func validToken(v string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil && len(b) == 32
+}
+
+func (s *server) secureReq(r *http.Request) bool { return s.secure || r.TLS != nil }
+
+func (s *server) setSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secureReq(r), SameSite: http.SameSiteLaxMode, Expires: expires})
+}
+
+func (s *server) clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secureReq(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// toLogin sends an unauthenticated browser to the login page, remembering
+// where it was going (GET requests only).
+func (s *server) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Method != http.MethodGet {
+		// A form posted after the session ended: say so rather than
+		// silently dropping what was typed.
+		s.renderError(w, r, &reqCtx{}, signet.Errorf(signet.EUNAUTHENTICATED, "your session has ended; sign in again"))
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a local path, else the default page.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
+		return next
+	}
+	return "/"
+}
+
+// contentSecurityPolicy forbids inline script, every foreign origin and
+// framing.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+type reqIDKey struct{}
+
+// middleware sets the request id and request info (for the audit trail),
+// the security headers, the access log and panic recovery.
+func (s *server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [12]byte
+		rand.Read(b[:])
+		rid := "req_" + hex.EncodeToString(b[:])
+		ctx := context.WithValue(r.Context(), reqIDKey{}, rid)
+		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: rid})
+		r = r.WithContext(ctx)
+		h := w.Header()
+		h.Set("X-Request-Id", rid)
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		sw := &statusWriter{ResponseWriter: w}
+		r.Body = http.MaxBytesReader(sw, r.Body, 1<<20)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(ctx, "panic serving page", "request_id", rid, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					http.Error(sw, "Internal error.", http.StatusInternalServerError)
+				}
+			}
+			// Never log the query string (setup token) or bodies.
+			s.log.LogAttrs(ctx, slog.LevelInfo, "http request", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.code()),
+				slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
+				slog.String("ip", signet.RequestInfoFrom(ctx).IP))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *server) clientIP(r *http.Request) string {
+	if s.trustXFF {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// statusOf maps error codes to HTTP statuses, as the REST API does.
+var statusOf = map[string]int{
+	signet.EBADREQUEST:      http.StatusBadRequest,
+	signet.EINVALID:         http.StatusUnprocessableEntity,
+	signet.EUNAUTHENTICATED: http.StatusUnauthorized,
+	signet.EFORBIDDEN:       http.StatusForbidden,
+	signet.ENOTFOUND:        http.StatusNotFound,
+	signet.ECONFLICT:        http.StatusConflict,
+	signet.ERATELIMITED:     http.StatusTooManyRequests,
+	signet.EUNAVAILABLE:     http.StatusServiceUnavailable,
+}
+
+func statusFor(err error) int {
+	if st, ok := statusOf[signet.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// message returns the text to show for err, logging internal errors.
+func (s *server) message(r *http.Request, err error) string {
+	if signet.ErrorCode(err) == signet.EINTERNAL {
+		rid, _ := r.Context().Value(reqIDKey{}).(string)
+		s.log.ErrorContext(r.Context(), "internal error", "request_id", rid, "path", r.URL.Path, "error", err.Error())
+		return "Internal error (request " + rid + ")."
+	}
+	return signet.ErrorMessage(err)
+}
+
+// base is what every page's data holds.
+type base struct {
+	Title  string
+	Nav    string // the active navigation entry
+	Me     *viewer
+	CSRF   string
+	Notice string
+	Error  string
+}
+
+func (c *reqCtx) base(title, nav string, r *http.Request) base {
+	return base{Title: title, Nav: nav, Me: c.me, CSRF: c.csrf, Notice: notices[r.URL.Query().Get("notice")]}
+}
+
+// notices are the fixed messages a redirect after a successful form may
+// name (?notice=…). They are fixed so that nothing else travels in URLs.
+var notices = map[string]string{
+	"saved":         "Saved.",
+	"created":       "Created.",
+	"deleted":       "Deleted.",
+	"revoked":       "The API key has been revoked. It no longer works.",
+	"disabled":      "Disabled: its API keys and sessions stop working at once.",
+	"enabled":       "Enabled.",
+	"added":         "Added.",
+	"removed":       "Removed.",
+	"session_ended": "The session has been ended.",
+	"signed_out":    "You have signed out.",
+}
+
+// errorView is the data of the error page.
+type errorView struct {
+	base
+	Status int
+}
+
+func (s *server) renderError(w http.ResponseWriter, r *http.Request, c *reqCtx, err error) {
+	st := statusFor(err)
+	v := errorView{base: base{Title: http.StatusText(st), Me: c.me, CSRF: c.csrf, Error: s.message(r, err)}, Status: st}
+	if signet.ErrorCode(err) == signet.ERATELIMITED {
+		w.Header().Set("Retry-After", "60")
+	}
+	s.render(w, r, st, "error.html", v)
+}
+
+// render executes a page template into a buffer first, so that a failing
+// template yields a clean error instead of half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		panic("web: no template " + page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.ErrorContext(r.Context(), "rendering a page failed", "page", page, "error", err.Error())
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// No page is ever stored by the browser or a proxy: some show a key
+	// that must exist nowhere after its dialog is closed.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// redirect answers a successful form with a redirect to a GET page
+// (POST-redirect-GET), with one of the fixed notices.
+func redirect(w http.ResponseWriter, r *http.Request, path, notice string) {
+	if notice != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "notice=" + notice
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
