@@ -47,6 +47,11 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 			return err
 		}
 		o.event = s.newEvent(ctx, a, action, o.now)
+		if o.user != nil {
+			// The actor's name as stored now, in this transaction: the
+			// name at the time of the event, whatever the caller cached.
+			o.event.ActorName = o.user.Name
+		}
 		last = o.event
 		if err := fn(o); err != nil {
 			return err
