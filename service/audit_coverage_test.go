@@ -176,7 +176,6 @@ func auditedMutations() []mutation {
 	}
 }
 
-
 // TestAuditCoverage runs every mutating operation against the real service
 // and checks that each commits exactly one event, with the expected
 // action, target type and outcome, and that the chain stays intact.
