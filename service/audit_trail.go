@@ -268,6 +268,7 @@ func (s *Service) RecordAuthFailures(ctx context.Context, fs []AuthFailure) erro
 	}
 	now := s.now()
 	return s.store.Write(ctx, func(tx store.Tx) error {
+		evs := make([]*signet.AuditEvent, 0, len(fs))
 		for _, f := range fs {
 			e := &signet.AuditEvent{
 				ID: id.New(id.AuditEvent), Time: now, Action: ActionAuthFailed, Outcome: signet.OutcomeDenied,
@@ -296,11 +297,9 @@ func (s *Service) RecordAuthFailures(ctx context.Context, fs []AuthFailure) erro
 			default:
 				e.TargetType, e.TargetID = "credential", f.Fingerprint
 			}
-			if err := tx.AppendAuditEvent(ctx, e); err != nil {
-				return err
-			}
+			evs = append(evs, e)
 		}
-		return nil
+		return tx.AppendAuditEvents(ctx, evs)
 	})
 }
 

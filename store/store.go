@@ -163,6 +163,9 @@ type Tx interface {
 	// chain from the newest event, or from the checkpoint when pruning left
 	// none) and inserts e.
 	AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error
+	// AppendAuditEvents appends events in order, as AppendAuditEvent each
+	// would, reading the chain's tail once.
+	AppendAuditEvents(ctx context.Context, events []*signet.AuditEvent) error
 	// ListAuditEvents returns events matching f, newest first (by Seq).
 	ListAuditEvents(ctx context.Context, f signet.AuditFilter) ([]*signet.AuditEvent, string, error)
 	// ScanAuditEvents returns at most limit events with Seq > afterSeq,

@@ -69,27 +69,42 @@ func scanAuditEvent(s scanner) (*signet.AuditEvent, error) {
 }
 
 func (t *tx) AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error {
-	const op = "sqlstore.AppendAuditEvent"
-	// The hash covers exactly what is stored, so that it can be recomputed
-	// from the database: time at the stored precision, and details as they
-	// read back from their JSON (struct values become maps, numbers
-	// json.Number), which may encode differently from what the caller gave.
-	e.Time = e.Time.UTC().Truncate(time.Microsecond)
-	var details any
-	if len(e.Details) > 0 {
-		b, err := json.Marshal(e.Details)
-		if err != nil {
-			return invalid(op, "audit details cannot be encoded as JSON")
-		}
-		if e.Details, err = decodeDetails(b); err != nil {
-			return signet.Internal(op, err)
-		}
-		details = string(b)
-	} else {
-		e.Details = nil
+	return t.appendAuditEvents(ctx, "sqlstore.AppendAuditEvent", []*signet.AuditEvent{e})
+}
+
+func (t *tx) AppendAuditEvents(ctx context.Context, events []*signet.AuditEvent) error {
+	return t.appendAuditEvents(ctx, "sqlstore.AppendAuditEvents", events)
+}
+
+// appendAuditEvents chains and inserts events in order, reading the tail of
+// the chain once and reusing one prepared statement.
+func (t *tx) appendAuditEvents(ctx context.Context, op string, events []*signet.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
 	}
-	if e.ID == "" {
-		e.ID = id.New(id.AuditEvent)
+	details := make([]any, len(events))
+	for i, e := range events {
+		// The hash covers exactly what is stored, so that it can be
+		// recomputed from the database: time at the stored precision, and
+		// details as they read back from their JSON (struct values become
+		// maps, numbers json.Number), which may encode differently from
+		// what the caller gave.
+		e.Time = e.Time.UTC().Truncate(time.Microsecond)
+		if len(e.Details) > 0 {
+			b, err := json.Marshal(e.Details)
+			if err != nil {
+				return invalid(op, "audit details cannot be encoded as JSON")
+			}
+			if e.Details, err = decodeDetails(b); err != nil {
+				return signet.Internal(op, err)
+			}
+			details[i] = string(b)
+		} else {
+			e.Details = nil
+		}
+		if e.ID == "" {
+			e.ID = id.New(id.AuditEvent)
+		}
 	}
 	if t.d.lockAuditChain != "" {
 		if _, err := t.exec(ctx, t.d.lockAuditChain); err != nil {
@@ -100,18 +115,34 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error {
 	if err != nil {
 		return t.fail(op, err)
 	}
-	e.Seq = seq + 1
-	e.PrevHash = prev
-	e.Hash = e.ChainHash(prev)
-	_, err = t.exec(ctx, `INSERT INTO audit_events (`+auditCols+`, actor_name_key, target_name_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Seq, micros(e.Time), e.ActorID, e.ActorKind, e.ActorName, e.KeyID, e.SessionID, e.Action,
-		e.TargetType, e.TargetID, e.TargetName, e.WorkspaceID, e.Outcome, e.IP, e.UserAgent, e.RequestID,
-		details, e.PrevHash, e.Hash, fold(e.ActorName), fold(e.TargetName))
-	if t.d.is(err, errUnique) {
-		return conflict(op, err, "audit event %q already exists", e.ID)
+	const insert = `INSERT INTO audit_events (` + auditCols + `, actor_name_key, target_name_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	exec := func(args ...any) (sql.Result, error) { return t.exec(ctx, insert, args...) }
+	if len(events) > 1 {
+		stmt, err := t.tx.PrepareContext(ctx, t.d.rebind(insert))
+		if err != nil {
+			return t.fail(op, err)
+		}
+		defer stmt.Close()
+		exec = func(args ...any) (sql.Result, error) { return stmt.ExecContext(ctx, args...) }
 	}
-	return t.fail(op, err)
+	for i, e := range events {
+		seq++
+		e.Seq = seq
+		e.PrevHash = prev
+		e.Hash = e.ChainHash(prev)
+		prev = e.Hash
+		_, err = exec(e.ID, e.Seq, micros(e.Time), e.ActorID, e.ActorKind, e.ActorName, e.KeyID, e.SessionID, e.Action,
+			e.TargetType, e.TargetID, e.TargetName, e.WorkspaceID, e.Outcome, e.IP, e.UserAgent, e.RequestID,
+			details[i], e.PrevHash, e.Hash, fold(e.ActorName), fold(e.TargetName))
+		if t.d.is(err, errUnique) {
+			return conflict(op, err, "audit event %q already exists", e.ID)
+		}
+		if err != nil {
+			return t.fail(op, err)
+		}
+	}
+	return nil
 }
 
 // auditHead returns the seq and hash the next event links to: the newest

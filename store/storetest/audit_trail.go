@@ -165,3 +165,25 @@ func testKeyActivity(t *testing.T, s store.Store) {
 		return err
 	})
 }
+
+func testAppendAuditEvents(t *testing.T, s store.Store) {
+	first := event("one")
+	create(t, s, first)
+	batch := []*signet.AuditEvent{event("two"), event("three"), event("four")}
+	batch[1].ID = ""
+	write(t, s, func(tx store.Tx) error { return tx.AppendAuditEvents(t.Context(), batch) })
+	write(t, s, func(tx store.Tx) error { return tx.AppendAuditEvents(t.Context(), nil) })
+	wantEqual(t, "batch seqs", []int64{batch[0].Seq, batch[1].Seq, batch[2].Seq}, []int64{2, 3, 4})
+	wantEqual(t, "batch links to the chain", batch[0].PrevHash, first.Hash)
+	if batch[1].ID == "" {
+		t.Errorf("AppendAuditEvents left an ID empty")
+	}
+	checkChain(t, allEvents(t, s))
+	dup := event("dup")
+	dup.ID = first.ID
+	err := writeErr(t, s, func(tx store.Tx) error {
+		return tx.AppendAuditEvents(t.Context(), []*signet.AuditEvent{event("ok"), dup})
+	})
+	wantCode(t, "AppendAuditEvents with a duplicate id", err, signet.ECONFLICT)
+	wantEqual(t, "events after a failed batch", len(allEvents(t, s)), 4)
+}

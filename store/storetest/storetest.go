@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GrantsReaching", testGrantsReaching},
 		{"AuditChain", testAuditChain},
 		{"ListAuditEvents", testListAuditEvents},
+		{"AppendAuditEvents", testAppendAuditEvents},
 		{"ScanAuditEvents", testScanAuditEvents},
 		{"PruneAuditEvents", testPruneAuditEvents},
 		{"KeyActivity", testKeyActivity},
