@@ -15,11 +15,13 @@ func (s *server) verifyAuditChain(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, auditChainStatusJSON(v))
+	writeJSON(w, http.StatusOK, AuditChainStatusJSON(v))
 	return nil
 }
 
-func auditChainStatusJSON(v *signet.AuditVerification) client.AuditChainStatus {
+// AuditChainStatusJSON is the wire form of a chain verification, shared
+// with the CLI's offline verification.
+func AuditChainStatusJSON(v *signet.AuditVerification) client.AuditChainStatus {
 	out := client.AuditChainStatus{OK: v.OK, Checked: v.Checked, HeadSeq: v.HeadSeq, HeadHash: v.HeadHash}
 	if v.From != nil {
 		out.Checkpoint = &client.AuditCheckpoint{Seq: v.From.Seq, Hash: v.From.Hash, PrunedAt: v.From.PrunedAt}
