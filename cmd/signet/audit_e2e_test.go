@@ -265,4 +265,3 @@ func copyFile(t *testing.T, from, to string) {
 		dst.Close()
 	}
 }
-
