@@ -44,8 +44,8 @@ const exportWriteWindow = time.Minute
 // service reads them in batches and each event is encoded straight to the
 // response, flushed every exportFlushEvery events, so memory stays
 // constant whatever the number of events. Errors before the first event
-// are answered normally; a failure mid-stream can only cut the stream,
-// which a client detects by the missing final newline or a short count.
+// are answered normally; a failure mid-stream aborts the response (no
+// final chunk), so the client sees an error rather than a clean end.
 func (s *server) exportAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var f signet.AuditFilter
@@ -83,7 +83,7 @@ func (s *server) exportAuditEvents(w http.ResponseWriter, r *http.Request) error
 	if err != nil && n > 0 {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "audit export cut short",
 			slog.String("request_id", requestID(r.Context())), slog.Int("events", n), slog.String("err", err.Error()))
-		return nil
+		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
 		return err
