@@ -278,3 +278,42 @@ func copyFile(t *testing.T, from, to string) {
 		dst.Close()
 	}
 }
+
+func TestLastSeqInFile(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want          int64
+		wantContent   string
+	}{
+		{"empty", "", -1, ""},
+		{"one line", `{"seq":7}` + "\n", 7, `{"seq":7}` + "\n"},
+		{"several", `{"seq":7}` + "\n" + `{"seq":8}` + "\n", 8, `{"seq":7}` + "\n" + `{"seq":8}` + "\n"},
+		{"partial last line", `{"seq":7}` + "\n" + `{"seq":8,"act`, 7, `{"seq":7}` + "\n"},
+		{"only a partial line", `{"seq":8,"act`, -1, ""},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(t.TempDir(), "sink.jsonl")
+		if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := lastSeqInFile(f)
+		f.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("%s: lastSeqInFile = %d, %v; want %d", tc.name, got, err, tc.want)
+		}
+		if c := readFile(t, path); c != tc.wantContent {
+			t.Errorf("%s: file after = %q; want %q", tc.name, c, tc.wantContent)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "junk.jsonl")
+	os.WriteFile(path, []byte("not json\n"), 0o600)
+	f, _ := os.Open(path)
+	defer f.Close()
+	if _, err := lastSeqInFile(f); err == nil {
+		t.Errorf("lastSeqInFile(junk) = nil error; want one")
+	}
+}

@@ -83,14 +83,12 @@ func openAuditSink(ctx context.Context, spec string, stdout io.Writer, src audit
 }
 
 // lastSeqInFile returns the seq of the last complete JSON line of f, or -1
-// when f is empty.
+// when f holds none. A partial last line (a crash in the middle of a
+// write) is cut off, so that the sink rewrites that event whole.
 func lastSeqInFile(f *os.File) (int64, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return 0, err
-	}
-	if st.Size() == 0 {
-		return -1, nil
 	}
 	const tail = 1 << 20 // far more than one event
 	off := max(st.Size()-tail, 0)
@@ -98,14 +96,27 @@ func lastSeqInFile(f *os.File) (int64, error) {
 	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
 		return 0, err
 	}
-	buf = bytes.TrimRight(buf, "\n")
-	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-		buf = buf[i+1:]
+	end := bytes.LastIndexByte(buf, '\n') + 1 // after the last complete line
+	if end < len(buf) {
+		if err := f.Truncate(off + int64(end)); err != nil {
+			return 0, err
+		}
+		buf = buf[:end]
+	}
+	line := bytes.TrimRight(buf, "\n")
+	if len(line) == 0 {
+		if off > 0 {
+			return 0, fmt.Errorf("no complete line in the last MiB; move the file aside or fix it")
+		}
+		return -1, nil
+	}
+	if i := bytes.LastIndexByte(line, '\n'); i >= 0 {
+		line = line[i+1:]
 	}
 	var ev struct {
 		Seq int64 `json:"seq"`
 	}
-	if err := json.Unmarshal(buf, &ev); err != nil || ev.Seq <= 0 {
+	if err := json.Unmarshal(line, &ev); err != nil || ev.Seq <= 0 {
 		return 0, fmt.Errorf("the last line is not an audit event; move the file aside or fix it")
 	}
 	return ev.Seq, nil
