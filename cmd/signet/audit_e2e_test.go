@@ -317,3 +317,20 @@ func TestLastSeqInFile(t *testing.T) {
 		t.Errorf("lastSeqInFile(junk) = nil error; want one")
 	}
 }
+
+func TestServeAuditFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "signet.db")
+	for _, args := range [][]string{
+		{"--audit-retention", "10m"},
+		{"--audit-retention", "-1h"},
+		{"--audit-retention", "forever"},
+		{"--audit-sink", "syslog"},
+		{"--audit-sink", "file:"},
+	} {
+		err := run(context.Background(), append([]string{"serve", "--database", db}, args...),
+			func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard)
+		if exitCode(err) != 2 {
+			t.Errorf("serve %v = %v; want a usage error (exit 2)", args, err)
+		}
+	}
+}
