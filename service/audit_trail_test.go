@@ -1,6 +1,8 @@
 package service
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -185,4 +187,37 @@ func benchLatency(b *testing.B, op func(i int) error) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+}
+
+// faultyStore is a real store whose transactions fail CreateGroup with an
+// internal error, to exercise the "error" outcome.
+type faultyStore struct{ store.Store }
+
+type faultyTx struct{ store.Tx }
+
+func (f faultyStore) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return f.Store.Write(ctx, func(tx store.Tx) error { return fn(faultyTx{tx}) })
+}
+
+func (faultyTx) CreateGroup(context.Context, *signet.Group) error {
+	return signet.Internal("test.CreateGroup", errors.New("disk on fire"))
+}
+
+func TestFailedMutationRecordsError(t *testing.T) {
+	e := newEnv(t)
+	svc := New(faultyStore{e.st}, Options{Now: e.clock, BcryptCost: 4})
+	_, err := svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "ops"})
+	wantCode(t, "CreateGroup on a failing store", err, signet.EINTERNAL)
+	ev := e.lastEvent()
+	if ev.Action != "group.create" || ev.Outcome != signet.OutcomeError || ev.ActorID != e.admin.UserID ||
+		fmt.Sprint(ev.Details) != "map[error:Internal error.]" {
+		t.Errorf("event = %+v; want group.create with outcome error and no internal detail", ev)
+	}
+	// A refusal for bad input records nothing.
+	head, _, _ := e.svc.AuditHead(e.ctx)
+	_, err = e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: ""})
+	wantCode(t, "CreateGroup with no name", err, signet.EINVALID)
+	if h, _, _ := e.svc.AuditHead(e.ctx); h != head {
+		t.Errorf("an invalid request was audited")
+	}
 }
