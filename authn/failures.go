@@ -159,6 +159,9 @@ func (g *FailureAggregator) Flush(ctx context.Context, all bool) error {
 	defer g.mu.Unlock()
 	for k, n := range written {
 		b := g.buckets[k]
+		if b == nil {
+			continue // written by a concurrent Flush
+		}
 		if b.Count > n {
 			// Failures recorded while writing: keep them as a new run.
 			b.Count -= n
