@@ -47,6 +47,8 @@ type FailureAggregator struct {
 	// MaxBuckets bounds all open buckets. Default 10,000.
 	MaxBuckets int
 
+	// flushMu serialises Flush, so a bucket is never written twice.
+	flushMu sync.Mutex
 	mu      sync.Mutex // guards buckets and perIP
 	buckets map[failureKey]*service.AuthFailure
 	perIP   map[string]int
@@ -136,6 +138,8 @@ func (g *FailureAggregator) Open() int {
 // Flush writes the buckets whose window has closed, or every bucket when
 // all is true (at shutdown). On failure they are kept for the next flush.
 func (g *FailureAggregator) Flush(ctx context.Context, all bool) error {
+	g.flushMu.Lock()
+	defer g.flushMu.Unlock()
 	now := g.now()
 	g.mu.Lock()
 	var out []service.AuthFailure
@@ -159,9 +163,6 @@ func (g *FailureAggregator) Flush(ctx context.Context, all bool) error {
 	defer g.mu.Unlock()
 	for k, n := range written {
 		b := g.buckets[k]
-		if b == nil {
-			continue // written by a concurrent Flush
-		}
 		if b.Count > n {
 			// Failures recorded while writing: keep them as a new run.
 			b.Count -= n
