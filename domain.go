@@ -246,6 +246,9 @@ type AuditFilter struct {
 	Outcome     string
 	Since       *time.Time
 	Until       *time.Time
+	// Query matches events whose actor name or target name contains it,
+	// case-insensitively.
+	Query string
 	Page
 }
 

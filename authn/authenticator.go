@@ -3,8 +3,11 @@ package authn
 import (
 	"net"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/apikey"
 )
 
 // Authenticator turns a request's credential into an actor.
@@ -12,7 +15,13 @@ type Authenticator struct {
 	verifier *Verifier
 	backend  Backend
 	basic    *basicCache
+	failures *FailureAggregator // nil: failures are not audited
 }
+
+// AuditFailures makes the Authenticator report every failed authentication
+// (EUNAUTHENTICATED) to g, which aggregates them into audit events. Call it
+// before serving.
+func (a *Authenticator) AuditFailures(g *FailureAggregator) { a.failures = g }
 
 // NewAuthenticator returns an Authenticator verifying keys with v and
 // passwords with b.
@@ -37,6 +46,47 @@ func (a *Authenticator) Authenticate(r *http.Request) (*signet.Actor, error) {
 // AuthenticateWithAccess is Authenticate that also returns the caller's
 // cached access for keys (nil Access for HTTP Basic).
 func (a *Authenticator) AuthenticateWithAccess(r *http.Request) (*Verified, error) {
+	v, err := a.authenticate(r)
+	if err != nil && a.failures != nil && signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+		a.failures.Record(failureOf(r, err))
+	}
+	return v, err
+}
+
+// maxLoginLen bounds the login kept in a failure event.
+const maxLoginLen = 100
+
+// failureOf describes a failed authentication without its secret: the key
+// id when the presented key has the shape of a key, the login of HTTP
+// Basic, or a fingerprint of the presented value.
+func failureOf(r *http.Request, err error) Failure {
+	ri := signet.RequestInfoFrom(r.Context())
+	f := Failure{Reason: signet.ErrorReason(err), IP: ClientIP(r), UserAgent: ri.UserAgent, RequestID: ri.RequestID}
+	c, ok := ParseCredential(r.Header)
+	switch {
+	case !ok:
+		f.Credential = "malformed"
+		v := strings.Join(append(r.Header.Values("Authorization"), r.Header.Values("X-API-Key")...), "\n")
+		f.Fingerprint = Fingerprint(v)
+	case c.Kind == CredentialKey:
+		f.Credential = "api_key"
+		if id, ok := apikey.ParsedID(c.Key); ok {
+			f.KeyID = id
+		} else {
+			f.Fingerprint = Fingerprint(c.Key)
+		}
+	case c.Kind == CredentialBasic:
+		f.Credential = "basic"
+		login := strings.TrimSpace(c.Login)
+		if utf8.RuneCountInString(login) > maxLoginLen {
+			login = string([]rune(login)[:maxLoginLen])
+		}
+		f.Login = login
+	}
+	return f
+}
+
+func (a *Authenticator) authenticate(r *http.Request) (*Verified, error) {
 	c, ok := ParseCredential(r.Header)
 	if !ok {
 		return nil, errMalformed

@@ -104,17 +104,28 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 	if err != nil {
 		return nil, err
 	}
-	if e == nil || !k.Matches(e.secretHash) {
+	if e == nil {
 		return nil, errInvalidKey
 	}
 	now := v.now()
+	var fail *signet.Error
 	switch {
+	case !k.Matches(e.secretHash):
+		fail = errInvalidKey
 	case e.revoked:
-		return nil, errRevoked
+		fail = errRevoked
 	case !e.expiresAt.IsZero() && !now.Before(e.expiresAt):
-		return nil, errExpired
+		fail = errExpired
 	case !e.ownerOK:
-		return nil, errOwnerDisabled
+		fail = errOwnerDisabled
+	}
+	if fail != nil {
+		// Failures are counted for keys that exist only, so junk key ids
+		// cannot grow the counters.
+		if v.uses != nil {
+			v.uses.RecordFailure(e.verified.Actor.KeyID, now)
+		}
+		return nil, fail
 	}
 	if v.uses != nil {
 		v.uses.Record(e.verified.Actor.KeyID, now, ip)

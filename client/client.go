@@ -220,6 +220,38 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return nil
 }
 
+// stream sends a GET and hands the body of a 2xx response to read, without
+// the size limit of do: for streamed responses such as exports.
+func (c *Client) stream(ctx context.Context, path string, query url.Values, read func(io.Reader) error) error {
+	target := c.base.String() + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if c.workspace != "" && !query.Has("workspace_id") {
+		req.Header.Set("X-Workspace-Id", c.workspace)
+	}
+	if c.auth != nil {
+		c.auth(req)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("client: GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return responseError(resp, data)
+	}
+	return read(resp.Body)
+}
+
 func responseError(resp *http.Response, data []byte) *Error {
 	e := &Error{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
 	var body ErrorResponse

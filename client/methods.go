@@ -2,8 +2,12 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 const v1 = "/api/v1"
@@ -322,9 +326,55 @@ func (c *Client) ListAuditEvents(ctx context.Context, opts ListAuditEventsOption
 	} {
 		set(q, k, v)
 	}
+	set(q, "q", opts.Query)
 	setTime(q, "since", opts.Since)
 	setTime(q, "until", opts.Until)
 	return call[Page[AuditEvent]](ctx, c, http.MethodGet, v1+"/audit-events", q, nil)
+}
+
+// VerifyAuditChain asks the server to verify the audit trail's hash chain.
+// A broken chain is not an error: see AuditChainStatus.OK and Break.
+func (c *Client) VerifyAuditChain(ctx context.Context) (*AuditChainStatus, error) {
+	return call[AuditChainStatus](ctx, c, http.MethodGet, v1+"/audit-events/verify", nil, nil)
+}
+
+// ExportAuditEvents streams the audit events of a time range, oldest
+// first, calling fn with each. The server sends JSON Lines and the client
+// decodes them one at a time, so memory stays constant however many there
+// are. An error from fn stops the export and is returned.
+func (c *Client) ExportAuditEvents(ctx context.Context, opts ExportAuditEventsOptions, fn func(AuditEvent) error) error {
+	return c.ExportAuditEventsRaw(ctx, opts, func(r io.Reader) error {
+		dec := json.NewDecoder(r)
+		for {
+			var ev AuditEvent
+			if err := dec.Decode(&ev); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("client: decoding export: %w", err)
+			}
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// ExportAuditEventsRaw is ExportAuditEvents handing the JSON Lines body to
+// read as it arrives (e.g. to copy it to a file unchanged).
+func (c *Client) ExportAuditEventsRaw(ctx context.Context, opts ExportAuditEventsOptions, read func(io.Reader) error) error {
+	q := url.Values{}
+	setTime(q, "since", opts.Since)
+	setTime(q, "until", opts.Until)
+	set(q, "workspace_id", opts.WorkspaceID)
+	return c.stream(ctx, v1+"/audit-events/export", q, read)
+}
+
+// KeyActivity returns a key's hourly authentication counts since a time
+// (nil: the server's default, the last 7 days).
+func (c *Client) KeyActivity(ctx context.Context, keyID string, since *time.Time) (*KeyActivity, error) {
+	q := url.Values{}
+	setTime(q, "since", since)
+	return call[KeyActivity](ctx, c, http.MethodGet, p(v1+"/api-keys/", keyID, "/activity"), q, nil)
 }
 
 // GetAuditEvent returns one audit event.

@@ -415,5 +415,63 @@ type ListAuditEventsOptions struct {
 	Outcome     string // "success", "denied" or "error"
 	Since       *time.Time
 	Until       *time.Time
+	// Query matches actor or target names containing it, case-insensitively.
+	Query string
 	ListOptions
+}
+
+// AuditChainStatus is the result of verifying the audit trail's hash
+// chain: intact (OK), or the first event where it breaks.
+type AuditChainStatus struct {
+	OK bool `json:"ok"`
+	// Checked is how many events verified.
+	Checked int64 `json:"checked"`
+	// HeadSeq and HeadHash identify the last verified event; record them
+	// elsewhere to detect a truncated tail later.
+	HeadSeq  int64  `json:"head_seq"`
+	HeadHash string `json:"head_hash"`
+	// Checkpoint is where retention pruning cut the chain, if it ever did.
+	Checkpoint *AuditCheckpoint `json:"checkpoint,omitempty"`
+	// Break names the first event that does not verify.
+	Break *AuditChainBreak `json:"break,omitempty"`
+}
+
+// AuditCheckpoint is the last event removed by retention pruning.
+type AuditCheckpoint struct {
+	Seq      int64     `json:"seq"`
+	Hash     string    `json:"hash"`
+	PrunedAt time.Time `json:"pruned_at"`
+}
+
+// AuditChainBreak is where and why the chain does not verify. Problem is
+// "hash_mismatch", "prev_link_broken", "seq_gap" or "checkpoint_mismatch".
+type AuditChainBreak struct {
+	Seq     int64  `json:"seq"`
+	EventID string `json:"event_id,omitempty"`
+	Problem string `json:"problem"`
+	Message string `json:"message"`
+}
+
+// KeyActivity is an API key's successful and failed authentications per
+// hour since a time, with totals. Hours without any are left out.
+type KeyActivity struct {
+	KeyID     string            `json:"key_id"`
+	Since     time.Time         `json:"since"`
+	Successes int64             `json:"successes"`
+	Failures  int64             `json:"failures"`
+	Hours     []KeyActivityHour `json:"hours"`
+}
+
+// KeyActivityHour is one hour of a key's activity.
+type KeyActivityHour struct {
+	Hour      time.Time `json:"hour"`
+	Successes int64     `json:"successes"`
+	Failures  int64     `json:"failures"`
+}
+
+// ExportAuditEventsOptions selects the events of an export.
+type ExportAuditEventsOptions struct {
+	Since       *time.Time
+	Until       *time.Time
+	WorkspaceID string
 }

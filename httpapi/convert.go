@@ -136,6 +136,10 @@ func grantJSON(g *signet.Grant) client.Grant {
 	}
 }
 
+// AuditEventJSON is the wire form of an audit event: one line of an
+// export, and of the audit sink.
+func AuditEventJSON(e *signet.AuditEvent) client.AuditEvent { return auditEventJSON(e) }
+
 func auditEventJSON(e *signet.AuditEvent) client.AuditEvent {
 	return client.AuditEvent{
 		ID:          e.ID,

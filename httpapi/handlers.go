@@ -725,7 +725,7 @@ func (s *server) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := signet.AuditFilter{
 		ActorID: q.Get("actor_id"), KeyID: q.Get("key_id"), Action: q.Get("action"),
-		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Page: pg,
+		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Query: q.Get("q"), Page: pg,
 	}
 	if f.Outcome, err = oneOf(q, "outcome", signet.OutcomeSuccess, signet.OutcomeDenied, signet.OutcomeError); err != nil {
 		return err

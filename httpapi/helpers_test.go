@@ -17,6 +17,7 @@ import (
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store"
 )
 
 const (
@@ -49,6 +50,9 @@ type env struct {
 	ctx        context.Context
 	srv        *httptest.Server
 	svc        *service.Service
+	st         store.Store
+	uses       *authn.UseRecorder
+	failures   *authn.FailureAggregator
 	setupToken string
 	logs       *syncBuffer
 
@@ -80,9 +84,12 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		OnChange:   func() { verifier.Invalidate() },
 		BcryptCost: 4,
 	})
-	uses := authn.NewUseRecorder(svc.RecordKeyUses, logger)
+	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
-	var auth httpapi.Authenticator = authn.NewAuthenticator(verifier, svc)
+	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
+	realAuth := authn.NewAuthenticator(verifier, svc)
+	realAuth.AuditFailures(failures)
+	var auth httpapi.Authenticator = realAuth
 	if o.auth != nil {
 		auth = o.auth
 	}
@@ -96,7 +103,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	}
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, TrustForwardedFor: o.trustXFF}))
 	tb.Cleanup(srv.Close)
-	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, setupToken: token, logs: logs}
+	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, st: st, uses: uses, failures: failures, setupToken: token, logs: logs}
 }
 
 // client returns a client for the test server.

@@ -162,6 +162,11 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"GrantPage":                       reflect.TypeFor[client.Page[client.Grant]](),
 		"WorkspacePage":                   reflect.TypeFor[client.Page[client.Workspace]](),
 		"AuditEventPage":                  reflect.TypeFor[client.Page[client.AuditEvent]](),
+		"AuditChainStatus":                reflect.TypeFor[client.AuditChainStatus](),
+		"AuditCheckpoint":                 reflect.TypeFor[client.AuditCheckpoint](),
+		"AuditChainBreak":                 reflect.TypeFor[client.AuditChainBreak](),
+		"KeyActivity":                     reflect.TypeFor[client.KeyActivity](),
+		"KeyActivityHour":                 reflect.TypeFor[client.KeyActivityHour](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

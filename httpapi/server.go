@@ -164,6 +164,7 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}", h: (*server).getAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
+	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed},
 
 	{method: "POST", pattern: "/api/v1/users", h: (*server).createUser, auth: authed},
 	{method: "GET", pattern: "/api/v1/users", h: (*server).listUsers, auth: authed},
@@ -200,6 +201,8 @@ var routes = []route{
 	{method: "DELETE", pattern: "/api/v1/workspaces/{id}", h: (*server).deleteWorkspace, auth: authed},
 
 	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed},
+	{method: "GET", pattern: "/api/v1/audit-events/verify", h: (*server).verifyAuditChain, auth: authed},
+	{method: "GET", pattern: "/api/v1/audit-events/export", h: (*server).exportAuditEvents, auth: authed},
 	{method: "GET", pattern: "/api/v1/audit-events/{id}", h: (*server).getAuditEvent, auth: authed},
 }
 

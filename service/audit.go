@@ -17,13 +17,8 @@ func (s *Service) ListAuditEvents(ctx context.Context, a *signet.Actor, f signet
 		if err := o.authorise("audit:read", f.WorkspaceID); err != nil {
 			return err
 		}
-		switch f.Outcome {
-		case "", signet.OutcomeSuccess, signet.OutcomeDenied, signet.OutcomeError:
-		default:
-			return signet.Errorf(signet.EINVALID, "outcome must be %q, %q or %q", signet.OutcomeSuccess, signet.OutcomeDenied, signet.OutcomeError)
-		}
-		if f.Since != nil && f.Until != nil && f.Until.Before(*f.Since) {
-			return signet.Errorf(signet.EINVALID, "until must not be before since")
+		if err := validateAuditFilter(f); err != nil {
+			return err
 		}
 		var err error
 		if f.Page, err = validatePage(f.Page); err != nil {

@@ -30,6 +30,7 @@ func (s *Service) CreateGrant(ctx context.Context, a *signet.Actor, in GrantInpu
 		o.detail("subject_id", g.SubjectID)
 		o.detail("subject_name", name)
 		o.detail("role_id", g.RoleID)
+		o.grantNames(g)
 		out = g
 		return nil
 	})
@@ -140,6 +141,10 @@ func (s *Service) DeleteGrant(ctx context.Context, a *signet.Actor, grantID stri
 		o.detail("subject_type", g.SubjectType)
 		o.detail("subject_id", g.SubjectID)
 		o.detail("role_id", g.RoleID)
+		if name, err := o.subjectName(g.SubjectType, g.SubjectID); err == nil {
+			o.detail("subject_name", name)
+		}
+		o.grantNames(g)
 		if err := o.authorise("grants:write", g.WorkspaceID); err != nil {
 			return err
 		}
@@ -168,4 +173,18 @@ func (o *op) holdsAnywhere(p string) bool {
 func isAdminsAdminGrant(g *signet.Grant) bool {
 	return g.SubjectType == signet.SubjectGroup && g.SubjectID == signet.AdminsGroupID &&
 		g.RoleID == signet.RoleAdminID && g.WorkspaceID == ""
+}
+
+// grantNames records the role's name as the grant's target name (a grant
+// has no name of its own) and the workspace's name, as they are now.
+func (o *op) grantNames(g *signet.Grant) {
+	if r, err := o.tx.GetRole(o.ctx, g.RoleID); err == nil {
+		o.event.TargetName = r.Name
+		o.detail("role_name", r.Name)
+	}
+	if g.WorkspaceID != "" {
+		if w, err := o.tx.GetWorkspace(o.ctx, g.WorkspaceID); err == nil {
+			o.detail("workspace_name", w.Name)
+		}
+	}
 }

@@ -250,6 +250,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a *signet.Actor, keyID, reas
 		}
 		o.target("api_key", k.ID, k.Name)
 		o.detail("owner_id", k.OwnerID)
+		if owner, err := o.tx.GetUser(ctx, k.OwnerID); err == nil {
+			o.detail("owner_name", owner.Name)
+		}
 		own := !a.System && k.OwnerID == a.UserID
 		switch {
 		case own:

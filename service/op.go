@@ -34,9 +34,11 @@ type op struct {
 
 // mutate runs fn in a write transaction as actor a and appends the audit
 // event fn filled in, in the same transaction. After a commit it tells
-// caches that something changed. When fn refuses with EFORBIDDEN, the
-// transaction rolls back and a "denied" event is recorded in a transaction
-// of its own, so that refused attempts leave a trace.
+// caches that something changed. When fn refuses with EFORBIDDEN, or fails
+// unexpectedly (EINTERNAL), the transaction rolls back and a "denied" or
+// "error" event is recorded in a transaction of its own, so that refused
+// and failed attempts leave a trace. Invalid input, conflicts and unknown
+// targets record nothing: nothing was attempted against the data.
 func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn func(o *op) error) error {
 	// last is the event of the last attempt; Write may retry fn.
 	var last *signet.AuditEvent
@@ -47,6 +49,11 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 			return err
 		}
 		o.event = s.newEvent(ctx, a, action, o.now)
+		if o.user != nil {
+			// The actor's name as stored now, in this transaction: the
+			// name at the time of the event, whatever the caller cached.
+			o.event.ActorName = o.user.Name
+		}
 		last = o.event
 		if err := fn(o); err != nil {
 			return err
@@ -61,29 +68,40 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 		s.onChange()
 		return nil
 	}
-	if signet.ErrorCode(err) == signet.EFORBIDDEN && last != nil {
-		s.recordDenied(ctx, last, err)
+	if last != nil {
+		switch signet.ErrorCode(err) {
+		case signet.EFORBIDDEN:
+			s.recordFailed(ctx, last, signet.OutcomeDenied, err)
+		case signet.EINTERNAL:
+			// An unexpected failure (a bug, a storage fault) of an attempted
+			// change is recorded too, when storage still takes writes; a
+			// caller that went away is not a failure of the change.
+			if ctx.Err() == nil {
+				s.recordFailed(ctx, last, signet.OutcomeError, err)
+			}
+		}
 	}
 	return err
 }
 
-// recordDenied appends a "denied" event describing a refused mutation. A
-// failure to record it is logged, not returned: the caller's error is the
-// refusal.
-func (s *Service) recordDenied(ctx context.Context, e *signet.AuditEvent, cause error) {
+// recordFailed appends an event with outcome "denied" or "error"
+// describing a mutation that did not happen. A failure to record it is
+// logged, not returned: the caller's error is the refusal or failure.
+func (s *Service) recordFailed(ctx context.Context, e *signet.AuditEvent, outcome string, cause error) {
 	d := *e
 	d.ID = id.New(id.AuditEvent)
 	d.Time = s.now()
-	d.Outcome = signet.OutcomeDenied
+	d.Outcome = outcome
 	// The details of the attempted change are dropped: they described a
-	// change that did not happen. The refusal's message says why.
+	// change that did not happen. The caller-safe message says why
+	// ("Internal error." for an unexpected failure).
 	d.Details = map[string]any{"error": signet.ErrorMessage(cause)}
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		ev := d
 		return tx.AppendAuditEvent(ctx, &ev)
 	})
 	if err != nil {
-		s.logger.ErrorContext(ctx, "recording a denied attempt failed", "action", d.Action, "actor_id", d.ActorID, "err", err)
+		s.logger.ErrorContext(ctx, "recording a failed attempt failed", "action", d.Action, "outcome", outcome, "actor_id", d.ActorID, "err", err)
 	}
 }
 

@@ -160,12 +160,40 @@ type Tx interface {
 	// Audit events.
 
 	// AppendAuditEvent assigns e.Seq, e.PrevHash and e.Hash (continuing the
-	// chain) and inserts e.
+	// chain from the newest event, or from the checkpoint when pruning left
+	// none) and inserts e.
 	AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error
+	// AppendAuditEvents appends events in order, as AppendAuditEvent each
+	// would, reading the chain's tail once.
+	AppendAuditEvents(ctx context.Context, events []*signet.AuditEvent) error
 	// ListAuditEvents returns events matching f, newest first (by Seq).
 	ListAuditEvents(ctx context.Context, f signet.AuditFilter) ([]*signet.AuditEvent, string, error)
+	// ScanAuditEvents returns at most limit events with Seq > afterSeq,
+	// oldest first, matching f (its Page is ignored). Iterating by the last
+	// Seq returned reads the chain in constant memory.
+	ScanAuditEvents(ctx context.Context, afterSeq int64, f signet.AuditFilter, limit int) ([]*signet.AuditEvent, error)
+	// AuditHead returns the seq and hash of the newest event; with no
+	// events, those of the checkpoint, or 0 and the genesis hash.
+	AuditHead(ctx context.Context) (int64, string, error)
 	// GetAuditEvent returns ENOTFOUND.
 	GetAuditEvent(ctx context.Context, id string) (*signet.AuditEvent, error)
+	// GetAuditCheckpoint returns the retention checkpoint, or ENOTFOUND
+	// when nothing was ever pruned.
+	GetAuditCheckpoint(ctx context.Context) (*signet.AuditCheckpoint, error)
+	// PruneAuditEvents deletes the oldest events: every event up to (and
+	// excluding) the first one whose time is at or after before, so that
+	// what remains is a suffix of the chain. It records the last deleted
+	// event as the checkpoint and returns it with the number deleted; nil
+	// and 0 when nothing is old enough.
+	PruneAuditEvents(ctx context.Context, before, at time.Time) (*signet.AuditCheckpoint, int64, error)
+
+	// Per-key activity.
+
+	// RecordKeyActivity adds counts to the (key, hour) rows.
+	RecordKeyActivity(ctx context.Context, activity []signet.KeyActivity) error
+	// ListKeyActivity returns a key's hourly counts from since on, oldest
+	// first.
+	ListKeyActivity(ctx context.Context, keyID string, since time.Time) ([]signet.KeyActivity, error)
 
 	// Sessions (UI).
 

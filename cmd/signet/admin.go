@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os/user"
 	"strings"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
 )
 
@@ -41,6 +43,9 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	svc := service.New(st, service.Options{})
+	// Offline commands have no HTTP request: the audit events say which
+	// command made them and, as far as the OS tells, who ran it.
+	ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{UserAgent: offlineAgent("admin create")})
 	if _, err := svc.Bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
@@ -50,6 +55,16 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "created administrator %s (%s)\n", u.Email, u.ID)
 	return nil
+}
+
+// offlineAgent is the user agent recorded in audit events of an offline
+// command: the command and the operating-system user running it.
+func offlineAgent(command string) string {
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	return fmt.Sprintf("signet-cli/%s %s (offline; os user %s)", version, command, who)
 }
 
 // readLine reads one line from standard input, without its line ending.

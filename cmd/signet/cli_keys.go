@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/signetdev/signet/client"
 )
@@ -16,6 +17,7 @@ func init() {
 			summary: "list service-account API keys (all of them, or one account's), or with --personal your own keys", run: keysList},
 		{name: "get", aliases: []string{"show"}, args: "KEY_ID", summary: "show an API key's metadata (never its secret)", run: keysGet},
 		{name: "revoke", args: "KEY_ID [--reason R]", summary: "revoke an API key (revoking twice is harmless)", run: keysRevoke},
+		{name: "activity", args: "KEY_ID [--since T]", summary: "show a key's successful and failed authentications per hour (default: the last 7 days)", run: keysActivity},
 	})
 }
 
@@ -218,5 +220,40 @@ func keysRevoke(ctx context.Context, e *env, args []string) error {
 		return c.printJSON(k)
 	}
 	fmt.Fprintf(e.stdout, "Revoked API key %q (%s) at %s.\n", k.Name, k.ID, fmtTimePtr(k.RevokedAt))
+	return nil
+}
+
+func keysActivity(ctx context.Context, e *env, args []string) error {
+	c := newCmd(e, "keys activity")
+	since := c.fs.String("since", "", "first hour to show (RFC 3339, or a duration ago such as 24h or 30d; default 7d)")
+	if err := c.parse(args, 1, 1, "KEY_ID [--since T]"); err != nil {
+		return err
+	}
+	from, err := parseWhen("--since", *since, time.Now())
+	if err != nil {
+		return err
+	}
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	a, err := cl.KeyActivity(ctx, c.args[0], from)
+	if err != nil {
+		return wrapErr(err)
+	}
+	if *c.json {
+		return c.printJSON(a)
+	}
+	t := newTable(e.stdout, "HOUR", "SUCCESSES", "FAILURES")
+	for _, h := range a.Hours {
+		t.row(fmtTime(h.Hour), fmt.Sprint(h.Successes), fmt.Sprint(h.Failures))
+	}
+	t.row("total since "+fmtTime(a.Since), fmt.Sprint(a.Successes), fmt.Sprint(a.Failures))
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(a.Hours) == 0 {
+		fmt.Fprintln(e.stderr, "No authentications in this period: the key has gone quiet (counts reach the database with each last-used flush).")
+	}
 	return nil
 }

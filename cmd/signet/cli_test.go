@@ -32,9 +32,9 @@ type cliWorld struct {
 // newCLIWorld starts "signet serve" through run() (see e2e_test.go),
 // completes the first-admin setup and returns a CLI environment that is
 // not logged in yet.
-func newCLIWorld(t *testing.T) *cliWorld {
+func newCLIWorld(t *testing.T, serveArgs ...string) *cliWorld {
 	t.Helper()
-	s := startServer(t)
+	s := startServer(t, serveArgs...)
 	su, err := url.Parse(s.setupURL)
 	if err != nil {
 		t.Fatal(err)

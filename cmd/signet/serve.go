@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/service"
@@ -35,6 +37,12 @@ type serverConfig struct {
 	shutdownTimeout time.Duration
 	sessionTTL      time.Duration
 	sessionIdle     time.Duration
+	// auditSink is "", "stdout" or "file:PATH".
+	auditSink string
+	// auditRetention is how long audit events are kept; 0 keeps them
+	// forever.
+	auditRetention time.Duration
+	stdout         io.Writer
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -61,6 +69,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sink := stringEnv(fs, e, "audit-sink", "SIGNET_AUDIT_SINK", "", "also write each committed audit event as a JSON line to stdout or file:PATH (for a SIEM)")
+	retention := stringEnv(fs, e, "audit-retention", "SIGNET_AUDIT_RETENTION", "0", "delete audit events older than this, e.g. 365d or 8760h; 0 keeps them forever")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,9 +80,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *sessionTTL <= 0 || *sessionIdle <= 0 {
 		return usagef("--session-ttl and --session-idle-timeout must be positive")
 	}
+	keep, err := parseDuration(*retention)
+	if err != nil || keep < 0 || (keep > 0 && keep < time.Hour) {
+		return usagef("--audit-retention %q: want 0 (keep forever) or a duration of at least 1h, such as 365d", *retention)
+	}
+	if *sink != "" && *sink != "stdout" && !strings.HasPrefix(*sink, "file:") {
+		return usagef("--audit-sink %q: want stdout or file:PATH", *sink)
+	}
 	cfg = serverConfig{addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
-		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle}
+		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
+		auditSink: *sink, auditRetention: keep, stdout: e.stdout}
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -130,15 +148,32 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// invalidate its cache after every change; the service is then wired
 	// into the verifier as its backend.
 	var verifier *authn.Verifier
+	var sink *auditSink
 	svc := service.New(st, service.Options{
-		Logger:             logger,
-		OnChange:           func() { verifier.Invalidate() },
+		Logger: logger,
+		OnChange: func() {
+			verifier.Invalidate()
+			if sink != nil {
+				sink.Notify()
+			}
+		},
 		SessionTTL:         cfg.sessionTTL,
 		SessionIdleTimeout: cfg.sessionIdle,
 	})
-	uses := authn.NewUseRecorder(svc.RecordKeyUses, logger)
+	// Last-used data and per-key activity counts are written together,
+	// behind the requests.
+	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
 	auth := authn.NewAuthenticator(verifier, svc)
+	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
+	auth.AuditFailures(failures)
+	if cfg.auditSink != "" {
+		// Opened before bootstrap, so that a new sink starts before the
+		// events of this start.
+		if sink, err = openAuditSink(ctx, cfg.auditSink, cfg.stdout, svc, logger); err != nil {
+			return err
+		}
+	}
 
 	setupToken, err := svc.Bootstrap(ctx)
 	if err != nil {
@@ -186,6 +221,16 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { uses.Run(flushCtx, cfg.flushInterval) })
+	wg.Go(func() { failures.Run(flushCtx, failureFlushInterval) })
+	if cfg.auditRetention > 0 {
+		wg.Go(func() { runRetention(flushCtx, svc, cfg.auditRetention, logger) })
+	}
+	// The sink stops last, after the flushes above wrote their events.
+	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
+	var sinkDone sync.WaitGroup
+	if sink != nil {
+		sinkDone.Go(func() { sink.Run(sinkCtx) })
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -198,9 +243,12 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
-	// Requests are drained: flush what they recorded, then close storage.
+	// Requests are drained: flush what they recorded, let the sink copy
+	// the last events, then close storage.
 	stopFlush()
 	wg.Wait()
+	stopSink()
+	sinkDone.Wait()
 	logger.Info("stopped")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -220,6 +268,35 @@ func mount(api, ui http.Handler) http.Handler {
 	}
 	mux.Handle("/", ui)
 	return mux
+}
+
+// failureFlushInterval is how often closed buckets of failed
+// authentications are written: an event appears at most a minute (the
+// aggregation window) and this long after the first failure of its run.
+const failureFlushInterval = 5 * time.Second
+
+// retentionEvery is how often retention pruning runs.
+const retentionEvery = time.Hour
+
+// runRetention prunes audit events older than keep, at start and then
+// every retentionEvery, as the system actor (each pruning is audited).
+func runRetention(ctx context.Context, svc *service.Service, keep time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(retentionEvery)
+	defer t.Stop()
+	for {
+		n, err := svc.PruneAuditEvents(ctx, signet.SystemActor, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("audit retention: pruning failed", "err", err)
+		case n > 0:
+			logger.Info("audit retention: pruned old events", "deleted", n, "retention", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {

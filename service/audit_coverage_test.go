@@ -1,0 +1,318 @@
+package service
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/store"
+)
+
+// readOnly lists the Service methods that change nothing anyone asked to
+// change, and so record no audit event: reads, authentication helpers,
+// and bookkeeping (last-used data and activity counts, written behind
+// requests). Every other exported method must be in TestAuditCoverage's
+// table; a new method fails TestEveryServiceMethodIsClassified until it is
+// put in one of the two.
+var readOnly = []string{
+	"ActorForUser", "AuditEventsAfter", "AuditHead", "AuthenticatePassword",
+	"ExportAuditEvents", "GetAPIKey", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
+	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
+	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
+	"LoadKeyState", "Me", "RecordKeyUsage", "RecordKeyUses", "SetupPending",
+	"VerifyAuditChain",
+	// Sessions: listing, and looking one up (which only refreshes its
+	// last-seen time, like a key's last use).
+	"ListSessions", "LookupSession",
+}
+
+// mutation is one mutating service operation and the audit event it must
+// produce.
+type mutation struct {
+	method     string // the Service method exercised
+	action     string // the event's action
+	targetType string
+	run        func(e *env) error
+}
+
+// auditedMutations covers every mutating method at least once; methods whose
+// action depends on the target (a user or a service account) appear once
+// per kind.
+func auditedMutations() []mutation {
+	var (
+		sa, human *signet.User
+		group     string
+		role      string
+		ws        string
+		grant     string
+		key       string
+		session   string
+	)
+	return []mutation{
+		{"CreateServiceAccount", "service_account.create", "service_account", func(e *env) error {
+			out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "etl", Key: &CreateKeyInput{Name: "k"}})
+			if err == nil {
+				sa = out.User
+			}
+			return err
+		}},
+		{"CreateHuman", "user.create", "user", func(e *env) error {
+			u, err := e.svc.CreateHuman(e.ctx, e.admin, CreateHumanInput{Name: "Bob", Email: "bob@example.com"})
+			human = u
+			return err
+		}},
+		{"UpdateUser", "service_account.update", "service_account", func(e *env) error {
+			_, err := e.svc.UpdateUser(e.ctx, e.admin, sa.ID, UserUpdate{Name: ptr("etl-renamed")})
+			return err
+		}},
+		{"UpdateUser", "user.update", "user", func(e *env) error {
+			_, err := e.svc.UpdateUser(e.ctx, e.admin, human.ID, UserUpdate{Description: ptr("ops")})
+			return err
+		}},
+		{"SetUserStatus", "service_account.disable", "service_account", func(e *env) error {
+			_, err := e.svc.SetUserStatus(e.ctx, e.admin, sa.ID, signet.StatusDisabled)
+			return err
+		}},
+		{"SetUserStatus", "service_account.enable", "service_account", func(e *env) error {
+			_, err := e.svc.SetUserStatus(e.ctx, e.admin, sa.ID, signet.StatusActive)
+			return err
+		}},
+		{"SetUserStatus", "user.disable", "user", func(e *env) error {
+			_, err := e.svc.SetUserStatus(e.ctx, e.admin, human.ID, signet.StatusDisabled)
+			return err
+		}},
+		{"CreateGroup", "group.create", "group", func(e *env) error {
+			g, err := e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "ops"})
+			if err == nil {
+				group = g.ID
+			}
+			return err
+		}},
+		{"UpdateGroup", "group.update", "group", func(e *env) error {
+			_, err := e.svc.UpdateGroup(e.ctx, e.admin, group, GroupUpdate{Name: ptr("ops-team")})
+			return err
+		}},
+		{"AddGroupMember", "group.member_add", "group", func(e *env) error {
+			return e.svc.AddGroupMember(e.ctx, e.admin, group, sa.ID)
+		}},
+		{"RemoveGroupMember", "group.member_remove", "group", func(e *env) error {
+			return e.svc.RemoveGroupMember(e.ctx, e.admin, group, sa.ID)
+		}},
+		{"SetUserGroups", "service_account.groups_set", "service_account", func(e *env) error {
+			_, err := e.svc.SetUserGroups(e.ctx, e.admin, sa.ID, []string{group})
+			return err
+		}},
+		{"CreateRole", "role.create", "role", func(e *env) error {
+			r, err := e.svc.CreateRole(e.ctx, e.admin, RoleInput{Name: "auditor", Base: signet.BaseNone, Permissions: []string{"audit:read"}})
+			if err == nil {
+				role = r.Role.ID
+			}
+			return err
+		}},
+		{"UpdateRole", "role.update", "role", func(e *env) error {
+			_, err := e.svc.UpdateRole(e.ctx, e.admin, role, RoleUpdate{Base: ptr(signet.BaseView)})
+			return err
+		}},
+		{"CreateWorkspace", "workspace.create", "workspace", func(e *env) error {
+			w, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "staging"})
+			if err == nil {
+				ws = w.ID
+			}
+			return err
+		}},
+		{"UpdateWorkspace", "workspace.update", "workspace", func(e *env) error {
+			_, err := e.svc.UpdateWorkspace(e.ctx, e.admin, ws, WorkspaceUpdate{Description: ptr("pre-prod")})
+			return err
+		}},
+		{"CreateGrant", "grant.create", "grant", func(e *env) error {
+			g, err := e.svc.CreateGrant(e.ctx, e.admin, GrantInput{SubjectType: signet.SubjectUser, SubjectID: sa.ID, RoleID: role, WorkspaceID: ws})
+			if err == nil {
+				grant = g.ID
+			}
+			return err
+		}},
+		{"DeleteGrant", "grant.delete", "grant", func(e *env) error {
+			return e.svc.DeleteGrant(e.ctx, e.admin, grant)
+		}},
+		{"DeleteRole", "role.delete", "role", func(e *env) error {
+			return e.svc.DeleteRole(e.ctx, e.admin, role)
+		}},
+		{"DeleteWorkspace", "workspace.delete", "workspace", func(e *env) error {
+			return e.svc.DeleteWorkspace(e.ctx, e.admin, ws)
+		}},
+		{"RegisterPermissionDomain", "permission_domain.create", "permission_domain", func(e *env) error {
+			_, err := e.svc.RegisterPermissionDomain(e.ctx, e.admin, "metrics", "")
+			return err
+		}},
+		{"CreateAPIKey", "api_key.create", "api_key", func(e *env) error {
+			k, err := e.svc.CreateAPIKey(e.ctx, e.admin, sa.ID, CreateKeyInput{Name: "second"})
+			if err == nil {
+				key = k.Key.ID
+			}
+			return err
+		}},
+		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {
+			_, err := e.svc.RevokeAPIKey(e.ctx, e.admin, key, "rotated")
+			return err
+		}},
+		{"DeleteGroup", "group.delete", "group", func(e *env) error {
+			return e.svc.DeleteGroup(e.ctx, e.admin, group)
+		}},
+		{"DeleteUser", "service_account.delete", "service_account", func(e *env) error {
+			return e.svc.DeleteUser(e.ctx, e.admin, sa.ID)
+		}},
+		{"DeleteUser", "user.delete", "user", func(e *env) error {
+			return e.svc.DeleteUser(e.ctx, e.admin, human.ID)
+		}},
+		{"Login", "session.login", "user", func(e *env) error {
+			ses, err := e.svc.Login(e.ctx, "ada@example.com", testPassword)
+			if err == nil {
+				session = ses.Session.ID
+			}
+			return err
+		}},
+		{"RevokeSession", "session.revoke", "user", func(e *env) error {
+			// A second session is made straight in storage, so that this
+			// step's only event is the revoke.
+			other := &signet.Session{ID: "ses_other", UserID: e.admin.UserID, TokenHash: SessionTokenHash("other"),
+				CreatedAt: e.clock(), ExpiresAt: e.clock().Add(time.Hour), LastSeenAt: e.clock()}
+			e.must(e.st.Write(e.ctx, func(tx store.Tx) error { return tx.CreateSession(e.ctx, other) }))
+			return e.svc.RevokeSession(e.ctx, e.admin, other.ID)
+		}},
+		{"Logout", "session.logout", "user", func(e *env) error {
+			a := *e.admin
+			a.SessionID = session
+			return e.svc.Logout(e.ctx, &a)
+		}},
+		{"CreateAdmin", "user.create", "user", func(e *env) error {
+			_, err := e.svc.CreateAdmin(e.ctx, CreateHumanInput{Name: "Root", Email: "root@example.com", Password: testPassword})
+			return err
+		}},
+		{"RecordAuthFailures", ActionAuthFailed, "credential", func(e *env) error {
+			return e.svc.RecordAuthFailures(e.ctx, []AuthFailure{{Credential: "malformed", Fingerprint: "0011223344556677", Reason: "invalid_key", IP: "192.0.2.9", Count: 3, First: e.clock(), Last: e.clock()}})
+		}},
+		{"PruneAuditEvents", actionAuditPrune, "audit_trail", func(e *env) error {
+			e.advance(time.Minute)
+			_, err := e.svc.PruneAuditEvents(e.ctx, signet.SystemActor, e.clock().Add(-30*time.Second))
+			return err
+		}},
+	}
+}
+
+// TestAuditCoverage runs every mutating operation against the real service
+// and checks that each commits exactly one event, with the expected
+// action, target type and outcome, and that the chain stays intact.
+func TestAuditCoverage(t *testing.T) {
+	e := newEnv(t)
+	// Bootstrap and first-admin setup are audited too.
+	setup := e.events()
+	var actions []string
+	for _, ev := range setup {
+		actions = append(actions, ev.Action)
+	}
+	if !slices.Equal(actions, []string{"setup.complete", "system.bootstrap"}) {
+		t.Errorf("events of bootstrap and setup = %v; want [setup.complete system.bootstrap]", actions)
+	}
+	for _, m := range auditedMutations() {
+		head, _, err := e.svc.AuditHead(e.ctx)
+		e.must(err)
+		if err := m.run(e); err != nil {
+			t.Fatalf("%s (%s): %v", m.method, m.action, err)
+		}
+		var newEvents []*signet.AuditEvent
+		for _, ev := range e.events() {
+			if ev.Seq > head {
+				newEvents = append(newEvents, ev)
+			}
+		}
+		if len(newEvents) != 1 {
+			t.Errorf("%s (%s) recorded %d events; want exactly 1", m.method, m.action, len(newEvents))
+			continue
+		}
+		ev := newEvents[0]
+		if ev.Action != m.action || ev.TargetType != m.targetType {
+			t.Errorf("%s recorded action %q on %q; want %q on %q", m.method, ev.Action, ev.TargetType, m.action, m.targetType)
+		}
+		wantOutcome := signet.OutcomeSuccess
+		if m.action == ActionAuthFailed {
+			wantOutcome = signet.OutcomeDenied
+		}
+		if ev.Outcome != wantOutcome {
+			t.Errorf("%s: outcome %q; want %q", m.method, ev.Outcome, wantOutcome)
+		}
+	}
+	v, err := e.svc.VerifyAuditChain(e.ctx, e.admin)
+	if err != nil || !v.OK {
+		t.Fatalf("VerifyAuditChain after every mutation = %+v, %v; want OK", v, err)
+	}
+}
+
+// TestEveryServiceMethodIsClassified fails when an exported Service method
+// is neither in the coverage table nor declared read-only.
+func TestEveryServiceMethodIsClassified(t *testing.T) {
+	covered := map[string]bool{"Bootstrap": true, "CompleteSetup": true} // checked at the start of TestAuditCoverage
+	for _, m := range auditedMutations() {
+		covered[m.method] = true
+	}
+	typ := reflect.TypeFor[*Service]()
+	for i := range typ.NumMethod() {
+		name := typ.Method(i).Name
+		if covered[name] == slices.Contains(readOnly, name) {
+			t.Errorf("Service.%s must be either in the audit coverage table (a mutation) or in readOnly, not %s",
+				name, map[bool]string{true: "both", false: "neither"}[covered[name]])
+		}
+	}
+}
+
+// TestDeniedMutationsAreAudited checks that a refused mutation leaves one
+// "denied" event naming the actor and the target, and nothing else.
+func TestDeniedMutationsAreAudited(t *testing.T) {
+	e := newEnv(t)
+	sa := e.sa()
+	nobody := e.actorWith()
+	before := len(e.events())
+	_, err := e.svc.UpdateUser(e.ctx, nobody, sa.ID, UserUpdate{Name: ptr("hijacked")})
+	wantCode(t, "UpdateUser by an actor without permissions", err, signet.EFORBIDDEN)
+	evs := e.events()
+	if len(evs) != before+1 {
+		t.Fatalf("events after a denied update: %d new; want 1", len(evs)-before)
+	}
+	ev := evs[0]
+	if ev.Action != "service_account.update" || ev.Outcome != signet.OutcomeDenied || ev.ActorID != nobody.UserID ||
+		ev.ActorName != nobody.Name || ev.TargetID != sa.ID || ev.TargetName != sa.Name {
+		t.Errorf("denied event = %+v; want service_account.update denied by %s on %s", ev, nobody.UserID, sa.ID)
+	}
+}
+
+// TestAuditAttribution checks the who/what/where of an event made with an
+// API key: actor, its name at the time, key, target name at the time,
+// request provenance, and old/new values.
+func TestAuditAttribution(t *testing.T) {
+	e := newEnv(t)
+	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
+		Name: "deployer", Grants: []GrantSpec{{RoleID: signet.RoleAdminID}}, Key: &CreateKeyInput{Name: "ci"}})
+	e.must(err)
+	target := e.sa()
+	// The actor as a stale cache might hold it: an old name.
+	a := &signet.Actor{UserID: out.User.ID, Kind: signet.KindServiceAccount, Name: "old-name", KeyID: out.Key.Key.ID}
+	ctx := signet.WithRequestInfo(e.ctx, signet.RequestInfo{IP: "198.51.100.7", UserAgent: "ci-runner/1.0", RequestID: "req-attrib"})
+	_, err = e.svc.UpdateUser(ctx, a, target.ID, UserUpdate{Name: ptr("renamed")})
+	e.must(err)
+	ev := e.lastEvent()
+	want := signet.AuditEvent{
+		ActorID: out.User.ID, ActorKind: signet.KindServiceAccount, ActorName: "deployer", KeyID: out.Key.Key.ID,
+		Action: "service_account.update", TargetType: "service_account", TargetID: target.ID, TargetName: target.Name,
+		Outcome: signet.OutcomeSuccess, IP: "198.51.100.7", UserAgent: "ci-runner/1.0", RequestID: "req-attrib",
+	}
+	got := *ev
+	got.ID, got.Seq, got.Time, got.Details, got.PrevHash, got.Hash = "", 0, time.Time{}, nil, "", ""
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("event = %+v\nwant    %+v", got, want)
+	}
+	change, _ := ev.Details["name"].(map[string]any)
+	if change["old"] != target.Name || change["new"] != "renamed" {
+		t.Errorf("details.name = %v; want old %q, new %q", ev.Details["name"], target.Name, "renamed")
+	}
+}
