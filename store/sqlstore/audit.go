@@ -92,7 +92,7 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error {
 		e.ID = id.New(id.AuditEvent)
 	}
 	if t.d.lockAuditChain != "" {
-		if _, err := t.exec(ctx, t.d.lockAuditChain); err != nil {
+		if _, err := t.execBookkeeping(ctx, t.d.lockAuditChain); err != nil {
 			return t.fail(op, err)
 		}
 	}
@@ -105,7 +105,9 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e *signet.AuditEvent) error {
 	e.Seq = seq + 1
 	e.PrevHash = prev
 	e.Hash = e.ChainHash(prev)
-	_, err = t.exec(ctx, `INSERT INTO audit_events (`+auditCols+`)
+	// An event alone (a refused attempt) changes nothing a cache holds;
+	// the change it records, if any, has set t.changed itself.
+	_, err = t.execBookkeeping(ctx, `INSERT INTO audit_events (`+auditCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.Seq, micros(e.Time), e.ActorID, e.ActorKind, e.ActorName, e.KeyID, e.SessionID, e.Action,
 		e.TargetType, e.TargetID, e.TargetName, e.WorkspaceID, e.Outcome, e.IP, e.UserAgent, e.RequestID,
