@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"github.com/signetdev/signet/internal/testdb"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"github.com/signetdev/signet/client"
 )
 
-func TestSetupPage(t *testing.T) {
+func TestSetupPage(t *testing.T) { testdb.ForEach(t, testSetupPage) }
+
+func testSetupPage(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("GET", "/setup?token="+url.QueryEscape(e.setupToken), "")
 	body := string(r.body)
