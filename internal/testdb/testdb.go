@@ -232,3 +232,15 @@ func dropStale(ctx context.Context, db *sql.DB) {
 		db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
 }
+
+// OpenRawPostgres returns a database/sql pool on a PostgreSQL database made
+// by NewPostgresDatabase, for tests that seed or inspect it with SQL.
+func OpenRawPostgres(tb testing.TB, database string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("pgx", database)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
