@@ -1,9 +1,9 @@
 // Package sqlstore implements store.Store on database/sql. The queries are
 // written once; the few differences between backends (placeholders, error
 // codes, migrations, locking) live in a dialect. SQLite, through the pure-Go
-// driver modernc.org/sqlite, is the embedded default; PostgreSQL is meant to
-// PostgreSQL, through pgx, is the second dialect on the same code, for
-// several replicas sharing one database.
+// driver modernc.org/sqlite, is the embedded default; PostgreSQL, through
+// pgx's database/sql driver, is the second dialect on the same code, for
+// several replicas sharing one database (postgres.go).
 package sqlstore
 
 import (
