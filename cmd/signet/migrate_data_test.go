@@ -165,3 +165,31 @@ func dump(t *testing.T, st store.Store) map[string]any {
 	}
 	return out
 }
+
+// TestMigrateCommand runs "signet migrate" twice on a new database of each
+// backend: the first applies every migration, the second finds none.
+func TestMigrateCommand(t *testing.T) { testdb.ForEach(t, testMigrateCommand) }
+
+func testMigrateCommand(t *testing.T) {
+	database := testdb.Database(t)
+	for _, want := range []string{"applied migrations [1 2]", "is up to date"} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"migrate", "--database", database}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
+		if err != nil || !strings.Contains(out.String(), want) {
+			t.Errorf("signet migrate = %v, %q; want %q", err, out.String(), want)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"signet.db", "signet.db"},
+		{"postgres://signet@db/signet", "postgres://signet@db/signet"},
+		{"postgres://signet:s3cret@db:5432/signet?sslmode=require", "postgres://signet:xxxxx@db:5432/signet?sslmode=require"},
+	}
+	for _, tc := range tests {
+		if got := redactURL(tc.in); got != tc.want {
+			t.Errorf("redactURL(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
