@@ -123,7 +123,8 @@ func (v *Verifier) Confirm(at time.Time) {
 //
 // When reloading fails because storage is unavailable, an entry of the
 // current generation — no change has been announced since it was loaded,
-// so a key revoked before the outage began never qualifies — is still
+// so a key whose revocation was announced before the outage never
+// qualifies — is still
 // used while it was known current less than window+outageTTL ago. With
 // outageTTL 0 (the default) verification fails with EUNAVAILABLE instead.
 func (v *Verifier) SetFreshness(window, outageTTL time.Duration) {
