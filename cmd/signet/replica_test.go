@@ -192,9 +192,9 @@ func TestReplicaSeesRevocationWithoutListener(t *testing.T) {
 	if killed.Load() == 0 {
 		t.Errorf("no listening connection was terminated; is application_name signet-listen?")
 	}
-	// The bound is one poll interval plus the poll's duration; the margin
-	// absorbs a loaded machine.
-	if limit := 2 * poll; mx >= limit {
+	// The documented bound is one poll interval plus the poll's duration;
+	// asserting three intervals absorbs a loaded machine (and -race).
+	if limit := 3 * poll; mx >= limit {
 		t.Errorf("max staleness without notifications = %v; want < %v", mx, limit)
 	}
 }
