@@ -38,7 +38,8 @@ type ChangeFeed interface {
 	WatchChanges(ctx context.Context, w ChangeWatcher) error
 }
 
-// ChangeWatcher receives what a ChangeFeed learns.
+// ChangeWatcher receives what a ChangeFeed learns. Its methods must be
+// quick and must not block: the feed calls them holding its own lock.
 type ChangeWatcher interface {
 	// Invalidate is called when changes may have been committed since the
 	// previous call: everything cached from the database is stale.

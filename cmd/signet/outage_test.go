@@ -101,6 +101,7 @@ func TestDatabaseOutage(t *testing.T) {
 	code := call(t, "POST", strict.url+"/api/v1/service-accounts", admin, map[string]any{"name": "during-outage"}, &errBody)
 	if took := time.Since(start); code != http.StatusServiceUnavailable || errBody.Error.Code != signet.EUNAVAILABLE || took > 2*stmtTimeout+time.Second {
 		t.Errorf("write with the database down = %d %q after %v; want 503 %q within %v", code, errBody.Error.Code, took, signet.EUNAVAILABLE, 2*stmtTimeout+time.Second)
+		t.Logf("server log:\n%s", strict.logs.String())
 	}
 	// Past the staleness window (2 × 100ms), the strict replica refuses
 	// the live key; the lenient one keeps serving it from its cache. The

@@ -47,6 +47,7 @@ func TestClassifyPostgres(t *testing.T) {
 		{"syntax error", pg("42601"), errOther},
 		{"connection closed", io.ErrUnexpectedEOF, errUnavailable},
 		{"connect", &pgconn.ConnectError{}, errUnavailable},
+		{"conn closed", fmt.Errorf("begin: %w", pgconn.ErrConnClosed), errUnavailable},
 		{"deadline", context.DeadlineExceeded, errUnavailable},
 		{"other", errors.New("boom"), errOther},
 	}

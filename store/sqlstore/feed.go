@@ -93,27 +93,25 @@ func (f *feed) poll(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	// The watcher is told under f.mu, so that a confirmation from one poll
+	// can never overtake the invalidation another poll is about to make.
 	f.mu.Lock()
 	wasFailing := f.failing
 	f.failing = err != nil
-	changed := err == nil && v != f.last
 	if err == nil {
+		if v != f.last {
+			f.w.Invalidate()
+		}
 		f.last = v
+		f.w.Confirm(start)
 	}
 	f.mu.Unlock()
-	if err != nil {
-		if !wasFailing {
-			f.logger.Warn("cannot read the change counter; cached verifications expire unless it recovers", "err", err)
-		}
-		return
-	}
-	if wasFailing {
+	switch {
+	case err != nil && !wasFailing:
+		f.logger.Warn("cannot read the change counter; cached verifications expire unless it recovers", "err", err)
+	case err == nil && wasFailing:
 		f.logger.Info("change counter readable again", "version", v)
 	}
-	if changed {
-		f.w.Invalidate()
-	}
-	f.w.Confirm(start)
 }
 
 // notified accounts for a notification: it invalidates, and advances the
@@ -122,10 +120,10 @@ func (f *feed) poll(ctx context.Context) {
 func (f *feed) notified(payload string) {
 	v, err := strconv.ParseInt(payload, 10, 64)
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if err == nil && f.last >= 0 && v == f.last+1 {
 		f.last = v
 	}
-	f.mu.Unlock()
 	f.w.Invalidate()
 }
 

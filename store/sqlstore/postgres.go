@@ -109,7 +109,9 @@ func classifyPostgres(err error) errClass {
 	var ne net.Error
 	switch {
 	case errors.As(err, &ce), errors.As(err, &ne), pgconn.Timeout(err),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, pgconn.ErrConnClosed): // a pooled connection the server or network dropped
+
 		return errUnavailable
 	}
 	return errOther
