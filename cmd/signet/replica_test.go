@@ -200,9 +200,11 @@ func TestReplicaSeesRevocationWithoutListener(t *testing.T) {
 	if killed.Load() == 0 {
 		t.Errorf("B's listening connection was never terminated; is its application_name signet-b-listen?")
 	}
-	// The documented bound is one poll interval plus the poll's duration;
-	// asserting three intervals absorbs a loaded machine (and -race).
-	if limit := 3 * poll; mx >= limit {
+	// The documented bound is one poll interval plus the poll's duration,
+	// and in every case the cache is trusted for at most two intervals
+	// without a successful poll; asserting twice that (2s) absorbs a loaded
+	// machine and -race.
+	if limit := 4 * poll; mx >= limit {
 		t.Errorf("max staleness without notifications = %v; want < %v", mx, limit)
 	}
 }
