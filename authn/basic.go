@@ -29,6 +29,7 @@ type basicCache struct {
 
 type basicEntry struct {
 	gen     uint64
+	loaded  time.Time
 	expires time.Time
 	actor   *signet.Actor
 }
@@ -51,11 +52,16 @@ func (c *basicCache) id(login, password string) [32]byte {
 	return out
 }
 
-func (c *basicCache) get(id [32]byte, gen uint64, now time.Time) *signet.Actor {
+func (c *basicCache) get(id [32]byte, gen uint64, now time.Time, v *Verifier) *signet.Actor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
 	if !ok || e.gen != gen || !now.Before(e.expires) {
+		return nil
+	}
+	// The same freshness rule as cached keys (no outage allowance: a
+	// password login can wait for the database).
+	if !v.fresh(&entry{loadedAt: e.loaded.UnixNano()}, now, 0) {
 		return nil
 	}
 	return e.actor
@@ -69,7 +75,7 @@ func (c *basicCache) put(id [32]byte, gen uint64, now time.Time, a *signet.Actor
 		// simpler than an eviction order and only costs re-verification.
 		clear(c.entries)
 	}
-	c.entries[id] = basicEntry{gen: gen, expires: now.Add(c.ttl), actor: a}
+	c.entries[id] = basicEntry{gen: gen, loaded: now, expires: now.Add(c.ttl), actor: a}
 }
 
 // verifyPassword authenticates HTTP Basic credentials through the cache.
@@ -77,7 +83,7 @@ func (a *Authenticator) verifyPassword(ctx context.Context, login, password stri
 	id := a.basic.id(login, password)
 	gen := a.verifier.gen.Load()
 	now := a.verifier.now()
-	if actor := a.basic.get(id, gen, now); actor != nil {
+	if actor := a.basic.get(id, gen, now, a.verifier); actor != nil {
 		return actor, nil
 	}
 	u, err := a.backend.AuthenticatePassword(ctx, login, password)

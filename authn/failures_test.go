@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/apikey"
 	"github.com/signetdev/signet/authn"
@@ -124,6 +126,10 @@ func TestFailureAggregation(t *testing.T) {
 // credentials and checks the events: key id when the key parses, a
 // fingerprint otherwise, never the secret.
 func TestFailedAuthenticationIsAudited(t *testing.T) {
+	testdb.ForEach(t, testFailedAuthenticationIsAudited)
+}
+
+func testFailedAuthenticationIsAudited(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "prod"})
@@ -178,7 +184,9 @@ func TestFailedAuthenticationIsAudited(t *testing.T) {
 
 // TestKeyActivityCounts checks that successes and failures of a key are
 // counted per hour in memory and written with the last-used flush.
-func TestKeyActivityCounts(t *testing.T) {
+func TestKeyActivityCounts(t *testing.T) { testdb.ForEach(t, testKeyActivityCounts) }
+
+func testKeyActivityCounts(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "k"})

@@ -92,6 +92,10 @@ func reasonOf(err error) string {
 }
 
 func TestVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
+	testdb.ForEach(t, testVerifyKeyReflectsChangesOnNextRequest)
+}
+
+func testVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "k", ExpiresIn: time.Hour})
@@ -125,7 +129,9 @@ func TestVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyRevokedAndDeleted(t *testing.T) {
+func TestVerifyKeyRevokedAndDeleted(t *testing.T) { testdb.ForEach(t, testVerifyKeyRevokedAndDeleted) }
+
+func testVerifyKeyRevokedAndDeleted(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	a := f.serviceAccountWithKey(t, "a", service.CreateKeyInput{Name: "k"})
@@ -149,7 +155,9 @@ func TestVerifyKeyRevokedAndDeleted(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyInvalid(t *testing.T) {
+func TestVerifyKeyInvalid(t *testing.T) { testdb.ForEach(t, testVerifyKeyInvalid) }
+
+func testVerifyKeyInvalid(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "k"})
@@ -187,6 +195,10 @@ func TestVerifyKeyInvalid(t *testing.T) {
 }
 
 func TestVerifyKeyLosesPermissionWithGrant(t *testing.T) {
+	testdb.ForEach(t, testVerifyKeyLosesPermissionWithGrant)
+}
+
+func testVerifyKeyLosesPermissionWithGrant(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "k"})
@@ -231,6 +243,10 @@ func defaultWorkspace(tb testing.TB, f *fixture) string {
 }
 
 func TestLastUsedIsWrittenOnlyByFlush(t *testing.T) {
+	testdb.ForEach(t, testLastUsedIsWrittenOnlyByFlush)
+}
+
+func testLastUsedIsWrittenOnlyByFlush(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sa := f.serviceAccountWithKey(t, "etl", service.CreateKeyInput{Name: "k"})
@@ -327,6 +343,10 @@ func BenchmarkVerifyKeyUncached(b *testing.B) {
 }
 
 func TestBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
+	testdb.ForEach(t, testBasicAuthCacheDiesWithPasswordChange)
+}
+
+func testBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	auth := authn.NewAuthenticator(f.verifier, f.svc)
@@ -356,7 +376,9 @@ func TestBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyFollowsRoleEdit(t *testing.T) {
+func TestVerifyKeyFollowsRoleEdit(t *testing.T) { testdb.ForEach(t, testVerifyKeyFollowsRoleEdit) }
+
+func testVerifyKeyFollowsRoleEdit(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	role, err := f.svc.CreateRole(ctx, f.admin, service.RoleInput{Name: "auditor", Base: signet.BaseNone, Permissions: []string{"audit:read"}})

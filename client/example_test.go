@@ -13,6 +13,7 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 )
 
@@ -69,8 +70,9 @@ func Example() {
 	// after revocation: unauthenticated
 }
 
-// startServer runs Signet on a temporary SQLite database, as cmd/signet does.
-func startServer(ctx context.Context) (baseURL, setupToken string, cleanup func()) {
+// exampleStore opens the example's database: a temporary SQLite file, or
+// the backend of TestExampleOnEveryBackend.
+var exampleStore = func(ctx context.Context) (store.Store, func()) {
 	dir, err := os.MkdirTemp("", "signet-example")
 	if err != nil {
 		log.Fatal(err)
@@ -79,6 +81,15 @@ func startServer(ctx context.Context) (baseURL, setupToken string, cleanup func(
 	if err != nil {
 		log.Fatal(err)
 	}
+	return st, func() {
+		st.Close()
+		os.RemoveAll(dir)
+	}
+}
+
+// startServer runs Signet on a temporary database, as cmd/signet does.
+func startServer(ctx context.Context) (baseURL, setupToken string, cleanup func()) {
+	st, closeStore := exampleStore(ctx)
 	var verifier *authn.Verifier
 	svc := service.New(st, service.Options{OnChange: func() { verifier.Invalidate() }, BcryptCost: 4})
 	verifier = authn.NewVerifier(svc, authn.NewUseRecorder(svc.RecordKeyUses, nil), nil)
@@ -89,7 +100,6 @@ func startServer(ctx context.Context) (baseURL, setupToken string, cleanup func(
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: authn.NewAuthenticator(verifier, svc), Ready: st.Ping}))
 	return strings.TrimSuffix(srv.URL, "/"), token, func() {
 		srv.Close()
-		st.Close()
-		os.RemoveAll(dir)
+		closeStore()
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/apikey"
 	"github.com/signetdev/signet/client"
@@ -24,7 +26,9 @@ import (
 // TestAuditEventMatchesRequestID checks that the X-Request-Id echoed on a
 // response is the request id of the event the request produced, for a
 // change, a refusal and an authentication failure.
-func TestAuditEventMatchesRequestID(t *testing.T) {
+func TestAuditEventMatchesRequestID(t *testing.T) { testdb.ForEach(t, testAuditEventMatchesRequestID) }
+
+func testAuditEventMatchesRequestID(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	r := e.do("POST", "/api/v1/service-accounts", `{"name":"etl"}`, "User-Agent: pipeline/2.0")
 	if r.status != http.StatusCreated {
@@ -81,6 +85,10 @@ func newestEvent(t *testing.T, e *env, o client.ListAuditEventsOptions) client.A
 }
 
 func TestAuditQueryVerifyAndActivity(t *testing.T) {
+	testdb.ForEach(t, testAuditQueryVerifyAndActivity)
+}
+
+func testAuditQueryVerifyAndActivity(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	sa := must(e.admin.CreateServiceAccount(e.ctx, client.CreateServiceAccountRequest{Name: "Nightly-ETL", APIKey: &client.CreateAPIKeyRequest{Name: "k"}}))(t)
 	must(e.admin.CreateGroup(e.ctx, client.CreateGroupRequest{Name: "ops"}))(t)
@@ -126,7 +134,9 @@ func wrongSecret(t *testing.T, key string) string {
 	return other
 }
 
-func TestAuditExport(t *testing.T) {
+func TestAuditExport(t *testing.T) { testdb.ForEach(t, testAuditExport) }
+
+func testAuditExport(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	for i := range 5 {
 		must(e.admin.CreateGroup(e.ctx, client.CreateGroupRequest{Name: fmt.Sprintf("g%d", i)}))(t)
@@ -178,7 +188,9 @@ func exportSize(t *testing.T) int {
 // TestAuditExportConstantMemory exports a million events through the real
 // handler and checks that the heap does not grow with them: the events are
 // read in batches and streamed, never collected.
-func TestAuditExportConstantMemory(t *testing.T) {
+func TestAuditExportConstantMemory(t *testing.T) { testdb.ForEach(t, testAuditExportConstantMemory) }
+
+func testAuditExportConstantMemory(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	n := exportSize(t)
 	start := time.Now()

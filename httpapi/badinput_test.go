@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/signetdev/signet/internal/testdb"
 	"net/http"
 	"slices"
 	"strings"
@@ -180,7 +181,9 @@ type badCase struct {
 	msg          string // a substring of the message
 }
 
-func TestBadInput(t *testing.T) {
+func TestBadInput(t *testing.T) { testdb.ForEach(t, testBadInput) }
+
+func testBadInput(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	f := newFixture(t, e)
 	var cases []badCase

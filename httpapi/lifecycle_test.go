@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"github.com/signetdev/signet/internal/testdb"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 // TestServiceAccountLifecycle is the product's main path, driven through
 // the Go client: setup → admin → service account with a key → use the key
 // → list keys → revoke → the next call is refused.
-func TestServiceAccountLifecycle(t *testing.T) {
+func TestServiceAccountLifecycle(t *testing.T) { testdb.ForEach(t, testServiceAccountLifecycle) }
+
+func testServiceAccountLifecycle(t *testing.T) {
 	e := newEnv(t)
 	ctx := e.ctx
 	anon := e.client()

@@ -10,9 +10,12 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestRequestID(t *testing.T) {
+func TestRequestID(t *testing.T) { testdb.ForEach(t, testRequestID) }
+
+func testRequestID(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name, incoming string
@@ -49,7 +52,9 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
-func TestHealth(t *testing.T) {
+func TestHealth(t *testing.T) { testdb.ForEach(t, testHealth) }
+
+func testHealth(t *testing.T) {
 	e := newEnv(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		r := e.do("GET", path, "")
@@ -80,7 +85,9 @@ type panickingAuth struct{}
 
 func (panickingAuth) Authenticate(*http.Request) (*signet.Actor, error) { panic("boom: sgn_secret") }
 
-func TestPanicRecovery(t *testing.T) {
+func TestPanicRecovery(t *testing.T) { testdb.ForEach(t, testPanicRecovery) }
+
+func testPanicRecovery(t *testing.T) {
 	e := newEnvWith(t, envOptions{auth: panickingAuth{}})
 	r := e.do("GET", "/api/v1/me", "", "Authorization: Bearer whatever")
 	eb := r.errBody(t)
@@ -102,7 +109,9 @@ func TestPanicRecovery(t *testing.T) {
 
 // TestAccessLog checks the log line of a request, and that credentials in
 // headers and bodies never reach it.
-func TestAccessLog(t *testing.T) {
+func TestAccessLog(t *testing.T) { testdb.ForEach(t, testAccessLog) }
+
+func testAccessLog(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	e.do("POST", "/api/v1/service-accounts?token=query-secret", `{"name":"logged","description":"body-secret"}`, "X-Request-Id: req-for-log")
 	e.do("GET", "/api/v1/me", "", "X-API-Key: sgn_sa_not_a_real_key_header-secret", "-auth")
@@ -129,7 +138,9 @@ func TestAccessLog(t *testing.T) {
 }
 
 // TestClientIP checks X-Forwarded-For is ignored unless configured.
-func TestClientIP(t *testing.T) {
+func TestClientIP(t *testing.T) { testdb.ForEach(t, testClientIP) }
+
+func testClientIP(t *testing.T) {
 	for _, trust := range []bool{false, true} {
 		e := newEnvWith(t, envOptions{trustXFF: trust}).withAdmin()
 		e.do("POST", "/api/v1/workspaces", `{"name":"w"}`, "X-Forwarded-For: 203.0.113.9, 198.51.100.7")
@@ -147,7 +158,9 @@ func TestClientIP(t *testing.T) {
 	}
 }
 
-func TestNotFoundAndMethods(t *testing.T) {
+func TestNotFoundAndMethods(t *testing.T) { testdb.ForEach(t, testNotFoundAndMethods) }
+
+func testNotFoundAndMethods(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("PUT", "/api/v1/users", "{}")
 	if r.status != http.StatusMethodNotAllowed || !strings.Contains(r.header.Get("Allow"), "GET") || !strings.Contains(r.header.Get("Allow"), "POST") {
@@ -166,7 +179,9 @@ func TestNotFoundAndMethods(t *testing.T) {
 
 // TestUnauthenticated checks every authenticated route refuses requests
 // without a credential, and with a malformed one, before doing anything.
-func TestUnauthenticated(t *testing.T) {
+func TestUnauthenticated(t *testing.T) { testdb.ForEach(t, testUnauthenticated) }
+
+func testUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	for _, rt := range routesNeedingAuth() {
 		path := strings.NewReplacer("{id}", "x", "{user_id}", "y").Replace(rt.Pattern)

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"github.com/signetdev/signet/internal/testdb"
 	"net/http"
 	"reflect"
 	"slices"
@@ -236,7 +237,9 @@ func jsonFields(typ reflect.Type) map[string]bool {
 }
 
 // TestOpenAPIServed checks the document is served as it is embedded.
-func TestOpenAPIServed(t *testing.T) {
+func TestOpenAPIServed(t *testing.T) { testdb.ForEach(t, testOpenAPIServed) }
+
+func testOpenAPIServed(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("GET", "/api/v1/openapi.json", "", "-auth")
 	if r.status != http.StatusOK || string(r.body) != string(httpapi.OpenAPI()) || r.header.Get("Content-Type") != "application/json" {

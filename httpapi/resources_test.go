@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"github.com/signetdev/signet/internal/testdb"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,7 +15,9 @@ import (
 
 // TestResources exercises every resource through the client once: users,
 // groups and members, roles and permissions, grants, workspaces.
-func TestResources(t *testing.T) {
+func TestResources(t *testing.T) { testdb.ForEach(t, testResources) }
+
+func testResources(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	ctx, c := e.ctx, e.admin
 
@@ -175,7 +178,9 @@ func TestResources(t *testing.T) {
 	}
 }
 
-func TestPersonalKeys(t *testing.T) {
+func TestPersonalKeys(t *testing.T) { testdb.ForEach(t, testPersonalKeys) }
+
+func testPersonalKeys(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	ctx, c := e.ctx, e.admin
 	exp := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
@@ -219,7 +224,9 @@ func TestPersonalKeys(t *testing.T) {
 	}
 }
 
-func TestPagination(t *testing.T) {
+func TestPagination(t *testing.T) { testdb.ForEach(t, testPagination) }
+
+func testPagination(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	ctx, c := e.ctx, e.admin
 	var want []string

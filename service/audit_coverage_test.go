@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/store"
 )
@@ -204,7 +206,9 @@ func auditedMutations() []mutation {
 // TestAuditCoverage runs every mutating operation against the real service
 // and checks that each commits exactly one event, with the expected
 // action, target type and outcome, and that the chain stays intact.
-func TestAuditCoverage(t *testing.T) {
+func TestAuditCoverage(t *testing.T) { testdb.ForEach(t, testAuditCoverage) }
+
+func testAuditCoverage(t *testing.T) {
 	e := newEnv(t)
 	// Bootstrap and first-admin setup are audited too.
 	setup := e.events()
@@ -268,7 +272,9 @@ func TestEveryServiceMethodIsClassified(t *testing.T) {
 
 // TestDeniedMutationsAreAudited checks that a refused mutation leaves one
 // "denied" event naming the actor and the target, and nothing else.
-func TestDeniedMutationsAreAudited(t *testing.T) {
+func TestDeniedMutationsAreAudited(t *testing.T) { testdb.ForEach(t, testDeniedMutationsAreAudited) }
+
+func testDeniedMutationsAreAudited(t *testing.T) {
 	e := newEnv(t)
 	sa := e.sa()
 	nobody := e.actorWith()
@@ -289,7 +295,9 @@ func TestDeniedMutationsAreAudited(t *testing.T) {
 // TestAuditAttribution checks the who/what/where of an event made with an
 // API key: actor, its name at the time, key, target name at the time,
 // request provenance, and old/new values.
-func TestAuditAttribution(t *testing.T) {
+func TestAuditAttribution(t *testing.T) { testdb.ForEach(t, testAuditAttribution) }
+
+func testAuditAttribution(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
 		Name: "deployer", Grants: []GrantSpec{{RoleID: signet.RoleAdminID}}, Key: &CreateKeyInput{Name: "ci"}})

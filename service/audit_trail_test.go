@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/store"
 )
@@ -16,6 +18,10 @@ import (
 // TestAuditChainConcurrentWriters runs audited mutations from many
 // goroutines at once and checks that the chain is one unbroken sequence.
 func TestAuditChainConcurrentWriters(t *testing.T) {
+	testdb.ForEach(t, testAuditChainConcurrentWriters)
+}
+
+func testAuditChainConcurrentWriters(t *testing.T) {
 	e := newEnv(t)
 	const writers, each = 8, 10
 	before, _, err := e.svc.AuditHead(e.ctx)
@@ -49,7 +55,9 @@ func TestAuditChainConcurrentWriters(t *testing.T) {
 // TestAuditRetention prunes old events and checks that the rest still
 // verifies from the checkpoint, that pruning is audited, and that a
 // checkpoint rewritten by hand is detected.
-func TestAuditRetention(t *testing.T) {
+func TestAuditRetention(t *testing.T) { testdb.ForEach(t, testAuditRetention) }
+
+func testAuditRetention(t *testing.T) {
 	e := newEnv(t)
 	for range 5 {
 		e.sa()
@@ -97,6 +105,10 @@ func TestAuditRetention(t *testing.T) {
 }
 
 func TestVerifyAuditChainNeedsAuditRead(t *testing.T) {
+	testdb.ForEach(t, testVerifyAuditChainNeedsAuditRead)
+}
+
+func testVerifyAuditChainNeedsAuditRead(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.svc.VerifyAuditChain(e.ctx, e.actorWith("users:read"))
 	wantCode(t, "VerifyAuditChain without audit:read", err, signet.EFORBIDDEN)
@@ -106,7 +118,9 @@ func TestVerifyAuditChainNeedsAuditRead(t *testing.T) {
 	}
 }
 
-func TestExportAuditEvents(t *testing.T) {
+func TestExportAuditEvents(t *testing.T) { testdb.ForEach(t, testExportAuditEvents) }
+
+func testExportAuditEvents(t *testing.T) {
 	e := newEnv(t)
 	for range 3 {
 		e.sa()
@@ -126,7 +140,9 @@ func TestExportAuditEvents(t *testing.T) {
 	wantCode(t, "ExportAuditEvents without audit:read", err, signet.EFORBIDDEN)
 }
 
-func TestKeyActivity(t *testing.T) {
+func TestKeyActivity(t *testing.T) { testdb.ForEach(t, testKeyActivity) }
+
+func testKeyActivity(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "bot", Key: &CreateKeyInput{Name: "k"}})
 	e.must(err)
@@ -203,7 +219,9 @@ func (faultyTx) CreateGroup(context.Context, *signet.Group) error {
 	return signet.Internal("test.CreateGroup", errors.New("disk on fire"))
 }
 
-func TestFailedMutationRecordsError(t *testing.T) {
+func TestFailedMutationRecordsError(t *testing.T) { testdb.ForEach(t, testFailedMutationRecordsError) }
+
+func testFailedMutationRecordsError(t *testing.T) {
 	e := newEnv(t)
 	svc := New(faultyStore{e.st}, Options{Now: e.clock, BcryptCost: 4})
 	_, err := svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "ops"})

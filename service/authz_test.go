@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 )
 
 // mutations lists one call of every mutating method, for the
@@ -125,7 +126,9 @@ func newFixture(e *env) *fixture {
 	return &fixture{sa: out.User, keyID: out.Key.Key.ID, ws: w.ID, role: e.role(signet.BaseView), grant: g.ID}
 }
 
-func TestDenyByDefault(t *testing.T) {
+func TestDenyByDefault(t *testing.T) { testdb.ForEach(t, testDenyByDefault) }
+
+func testDenyByDefault(t *testing.T) {
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -155,7 +158,9 @@ func TestDenyByDefault(t *testing.T) {
 	}
 }
 
-func TestReadsNeedPermission(t *testing.T) {
+func TestReadsNeedPermission(t *testing.T) { testdb.ForEach(t, testReadsNeedPermission) }
+
+func testReadsNeedPermission(t *testing.T) {
 	e := newEnv(t)
 	fx := newFixture(e)
 	a := e.actorWith()
@@ -193,7 +198,9 @@ func TestReadsNeedPermission(t *testing.T) {
 	wantCode(t, "CreateServiceAccount(nil actor)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestNoEscalation(t *testing.T) {
+func TestNoEscalation(t *testing.T) { testdb.ForEach(t, testNoEscalation) }
+
+func testNoEscalation(t *testing.T) {
 	tests := []struct {
 		name  string
 		perms []string
@@ -374,7 +381,9 @@ func TestNoEscalation(t *testing.T) {
 	}
 }
 
-func TestWorkspaceManagerGrants(t *testing.T) {
+func TestWorkspaceManagerGrants(t *testing.T) { testdb.ForEach(t, testWorkspaceManagerGrants) }
+
+func testWorkspaceManagerGrants(t *testing.T) {
 	e := newEnv(t)
 	other, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "Other"})
 	e.must(err)
@@ -409,7 +418,9 @@ func TestWorkspaceManagerGrants(t *testing.T) {
 	e.must(e.svc.DeleteGrant(e.ctx, mgr, g.ID))
 }
 
-func TestKeyFollowsOwnerGrants(t *testing.T) {
+func TestKeyFollowsOwnerGrants(t *testing.T) { testdb.ForEach(t, testKeyFollowsOwnerGrants) }
+
+func testKeyFollowsOwnerGrants(t *testing.T) {
 	e := newEnv(t)
 	r := e.role(signet.BaseNone, "audit:read", "users:read")
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
@@ -459,6 +470,10 @@ func TestKeyFollowsOwnerGrants(t *testing.T) {
 }
 
 func TestActorKeyCheckedInTransaction(t *testing.T) {
+	testdb.ForEach(t, testActorKeyCheckedInTransaction)
+}
+
+func testActorKeyCheckedInTransaction(t *testing.T) {
 	e := newEnv(t)
 	ck, err := e.svc.CreateAPIKey(e.ctx, e.admin, e.admin.UserID, CreateKeyInput{Name: "admin key"})
 	e.must(err)
@@ -474,7 +489,9 @@ func TestActorKeyCheckedInTransaction(t *testing.T) {
 	wantCode(t, "CreateWorkspace(by revoked key)", err, signet.EFORBIDDEN)
 }
 
-func TestLastAdminProtection(t *testing.T) {
+func TestLastAdminProtection(t *testing.T) { testdb.ForEach(t, testLastAdminProtection) }
+
+func testLastAdminProtection(t *testing.T) {
 	tests := []struct {
 		name string
 		do   func(e *env) error
@@ -554,7 +571,9 @@ func TestLastAdminProtection(t *testing.T) {
 	}
 }
 
-func TestAuditTrail(t *testing.T) {
+func TestAuditTrail(t *testing.T) { testdb.ForEach(t, testAuditTrail) }
+
+func testAuditTrail(t *testing.T) {
 	e := newEnv(t)
 	ck, err := e.svc.CreateAPIKey(e.ctx, e.admin, e.admin.UserID, CreateKeyInput{Name: "admin key"})
 	e.must(err)

@@ -5,10 +5,13 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/store"
 )
 
-func TestBootstrapCreatesDefaults(t *testing.T) {
+func TestBootstrapCreatesDefaults(t *testing.T) { testdb.ForEach(t, testBootstrapCreatesDefaults) }
+
+func testBootstrapCreatesDefaults(t *testing.T) {
 	e := newEnv(t)
 	roles, _, err := e.svc.ListRoles(e.ctx, e.admin, signet.Page{})
 	e.must(err)
@@ -70,7 +73,9 @@ func TestBootstrapCreatesDefaults(t *testing.T) {
 	}
 }
 
-func TestSetupToken(t *testing.T) {
+func TestSetupToken(t *testing.T) { testdb.ForEach(t, testSetupToken) }
+
+func testSetupToken(t *testing.T) {
 	e := newEnv(t) // already set up by Ada
 	pending, err := e.svc.SetupPending(e.ctx)
 	if err != nil || pending {
@@ -90,7 +95,9 @@ func TestSetupToken(t *testing.T) {
 	wantCode(t, "CompleteSetup(after setup)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestCompleteSetupToken(t *testing.T) {
+func TestCompleteSetupToken(t *testing.T) { testdb.ForEach(t, testCompleteSetupToken) }
+
+func testCompleteSetupToken(t *testing.T) {
 	f := newBareEnv(t)
 	e := f
 	token, err := f.svc.Bootstrap(f.ctx)
@@ -128,7 +135,9 @@ func TestCompleteSetupToken(t *testing.T) {
 	}
 }
 
-func TestCreateAdmin(t *testing.T) {
+func TestCreateAdmin(t *testing.T) { testdb.ForEach(t, testCreateAdmin) }
+
+func testCreateAdmin(t *testing.T) {
 	e := newEnv(t)
 	u, err := e.svc.CreateAdmin(e.ctx, CreateHumanInput{Name: "Root", Email: "root@example.com", Password: testPassword})
 	e.must(err)

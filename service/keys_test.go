@@ -7,10 +7,13 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/apikey"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/store"
 )
 
-func TestCreateAPIKeyInput(t *testing.T) {
+func TestCreateAPIKeyInput(t *testing.T) { testdb.ForEach(t, testCreateAPIKeyInput) }
+
+func testCreateAPIKeyInput(t *testing.T) {
 	past := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	future := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -82,7 +85,9 @@ func TestCreateAPIKeyInput(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestAPIKeyOwnership(t *testing.T) {
+func TestAPIKeyOwnership(t *testing.T) { testdb.ForEach(t, testAPIKeyOwnership) }
+
+func testAPIKeyOwnership(t *testing.T) {
 	tests := []struct {
 		name     string
 		perms    []string
@@ -128,7 +133,9 @@ func TestAPIKeyOwnership(t *testing.T) {
 	}
 }
 
-func TestRevokeAPIKey(t *testing.T) {
+func TestRevokeAPIKey(t *testing.T) { testdb.ForEach(t, testRevokeAPIKey) }
+
+func testRevokeAPIKey(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "svc", Key: &CreateKeyInput{Name: "k"}})
 	e.must(err)
@@ -180,7 +187,9 @@ func TestRevokeAPIKey(t *testing.T) {
 	wantCode(t, "RevokeAPIKey(other's personal key by SA manager)", err, signet.EFORBIDDEN)
 }
 
-func TestKeyStatus(t *testing.T) {
+func TestKeyStatus(t *testing.T) { testdb.ForEach(t, testKeyStatus) }
+
+func testKeyStatus(t *testing.T) {
 	e := newEnv(t)
 	sa := e.sa()
 	ck, err := e.svc.CreateAPIKey(e.ctx, e.admin, sa.ID, CreateKeyInput{Name: "short-lived", ExpiresIn: time.Minute})
@@ -219,7 +228,9 @@ func TestKeyStatus(t *testing.T) {
 	wantCode(t, "ListAPIKeys(bogus status)", err, signet.EINVALID)
 }
 
-func TestListAPIKeysVisibility(t *testing.T) {
+func TestListAPIKeysVisibility(t *testing.T) { testdb.ForEach(t, testListAPIKeysVisibility) }
+
+func testListAPIKeysVisibility(t *testing.T) {
 	e := newEnv(t)
 	sa := e.sa()
 	_, err := e.svc.CreateAPIKey(e.ctx, e.admin, sa.ID, CreateKeyInput{Name: "sa key"})

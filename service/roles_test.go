@@ -6,9 +6,12 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestCreateRoleValidation(t *testing.T) {
+func TestCreateRoleValidation(t *testing.T) { testdb.ForEach(t, testCreateRoleValidation) }
+
+func testCreateRoleValidation(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       RoleInput
@@ -49,7 +52,9 @@ func TestCreateRoleValidation(t *testing.T) {
 	}
 }
 
-func TestRoleLifecycle(t *testing.T) {
+func TestRoleLifecycle(t *testing.T) { testdb.ForEach(t, testRoleLifecycle) }
+
+func testRoleLifecycle(t *testing.T) {
 	e := newEnv(t)
 	r, err := e.svc.CreateRole(e.ctx, e.admin, RoleInput{Name: "Auditor", Base: signet.BaseNone, Permissions: []string{"audit:read"}})
 	e.must(err)
@@ -85,7 +90,9 @@ func TestRoleLifecycle(t *testing.T) {
 	}
 }
 
-func TestRegisterPermissionDomain(t *testing.T) {
+func TestRegisterPermissionDomain(t *testing.T) { testdb.ForEach(t, testRegisterPermissionDomain) }
+
+func testRegisterPermissionDomain(t *testing.T) {
 	tests := []struct {
 		name     string
 		domain   string

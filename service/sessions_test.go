@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 )
 
@@ -14,6 +16,10 @@ func loginCtx(ip string) context.Context {
 }
 
 func TestLoginCreatesSessionAndAudits(t *testing.T) {
+	testdb.ForEach(t, testLoginCreatesSessionAndAudits)
+}
+
+func testLoginCreatesSessionAndAudits(t *testing.T) {
 	e := newEnv(t)
 	ns, err := e.svc.Login(loginCtx("10.0.0.1"), " ada@example.com ", testPassword)
 	e.must(err)
@@ -39,7 +45,9 @@ func TestLoginCreatesSessionAndAudits(t *testing.T) {
 	}
 }
 
-func TestLoginRefusals(t *testing.T) {
+func TestLoginRefusals(t *testing.T) { testdb.ForEach(t, testLoginRefusals) }
+
+func testLoginRefusals(t *testing.T) {
 	e := newEnv(t)
 	sa := e.sa()
 	_, err := e.svc.Login(loginCtx("10.0.0.2"), sa.Name, "whatever")
@@ -63,7 +71,9 @@ func TestLoginRefusals(t *testing.T) {
 	}
 }
 
-func TestLoginThrottle(t *testing.T) {
+func TestLoginThrottle(t *testing.T) { testdb.ForEach(t, testLoginThrottle) }
+
+func testLoginThrottle(t *testing.T) {
 	e := newEnv(t)
 	ctx := loginCtx("10.0.0.3")
 	for i := 0; i < LoginFailuresPerUser; i++ {
@@ -93,7 +103,9 @@ func TestLoginThrottle(t *testing.T) {
 	wantCode(t, "Login(from another IP)", err, "")
 }
 
-func TestSessionExpiry(t *testing.T) {
+func TestSessionExpiry(t *testing.T) { testdb.ForEach(t, testSessionExpiry) }
+
+func testSessionExpiry(t *testing.T) {
 	e := newBareEnv(t)
 	e.svc = New(e.st, Options{Now: e.clock, BcryptCost: 4, SessionTTL: 3 * time.Hour, SessionIdleTimeout: 30 * time.Minute})
 	token, err := e.svc.Bootstrap(e.ctx)
@@ -127,7 +139,9 @@ func TestSessionExpiry(t *testing.T) {
 	wantCode(t, "LookupSession(unknown)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestLogoutAndRevoke(t *testing.T) {
+func TestLogoutAndRevoke(t *testing.T) { testdb.ForEach(t, testLogoutAndRevoke) }
+
+func testLogoutAndRevoke(t *testing.T) {
 	e := newEnv(t)
 	ctx := loginCtx("10.0.0.7")
 	a, err := e.svc.Login(ctx, "ada@example.com", testPassword)

@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestServiceAccountNames(t *testing.T) {
+func TestServiceAccountNames(t *testing.T) { testdb.ForEach(t, testServiceAccountNames) }
+
+func testServiceAccountNames(t *testing.T) {
 	long := strings.Repeat("é", signet.MaxNameLen)
 	tests := []struct {
 		name     string
@@ -53,6 +56,10 @@ func TestServiceAccountNames(t *testing.T) {
 }
 
 func TestCreateServiceAccountWithKeyAndGrants(t *testing.T) {
+	testdb.ForEach(t, testCreateServiceAccountWithKeyAndGrants)
+}
+
+func testCreateServiceAccountWithKeyAndGrants(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
 		Name:        "loader",
@@ -83,7 +90,9 @@ func TestCreateServiceAccountWithKeyAndGrants(t *testing.T) {
 	}
 }
 
-func TestUpdateUser(t *testing.T) {
+func TestUpdateUser(t *testing.T) { testdb.ForEach(t, testUpdateUser) }
+
+func testUpdateUser(t *testing.T) {
 	str := func(s string) *string { return &s }
 	tests := []struct {
 		name     string
@@ -157,7 +166,9 @@ func TestUpdateUser(t *testing.T) {
 	}
 }
 
-func TestCreateHumanValidation(t *testing.T) {
+func TestCreateHumanValidation(t *testing.T) { testdb.ForEach(t, testCreateHumanValidation) }
+
+func testCreateHumanValidation(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       CreateHumanInput
@@ -192,7 +203,9 @@ func TestCreateHumanValidation(t *testing.T) {
 	}
 }
 
-func TestDisableAndDelete(t *testing.T) {
+func TestDisableAndDelete(t *testing.T) { testdb.ForEach(t, testDisableAndDelete) }
+
+func testDisableAndDelete(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
 		Name: "doomed", Grants: []GrantSpec{{RoleID: signet.RoleViewID, WorkspaceID: e.defaultWS}},
@@ -263,6 +276,10 @@ func TestDisableAndDelete(t *testing.T) {
 }
 
 func TestDisableHumanRevokesSessions(t *testing.T) {
+	testdb.ForEach(t, testDisableHumanRevokesSessions)
+}
+
+func testDisableHumanRevokesSessions(t *testing.T) {
 	e := newEnv(t)
 	bob := e.human(nil)
 	e.must(e.st.Write(e.ctx, func(tx storeTx) error {
@@ -282,7 +299,9 @@ func TestDisableHumanRevokesSessions(t *testing.T) {
 	wantCode(t, "CreateServiceAccount(by disabled)", err, signet.EFORBIDDEN)
 }
 
-func TestListUsersPermissions(t *testing.T) {
+func TestListUsersPermissions(t *testing.T) { testdb.ForEach(t, testListUsersPermissions) }
+
+func testListUsersPermissions(t *testing.T) {
 	tests := []struct {
 		name     string
 		perms    []string
@@ -322,7 +341,9 @@ func TestListUsersPermissions(t *testing.T) {
 	}
 }
 
-func TestAuthenticatePassword(t *testing.T) {
+func TestAuthenticatePassword(t *testing.T) { testdb.ForEach(t, testAuthenticatePassword) }
+
+func testAuthenticatePassword(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "robot"})
 	e.must(err)

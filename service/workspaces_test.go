@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestWorkspaces(t *testing.T) {
+func TestWorkspaces(t *testing.T) { testdb.ForEach(t, testWorkspaces) }
+
+func testWorkspaces(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {
 		name     string
@@ -62,7 +65,9 @@ func TestWorkspaces(t *testing.T) {
 	wantCode(t, "DeleteWorkspace(again)", err, signet.ENOTFOUND)
 }
 
-func TestListWorkspacesPaging(t *testing.T) {
+func TestListWorkspacesPaging(t *testing.T) { testdb.ForEach(t, testListWorkspacesPaging) }
+
+func testListWorkspacesPaging(t *testing.T) {
 	e := newEnv(t)
 	r := e.role(signet.BaseNone, "audit:read")
 	var grants []GrantSpec
@@ -93,7 +98,9 @@ func TestListWorkspacesPaging(t *testing.T) {
 	}
 }
 
-func TestGrantValidation(t *testing.T) {
+func TestGrantValidation(t *testing.T) { testdb.ForEach(t, testGrantValidation) }
+
+func testGrantValidation(t *testing.T) {
 	e := newEnv(t)
 	sa := e.sa()
 	tests := []struct {
@@ -124,7 +131,9 @@ func TestGrantValidation(t *testing.T) {
 	wantCode(t, "DeleteGrant(unknown)", err, signet.ENOTFOUND)
 }
 
-func TestGroups(t *testing.T) {
+func TestGroups(t *testing.T) { testdb.ForEach(t, testGroups) }
+
+func testGroups(t *testing.T) {
 	e := newEnv(t)
 	g, err := e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "Pipelines"})
 	e.must(err)
@@ -168,7 +177,9 @@ func TestGroups(t *testing.T) {
 	wantCode(t, "GetGroup(deleted)", err, signet.ENOTFOUND)
 }
 
-func TestMe(t *testing.T) {
+func TestMe(t *testing.T) { testdb.ForEach(t, testMe) }
+
+func testMe(t *testing.T) {
 	e := newEnv(t)
 	other, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "Other"})
 	e.must(err)

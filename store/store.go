@@ -29,6 +29,26 @@ type Store interface {
 	Close() error
 }
 
+// ChangeFeed tells a process about changes committed by any process that
+// shares its database: the other replicas on PostgreSQL, an offline admin
+// command on SQLite. Verification caches follow it, so that a revoke, a
+// disable or a grant change made on one replica reaches the others.
+type ChangeFeed interface {
+	// WatchChanges reports changes to w until ctx is done, then returns.
+	WatchChanges(ctx context.Context, w ChangeWatcher) error
+}
+
+// ChangeWatcher receives what a ChangeFeed learns. Its methods must be
+// quick and must not block: the feed calls them holding its own lock.
+type ChangeWatcher interface {
+	// Invalidate is called when changes may have been committed since the
+	// previous call: everything cached from the database is stale.
+	Invalidate()
+	// Confirm is called after each successful check of the database that
+	// found every change committed before at already reported.
+	Confirm(at time.Time)
+}
+
 // Tx is one transaction. Methods return *signet.Error with the codes named
 // in their comments; any other failure is EINTERNAL (or EUNAVAILABLE).
 // List methods return at most Page.Limit items (DefaultPageSize when 0),

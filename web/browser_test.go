@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -136,7 +138,9 @@ func signIn(t *testing.T, ctx context.Context, base, login, password string) {
 // TestBrowserServiceAccountFlow is the product page's flow in a real
 // browser: create a service account with a key, copy the key once, use it,
 // edit the account, find the key in the API keys page, revoke it.
-func TestBrowserServiceAccountFlow(t *testing.T) {
+func TestBrowserServiceAccountFlow(t *testing.T) { testdb.ForEach(t, testBrowserServiceAccountFlow) }
+
+func testBrowserServiceAccountFlow(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t)
 	ctx := newChrome(t)
@@ -352,7 +356,9 @@ func TestBrowserServiceAccountFlow(t *testing.T) {
 
 // TestBrowserNonAdmin: a user holding View sees no admin action, and the
 // server refuses one forced through.
-func TestBrowserNonAdmin(t *testing.T) {
+func TestBrowserNonAdmin(t *testing.T) { testdb.ForEach(t, testBrowserNonAdmin) }
+
+func testBrowserNonAdmin(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t)
 	e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID})

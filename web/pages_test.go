@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
 )
@@ -27,7 +29,9 @@ func (b *browser) form(t *testing.T, page, path string, values url.Values, want 
 
 var locationID = regexp.MustCompile(`/settings/\w+/([a-z]+_[0-9a-z]+)`)
 
-func TestPagesAndForms(t *testing.T) {
+func TestPagesAndForms(t *testing.T) { testdb.ForEach(t, testPagesAndForms) }
+
+func testPagesAndForms(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.login(adminEmail, adminPassword)
@@ -175,7 +179,9 @@ func TestPagesAndForms(t *testing.T) {
 	}
 }
 
-func TestAuditPagination(t *testing.T) {
+func TestAuditPagination(t *testing.T) { testdb.ForEach(t, testAuditPagination) }
+
+func testAuditPagination(t *testing.T) {
 	e := newEnv(t)
 	admin, _ := e.svc.AuthenticatePassword(e.ctx, adminEmail, adminPassword)
 	a := e.svc.ActorForUser(admin)

@@ -7,11 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetdev/signet/internal/testdb"
+
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
 )
 
-func TestSecurityHeaders(t *testing.T) {
+func TestSecurityHeaders(t *testing.T) { testdb.ForEach(t, testSecurityHeaders) }
+
+func testSecurityHeaders(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	for _, path := range []string{"/login", "/setup", "/nope", "/static/app.css"} {
@@ -41,7 +45,9 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestSessionCookie(t *testing.T) {
+func TestSessionCookie(t *testing.T) { testdb.ForEach(t, testSessionCookie) }
+
+func testSessionCookie(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	r := b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "email": {adminEmail}, "password": {adminPassword}})
@@ -61,7 +67,9 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
-func TestSecureCookiesBehindHTTPS(t *testing.T) {
+func TestSecureCookiesBehindHTTPS(t *testing.T) { testdb.ForEach(t, testSecureCookiesBehindHTTPS) }
+
+func testSecureCookiesBehindHTTPS(t *testing.T) {
 	e := newEnvWith(t, envOptions{secureCookies: true})
 	b := e.browser()
 	r := b.get("/login")
@@ -91,7 +99,9 @@ func TestSecureCookiesBehindHTTPS(t *testing.T) {
 	}
 }
 
-func TestCSRF(t *testing.T) {
+func TestCSRF(t *testing.T) { testdb.ForEach(t, testCSRF) }
+
+func testCSRF(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	// Login form without the token.
@@ -126,7 +136,9 @@ func TestCSRF(t *testing.T) {
 	}
 }
 
-func TestAPIKeysNotAcceptedForPages(t *testing.T) {
+func TestAPIKeysNotAcceptedForPages(t *testing.T) { testdb.ForEach(t, testAPIKeysNotAcceptedForPages) }
+
+func testAPIKeysNotAcceptedForPages(t *testing.T) {
 	e := newEnv(t)
 	admin, _ := e.svc.AuthenticatePassword(e.ctx, adminEmail, adminPassword)
 	k, err := e.svc.CreateAPIKey(e.ctx, e.svc.ActorForUser(admin), admin.ID, service.CreateKeyInput{Name: "pk"})
@@ -148,7 +160,9 @@ func TestAPIKeysNotAcceptedForPages(t *testing.T) {
 	}
 }
 
-func TestServiceAccountLoginRefused(t *testing.T) {
+func TestServiceAccountLoginRefused(t *testing.T) { testdb.ForEach(t, testServiceAccountLoginRefused) }
+
+func testServiceAccountLoginRefused(t *testing.T) {
 	e := newEnv(t)
 	admin, _ := e.svc.AuthenticatePassword(e.ctx, adminEmail, adminPassword)
 	if _, err := e.svc.CreateServiceAccount(e.ctx, e.svc.ActorForUser(admin), service.CreateServiceAccountInput{Name: "nightly-etl"}); err != nil {
@@ -167,7 +181,9 @@ func TestServiceAccountLoginRefused(t *testing.T) {
 	}
 }
 
-func TestLoginThrottled(t *testing.T) {
+func TestLoginThrottled(t *testing.T) { testdb.ForEach(t, testLoginThrottled) }
+
+func testLoginThrottled(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	var r response
@@ -181,7 +197,9 @@ func TestLoginThrottled(t *testing.T) {
 	b.login(adminEmail, adminPassword)
 }
 
-func TestSessionExpiry(t *testing.T) {
+func TestSessionExpiry(t *testing.T) { testdb.ForEach(t, testSessionExpiry) }
+
+func testSessionExpiry(t *testing.T) {
 	e := newEnvWith(t, envOptions{sessionTTL: 2 * time.Hour, sessionIdle: 20 * time.Minute})
 	b := e.browser()
 	b.login(adminEmail, adminPassword)
@@ -206,7 +224,9 @@ func TestSessionExpiry(t *testing.T) {
 	}
 }
 
-func TestLogoutAndSessions(t *testing.T) {
+func TestLogoutAndSessions(t *testing.T) { testdb.ForEach(t, testLogoutAndSessions) }
+
+func testLogoutAndSessions(t *testing.T) {
 	e := newEnv(t)
 	b1, b2 := e.browser(), e.browser()
 	b1.login(adminEmail, adminPassword)
@@ -256,7 +276,9 @@ func TestLogoutAndSessions(t *testing.T) {
 	}
 }
 
-func TestNonAdminSeesNoAdminActions(t *testing.T) {
+func TestNonAdminSeesNoAdminActions(t *testing.T) { testdb.ForEach(t, testNonAdminSeesNoAdminActions) }
+
+func testNonAdminSeesNoAdminActions(t *testing.T) {
 	e := newEnv(t)
 	u := e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID})
 	b := e.browser()
@@ -297,7 +319,9 @@ func TestNonAdminSeesNoAdminActions(t *testing.T) {
 	}
 }
 
-func TestWorkspaceOnlyUser(t *testing.T) {
+func TestWorkspaceOnlyUser(t *testing.T) { testdb.ForEach(t, testWorkspaceOnlyUser) }
+
+func testWorkspaceOnlyUser(t *testing.T) {
 	e := newEnv(t)
 	ws := ""
 	wss, _, _ := e.svc.ListWorkspaces(e.ctx, signet.SystemActor, signet.Page{})
@@ -325,7 +349,9 @@ func TestWorkspaceOnlyUser(t *testing.T) {
 	}
 }
 
-func TestSetupPage(t *testing.T) {
+func TestSetupPage(t *testing.T) { testdb.ForEach(t, testSetupPage) }
+
+func testSetupPage(t *testing.T) {
 	e := newEnvWith(t, envOptions{noAdmin: true})
 	b := e.browser()
 	r := b.get("/setup?token=" + url.QueryEscape(e.setupToken))

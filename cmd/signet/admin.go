@@ -9,6 +9,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store/sqlstore"
 )
 
 func init() {
@@ -20,7 +21,7 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 		return usagef("usage: signet admin create --email EMAIL [--name NAME] --password-stdin [--database PATH]")
 	}
 	fs := newFlagSet(e, "admin create")
-	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", "SQLite file path (or sqlite:PATH)")
+	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
 	email := fs.String("email", "", "email of the new administrator (required)")
 	name := fs.String("name", "", "display name (default: the part of the email before @)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
@@ -37,7 +38,7 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 	if *name == "" {
 		*name, _, _ = strings.Cut(*email, "@")
 	}
-	st, err := openStore(ctx, *db)
+	st, err := openStore(ctx, *db, sqlstore.Options{})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -22,7 +23,9 @@ import (
 // TestAuditTrailEndToEnd runs the server with a file sink and retention,
 // drives it through the API and the CLI, and checks verify, export, tail,
 // key activity, the sink's contents and offline verification.
-func TestAuditTrailEndToEnd(t *testing.T) {
+func TestAuditTrailEndToEnd(t *testing.T) { testdb.ForEach(t, testAuditTrailEndToEnd) }
+
+func testAuditTrailEndToEnd(t *testing.T) {
 	sinkPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	w := newCLIWorld(t, "--audit-sink", "file:"+sinkPath, "--audit-retention", "365d", "--last-used-flush", "1h")
 	admin := basicAuth(w.email, w.password)
@@ -126,13 +129,13 @@ func TestAuditTrailEndToEnd(t *testing.T) {
 		t.Errorf("the sink contains a presented secret")
 	}
 
-	r = w.ok(t, "", "audit", "verify", "--database", w.srv.dbPath)
+	r = w.ok(t, "", "audit", "verify", "--database", w.srv.database)
 	if !strings.Contains(r.stdout, "audit chain intact") {
 		t.Errorf("offline audit verify =\n%s", r.stdout)
 	}
 
 	// A restarted server keeps appending to the sink after its last line.
-	s2 := startServer(t, "--database", w.srv.dbPath, "--audit-sink", "file:"+sinkPath)
+	s2 := startReplica(t, w.srv.database, false, "--audit-sink", "file:"+sinkPath)
 	w.env["SIGNET_URL"] = s2.url
 	w.ok(t, "", "groups", "create", "after-restart")
 	var act client.KeyActivity

@@ -14,6 +14,7 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store/sqlstore"
 )
 
 func init() {
@@ -344,13 +345,13 @@ func auditExport(ctx context.Context, e *env, args []string) error {
 // credentials, and a server that was tampered with cannot lie about it).
 func auditVerify(ctx context.Context, e *env, args []string) error {
 	c := newCmd(e, "audit verify")
-	db := c.fs.String("database", "", "verify this database file offline instead of asking the server (SQLite PATH or sqlite:PATH)")
+	db := c.fs.String("database", "", "verify this database offline instead of asking the server (SQLite PATH, sqlite:PATH or a postgres:// URL)")
 	if err := c.parse(args, 0, 0, "[--database PATH]"); err != nil {
 		return err
 	}
 	var st client.AuditChainStatus
 	if *db != "" {
-		store, err := openStore(ctx, *db)
+		store, err := openStore(ctx, *db, sqlstore.Options{})
 		if err != nil {
 			return err
 		}

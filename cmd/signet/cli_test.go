@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/signetdev/signet/internal/testdb"
 	"io"
 	"net/http"
 	"net/url"
@@ -121,7 +122,9 @@ func (w *cliWorld) login(t *testing.T) {
 	w.ok(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
 }
 
-func TestCLILoginWithPassword(t *testing.T) {
+func TestCLILoginWithPassword(t *testing.T) { testdb.ForEach(t, testCLILoginWithPassword) }
+
+func testCLILoginWithPassword(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	r := w.ok(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
@@ -161,7 +164,9 @@ func TestCLILoginWithPassword(t *testing.T) {
 	}
 }
 
-func TestCLILoginWithKeyAndLogout(t *testing.T) {
+func TestCLILoginWithKeyAndLogout(t *testing.T) { testdb.ForEach(t, testCLILoginWithKeyAndLogout) }
+
+func testCLILoginWithKeyAndLogout(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	w.login(t)
@@ -220,6 +225,10 @@ func TestCLILoginWithKeyAndLogout(t *testing.T) {
 }
 
 func TestCLIEnvironmentOverridesAndURLGuard(t *testing.T) {
+	testdb.ForEach(t, testCLIEnvironmentOverridesAndURLGuard)
+}
+
+func testCLIEnvironmentOverridesAndURLGuard(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	w.login(t)
@@ -247,7 +256,9 @@ func TestCLIEnvironmentOverridesAndURLGuard(t *testing.T) {
 	}
 }
 
-func TestCLIServiceAccountsAndKeys(t *testing.T) {
+func TestCLIServiceAccountsAndKeys(t *testing.T) { testdb.ForEach(t, testCLIServiceAccountsAndKeys) }
+
+func testCLIServiceAccountsAndKeys(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	w.login(t)
@@ -409,7 +420,9 @@ func TestCLIServiceAccountsAndKeys(t *testing.T) {
 	}
 }
 
-func TestCLIErrors(t *testing.T) {
+func TestCLIErrors(t *testing.T) { testdb.ForEach(t, testCLIErrors) }
+
+func testCLIErrors(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	w.login(t)
@@ -452,6 +465,10 @@ func TestCLIErrors(t *testing.T) {
 }
 
 func TestCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
+	testdb.ForEach(t, testCLIUsersGroupsRolesGrantsWorkspaces)
+}
+
+func testCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
 	t.Parallel()
 	w := newCLIWorld(t)
 	w.login(t)

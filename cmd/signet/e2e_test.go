@@ -8,15 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -44,19 +43,26 @@ func (s *syncBuffer) String() string {
 type testServer struct {
 	url      string
 	setupURL string
-	dbPath   string
+	database string // the --database value
 	logs     *syncBuffer
 	stop     func() error // cancels and waits for run to return
 }
 
-// startServer runs "signet serve" on a random port with a fresh database in
-// t.TempDir() and waits until /readyz answers.
+// startServer runs "signet serve" on a random port with a fresh database of
+// the test's backend (see testdb.ForEach) and waits until /readyz answers.
 func startServer(t testing.TB, extraArgs ...string) *testServer {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "signet.db")
+	return startReplica(t, testdb.Database(t), true, extraArgs...)
+}
+
+// startReplica runs "signet serve" on database, which may already be in
+// use by other servers, and waits until /readyz answers; with wantSetup,
+// also for the first-admin setup link (an empty database).
+func startReplica(t testing.TB, database string, wantSetup bool, extraArgs ...string) *testServer {
+	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", dbPath, "--log-format", "json"}, extraArgs...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", database, "--log-format", "json"}, extraArgs...)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), io.Discard, logs)
@@ -76,12 +82,9 @@ func startServer(t testing.TB, extraArgs ...string) *testServer {
 	}
 	t.Cleanup(func() { _ = stop() })
 
-	s := &testServer{dbPath: dbPath, logs: logs, stop: stop}
-	// A database given in extraArgs may already have an administrator, and
-	// then no setup link is logged.
-	needSetup := !slices.Contains(extraArgs, "--database")
+	s := &testServer{database: database, logs: logs, stop: stop}
 	deadline := time.Now().Add(20 * time.Second)
-	for s.url == "" || (needSetup && s.setupURL == "") {
+	for s.url == "" || (wantSetup && s.setupURL == "") {
 		if time.Now().After(deadline) {
 			t.Fatalf("server did not log its address and setup link; logs:\n%s", logs.String())
 		}
@@ -167,7 +170,9 @@ func apikeyAuth(key string) func(*http.Request) {
 // real binary's run(): first-admin setup, a service account with a key,
 // using the key, revoking it, and the next call refused; then a graceful
 // shutdown that flushes the key's last-used data.
-func TestEndToEnd(t *testing.T) {
+func TestEndToEnd(t *testing.T) { testdb.ForEach(t, testEndToEnd) }
+
+func testEndToEnd(t *testing.T) {
 	s := startServer(t, "--last-used-flush", "1h")
 
 	su, err := url.Parse(s.setupURL)
@@ -270,11 +275,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The flush interval was an hour, so only the shutdown flush can have
 	// written the key's last use.
-	st, err := sqlstore.OpenSQLite(context.Background(), s.dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testdb.OpenDatabase(t, s.database, sqlstore.Options{})
 	var k *signet.APIKey
 	if err := st.Read(context.Background(), func(tx storeTx) error {
 		var err error

@@ -56,3 +56,14 @@ func boolEnv(fs *flag.FlagSet, e *env, name, envVar string, def bool, usage stri
 	}
 	return fs.Bool(name, def, fmt.Sprintf("%s (env %s)", usage, envVar)), nil
 }
+
+func intEnv(fs *flag.FlagSet, e *env, name, envVar string, def int, usage string) (*int, error) {
+	if v := e.getenv(envVar); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, usagef("%s=%q: %v", envVar, v, err)
+		}
+		def = n
+	}
+	return fs.Int(name, def, fmt.Sprintf("%s (env %s)", usage, envVar)), nil
+}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +18,6 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/service"
-	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 	"github.com/signetdev/signet/web"
 )
@@ -43,13 +44,61 @@ type serverConfig struct {
 	// forever.
 	auditRetention time.Duration
 	stdout         io.Writer
+	db             dbFlags
+	outageCacheTTL time.Duration
+}
+
+// dbFlags are the database settings shared by the commands that open one.
+type dbFlags struct {
+	maxConns         int
+	statementTimeout time.Duration
+	pollInterval     time.Duration
+}
+
+func (f dbFlags) options(logger *slog.Logger) sqlstore.Options {
+	return sqlstore.Options{
+		Logger:             logger,
+		MaxConns:           f.maxConns,
+		StatementTimeout:   f.statementTimeout,
+		ChangePollInterval: f.pollInterval,
+	}
+}
+
+const databaseUsage = "database: a SQLite file path (or sqlite:PATH), or a postgres:// URL"
+
+// addDBFlags defines the database tuning flags on fs.
+func addDBFlags(fs *flag.FlagSet, e *env) (func() dbFlags, error) {
+	maxConns, err := intEnv(fs, e, "db-max-conns", "SIGNET_DB_MAX_CONNS", 10, "PostgreSQL: most connections per process (plus one for change notifications)")
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := durationEnv(fs, e, "db-statement-timeout", "SIGNET_DB_STATEMENT_TIMEOUT", 5*time.Second,
+		"PostgreSQL: longest a statement or transaction may take before the call fails with 503 (also the connect timeout)")
+	if err != nil {
+		return nil, err
+	}
+	poll, err := durationEnv(fs, e, "change-poll-interval", "SIGNET_CHANGE_POLL_INTERVAL", 500*time.Millisecond,
+		"how often each replica polls the change counter, the safety net under LISTEN/NOTIFY; cached verifications are trusted for twice this without a successful poll")
+	if err != nil {
+		return nil, err
+	}
+	return func() dbFlags { return dbFlags{maxConns: *maxConns, statementTimeout: *stmt, pollInterval: *poll} }, nil
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve")
 	var cfg serverConfig
 	addr := stringEnv(fs, e, "addr", "SIGNET_ADDR", "127.0.0.1:8080", "listen address")
-	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", "SQLite file path (or sqlite:PATH)")
+	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
+	dbFlags, err := addDBFlags(fs, e)
+	if err != nil {
+		return err
+	}
+	outageTTL, err := durationEnv(fs, e, "outage-cache-ttl", "SIGNET_OUTAGE_CACHE_TTL", 0,
+		"while the database is unreachable, keep accepting cached keys for this long past the staleness bound (0: refuse with 503); never a key whose change was announced")
+	if err != nil {
+		return err
+	}
 	logLevel := stringEnv(fs, e, "log-level", "SIGNET_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := stringEnv(fs, e, "log-format", "SIGNET_LOG_FORMAT", "text", "log format: text or json")
 	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log (default: http://<addr>)")
@@ -90,7 +139,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	cfg = serverConfig{addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
-		auditSink: *sink, auditRetention: keep, stdout: e.stdout}
+		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
+		db: dbFlags(), outageCacheTTL: *outageTTL}
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -113,32 +163,29 @@ func newLogger(e *env, level, format string) (*slog.Logger, error) {
 	return nil, usagef("unknown log format %q (use text or json)", format)
 }
 
-// openStore opens the database named by the --database flag and applies
-// migrations.
-func openStore(ctx context.Context, database string) (store.Store, error) {
-	path, err := sqlitePath(database)
-	if err != nil {
-		return nil, err
+// openStore opens the database named by the --database flag (a SQLite path,
+// sqlite:PATH, or a postgres:// URL) and applies migrations.
+func openStore(ctx context.Context, database string, opts sqlstore.Options) (*sqlstore.Store, error) {
+	if strings.TrimPrefix(database, "sqlite:") == "" {
+		return nil, usagef("--database is empty")
 	}
-	return sqlstore.OpenSQLite(ctx, path)
+	return sqlstore.Open(ctx, database, opts)
 }
 
-// sqlitePath turns a --database value into a SQLite file path.
-func sqlitePath(database string) (string, error) {
-	switch {
-	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
-		return "", usagef("PostgreSQL is not supported by this build yet; use a SQLite file path")
-	case strings.HasPrefix(database, "sqlite:"):
-		database = strings.TrimPrefix(database, "sqlite:")
+// redactURL hides the password of a database URL, for the log.
+func redactURL(database string) string {
+	u, err := url.Parse(database)
+	if err != nil || u.User == nil {
+		return database
 	}
-	if database == "" {
-		return "", usagef("--database is empty")
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	return database, nil
+	return u.String()
 }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
-	st, err := openStore(ctx, cfg.database)
+	st, err := openStore(ctx, cfg.database, cfg.db.options(logger))
 	if err != nil {
 		return err
 	}
@@ -164,6 +211,11 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// behind the requests.
 	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
+	// Changes committed by other processes (replicas on PostgreSQL, offline
+	// admin commands on SQLite) reach the cache through the change feed.
+	// Without a successful poll for two intervals the cache is not trusted:
+	// that is the worst-case staleness when notifications are lost.
+	verifier.SetFreshness(2*cfg.db.pollInterval, cfg.outageCacheTTL)
 	auth := authn.NewAuthenticator(verifier, svc)
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
 	auth.AuditFailures(failures)
@@ -188,7 +240,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	logger.Info("signet listening", "addr", ln.Addr().String(), "database", cfg.database, "url", base)
+	logger.Info("signet listening", "addr", ln.Addr().String(), "database", redactURL(cfg.database), "url", base)
 	if setupToken != "" {
 		// The one deliberate secret in the log: on an empty database it is
 		// the only way for the operator to reach the first-admin setup.
@@ -231,6 +283,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	if sink != nil {
 		sinkDone.Go(func() { sink.Run(sinkCtx) })
 	}
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFeed()
+	wg.Go(func() { st.WatchChanges(feedCtx, verifier) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -243,8 +298,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
-	// Requests are drained: flush what they recorded, let the sink copy
-	// the last events, then close storage.
+	// Requests are drained: stop following changes, flush what the
+	// requests recorded, let the sink copy the last events, then close
+	// storage.
+	stopFeed()
 	stopFlush()
 	wg.Wait()
 	stopSink()
@@ -301,22 +358,21 @@ func runRetention(ctx context.Context, svc *service.Service, keep time.Duration,
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "migrate")
-	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", "SQLite file path (or sqlite:PATH)")
+	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	path, err := sqlitePath(*db)
-	if err != nil {
-		return err
+	if strings.TrimPrefix(*db, "sqlite:") == "" {
+		return usagef("--database is empty")
 	}
-	applied, err := sqlstore.MigrateSQLite(ctx, path)
+	applied, err := sqlstore.Migrate(ctx, *db)
 	if err != nil {
 		return err
 	}
 	if len(applied) == 0 {
-		fmt.Fprintln(e.stdout, "schema of", path, "is up to date")
+		fmt.Fprintln(e.stdout, "schema of", redactURL(*db), "is up to date")
 		return nil
 	}
-	fmt.Fprintln(e.stdout, "applied migrations", applied, "to", path)
+	fmt.Fprintln(e.stdout, "applied migrations", applied, "to", redactURL(*db))
 	return nil
 }

@@ -5,11 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/signetdev/signet/internal/testdb"
 )
 
 // TestServeMountsUIAndAPI checks how "signet serve" splits the URL space:
 // the REST API under /api/ and at its health routes, the web UI elsewhere.
-func TestServeMountsUIAndAPI(t *testing.T) {
+func TestServeMountsUIAndAPI(t *testing.T) { testdb.ForEach(t, testServeMountsUIAndAPI) }
+
+func testServeMountsUIAndAPI(t *testing.T) {
 	s := startServer(t)
 	cases := []struct {
 		name, path  string

@@ -114,6 +114,7 @@ func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time, by, reas
 
 func (t *tx) RevokeUserAPIKeys(ctx context.Context, userID string, at time.Time, by, reason string) ([]string, error) {
 	const op = "sqlstore.RevokeUserAPIKeys"
+	t.changed = true
 	rows, err := t.query(ctx, `UPDATE api_keys SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
 		WHERE owner_id = ? AND revoked_at IS NULL RETURNING id`, micros(at), by, reason, userID)
 	ids, err := collect(rows, err, func(s scanner) (string, error) {
@@ -132,7 +133,9 @@ func (t *tx) RecordKeyUses(ctx context.Context, uses []signet.KeyUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	stmt, err := t.tx.PrepareContext(ctx, t.d.rebind(`UPDATE api_keys SET last_used_at = ?, last_used_ip = ?
+	// Bookkeeping: no cache depends on last-used data, so this does not
+	// set t.changed.
+	stmt, err := t.tx.PrepareContext(t.ctx(ctx), t.d.rebind(`UPDATE api_keys SET last_used_at = ?, last_used_ip = ?
 		WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`))
 	if err != nil {
 		return t.fail(op, err)
@@ -140,7 +143,7 @@ func (t *tx) RecordKeyUses(ctx context.Context, uses []signet.KeyUse) error {
 	defer stmt.Close()
 	for _, u := range uses {
 		at := micros(u.At)
-		if _, err := stmt.ExecContext(ctx, at, u.IP, u.KeyID, at); err != nil {
+		if _, err := stmt.ExecContext(t.ctx(ctx), at, u.IP, u.KeyID, at); err != nil {
 			return t.fail(op, err)
 		}
 	}

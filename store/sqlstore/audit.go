@@ -107,7 +107,7 @@ func (t *tx) appendAuditEvents(ctx context.Context, op string, events []*signet.
 		}
 	}
 	if t.d.lockAuditChain != "" {
-		if _, err := t.exec(ctx, t.d.lockAuditChain); err != nil {
+		if _, err := t.execBookkeeping(ctx, t.d.lockAuditChain); err != nil {
 			return t.fail(op, err)
 		}
 	}
@@ -117,14 +117,16 @@ func (t *tx) appendAuditEvents(ctx context.Context, op string, events []*signet.
 	}
 	const insert = `INSERT INTO audit_events (` + auditCols + `, actor_name_key, target_name_key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	exec := func(args ...any) (sql.Result, error) { return t.exec(ctx, insert, args...) }
+	// An event alone (a refused attempt) changes nothing a cache holds; the
+	// change it records, if any, has marked the transaction itself.
+	exec := func(args ...any) (sql.Result, error) { return t.execBookkeeping(ctx, insert, args...) }
 	if len(events) > 1 {
-		stmt, err := t.tx.PrepareContext(ctx, t.d.rebind(insert))
+		stmt, err := t.tx.PrepareContext(t.ctx(ctx), t.d.rebind(insert))
 		if err != nil {
 			return t.fail(op, err)
 		}
 		defer stmt.Close()
-		exec = func(args ...any) (sql.Result, error) { return stmt.ExecContext(ctx, args...) }
+		exec = func(args ...any) (sql.Result, error) { return stmt.ExecContext(t.ctx(ctx), args...) }
 	}
 	for i, e := range events {
 		seq++
@@ -274,8 +276,10 @@ func (t *tx) GetAuditCheckpoint(ctx context.Context) (*signet.AuditCheckpoint, e
 
 func (t *tx) PruneAuditEvents(ctx context.Context, before, at time.Time) (*signet.AuditCheckpoint, int64, error) {
 	const op = "sqlstore.PruneAuditEvents"
+	// Pruning and activity counts are bookkeeping: no cache holds them, so
+	// they do not count as changes for the change feed.
 	if t.d.lockAuditChain != "" {
-		if _, err := t.exec(ctx, t.d.lockAuditChain); err != nil {
+		if _, err := t.execBookkeeping(ctx, t.d.lockAuditChain); err != nil {
 			return nil, 0, t.fail(op, err)
 		}
 	}
@@ -300,7 +304,7 @@ func (t *tx) PruneAuditEvents(ctx context.Context, before, at time.Time) (*signe
 	if err != nil {
 		return nil, 0, t.fail(op, err)
 	}
-	res, err := t.exec(ctx, `DELETE FROM audit_events WHERE seq <= ?`, last)
+	res, err := t.execBookkeeping(ctx, `DELETE FROM audit_events WHERE seq <= ?`, last)
 	if err != nil {
 		return nil, 0, t.fail(op, err)
 	}
@@ -308,7 +312,7 @@ func (t *tx) PruneAuditEvents(ctx context.Context, before, at time.Time) (*signe
 	if err != nil {
 		return nil, 0, t.fail(op, err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, ?, ?, ?)
+	_, err = t.execBookkeeping(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, pruned_at) VALUES (1, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_at = excluded.pruned_at`,
 		cp.Seq, cp.Hash, micros(cp.PrunedAt))
 	if err != nil {
@@ -322,7 +326,7 @@ func (t *tx) RecordKeyActivity(ctx context.Context, activity []signet.KeyActivit
 	if len(activity) == 0 {
 		return nil
 	}
-	stmt, err := t.tx.PrepareContext(ctx, t.d.rebind(`INSERT INTO api_key_activity (key_id, hour, successes, failures)
+	stmt, err := t.tx.PrepareContext(t.ctx(ctx), t.d.rebind(`INSERT INTO api_key_activity (key_id, hour, successes, failures)
 		VALUES (?, ?, ?, ?)
 		ON CONFLICT (key_id, hour) DO UPDATE SET successes = api_key_activity.successes + excluded.successes,
 			failures = api_key_activity.failures + excluded.failures`))
@@ -332,7 +336,7 @@ func (t *tx) RecordKeyActivity(ctx context.Context, activity []signet.KeyActivit
 	defer stmt.Close()
 	for _, a := range activity {
 		hour := a.Hour.UTC().Truncate(time.Hour)
-		if _, err := stmt.ExecContext(ctx, a.KeyID, micros(hour), a.Successes, a.Failures); err != nil {
+		if _, err := stmt.ExecContext(t.ctx(ctx), a.KeyID, micros(hour), a.Successes, a.Failures); err != nil {
 			return t.fail(op, err)
 		}
 	}

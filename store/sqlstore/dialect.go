@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // errClass is what a driver error means to the store, independent of the
@@ -44,7 +45,27 @@ type dialect struct {
 	lockAuditChain string
 	// readTx and writeTx are the options of Read and Write transactions.
 	readTx, writeTx *sql.TxOptions
+	// beginWrite, when not empty, is executed first in every Write
+	// transaction. PostgreSQL takes a transaction-scoped advisory lock there,
+	// so that writers on every replica run one at a time, as SQLite's single
+	// writer does; see postgres.go for why this beats SERIALIZABLE here.
+	beginWrite string
+	// bumpChanges increments the change counter and returns the new
+	// version; run executes it before committing a transaction that changed
+	// data. notifyChange, when not empty, is then executed with the version
+	// as its argument (PostgreSQL: NOTIFY, delivered only on commit).
+	bumpChanges, notifyChange string
+	// migrationLocker, when set, returns the lock goose holds while it
+	// migrates, so that concurrent migrators take turns.
+	migrationLocker func() (lock.SessionLocker, error)
 }
+
+// The change counter, shared by both dialects' migrations 00002.
+const (
+	bumpChangesSQL = `UPDATE change_counter SET version = version + 1 WHERE id = 1 RETURNING version`
+	readChangesSQL = `SELECT version FROM change_counter WHERE id = 1`
+	changesChannel = "signet_changes"
+)
 
 // rebindNone keeps "?" placeholders, as SQLite takes them.
 func rebindNone(q string) string { return q }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"io/fs"
 
 	"github.com/signetdev/signet/store"
 )
@@ -11,4 +12,19 @@ func QueryPragma(ctx context.Context, t store.Tx, name string) (string, error) {
 	var v string
 	err := t.(*tx).queryRow(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
+}
+
+// Migrations holds both dialects' migrations, under migrations/<dialect>.
+var Migrations = mergedFS{sqliteMigrations, postgresMigrations}
+
+// mergedFS serves files from the first FS that has them (tests only).
+type mergedFS []fs.FS
+
+func (m mergedFS) Open(name string) (fs.File, error) {
+	for _, f := range m {
+		if file, err := f.Open(name); err == nil {
+			return file, nil
+		}
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }

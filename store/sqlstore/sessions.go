@@ -49,7 +49,12 @@ func (t *tx) GetSessionByTokenHash(ctx context.Context, hash [32]byte) (*signet.
 
 func (t *tx) TouchSession(ctx context.Context, id string, at time.Time) error {
 	const op = "sqlstore.TouchSession"
-	ok, err := t.execOne(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, micros(at), id)
+	res, err := t.execBookkeeping(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, micros(at), id)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	ok := n > 0
 	if err != nil {
 		return t.fail(op, err)
 	}

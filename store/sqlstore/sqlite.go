@@ -39,7 +39,8 @@ var sqliteDialect = func() *dialect {
 		// A read-only transaction makes the driver issue a plain (deferred)
 		// BEGIN: it takes a WAL snapshot at its first read and never blocks
 		// the writer.
-		readTx: &sql.TxOptions{ReadOnly: true},
+		readTx:      &sql.TxOptions{ReadOnly: true},
+		bumpChanges: bumpChangesSQL,
 	}
 }()
 
@@ -110,7 +111,7 @@ func OpenSQLite(ctx context.Context, path string, options ...Options) (*Store, e
 		write.Close()
 		return nil, err
 	}
-	s := &Store{d: d, write: write, read: write, logger: opts.Logger}
+	s := &Store{d: d, write: write, read: write, logger: opts.Logger, pollInterval: opts.changePollInterval()}
 	if path == MemoryPath {
 		return s, nil
 	}

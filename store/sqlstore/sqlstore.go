@@ -1,8 +1,9 @@
 // Package sqlstore implements store.Store on database/sql. The queries are
 // written once; the few differences between backends (placeholders, error
 // codes, migrations, locking) live in a dialect. SQLite, through the pure-Go
-// driver modernc.org/sqlite, is the embedded default; PostgreSQL is meant to
-// be added as a second dialect on the same code.
+// driver modernc.org/sqlite, is the embedded default; PostgreSQL, through
+// pgx's database/sql driver, is the second dialect on the same code, for
+// several replicas sharing one database (postgres.go).
 package sqlstore
 
 import (
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,15 @@ type Store struct {
 	// closed makes calls after Close fail as EUNAVAILABLE; database/sql's
 	// own error for a closed pool cannot be told apart by code.
 	closed atomic.Bool
+	// txTimeout, when not zero, bounds every transaction on the client:
+	// past it, the transaction is abandoned and fails as EUNAVAILABLE, so a
+	// database that stopped answering costs a request seconds, not forever.
+	txTimeout time.Duration
+	// pollInterval is how often WatchChanges polls the change counter.
+	pollInterval time.Duration
+	// listen, when set, opens the dedicated connection WatchChanges
+	// LISTENs on (PostgreSQL).
+	listen func(ctx context.Context) (listener, error)
 }
 
 // Options configure a Store. The zero value is ready to use.
@@ -54,8 +65,24 @@ type Options struct {
 	BusyTimeout time.Duration
 	// ReadConns is the most connections Read uses at once. Default 4.
 	ReadConns int
-	// Logger, if set, is told of every migration applied.
+	// Logger, if set, is told of every migration applied, and of the change
+	// feed's connection trouble.
 	Logger *slog.Logger
+
+	// MaxConns is the most connections a PostgreSQL store opens, both pools
+	// together (the change listener takes one more). Default 10.
+	MaxConns int
+	// StatementTimeout bounds each statement on a PostgreSQL server
+	// (statement_timeout, which includes waiting for the write lock), and
+	// each transaction on the client: a database that does not answer
+	// within it makes the call fail with EUNAVAILABLE instead of hanging.
+	// It is also the connect timeout unless the URL sets connect_timeout.
+	// Default 5s.
+	StatementTimeout time.Duration
+	// ChangePollInterval is how often WatchChanges reads the change
+	// counter, the safety net under PostgreSQL notifications (and the only
+	// mechanism on SQLite). Default 500ms.
+	ChangePollInterval time.Duration
 }
 
 func lastOptions(opts []Options) Options {
@@ -70,6 +97,27 @@ func (o Options) busyTimeout() time.Duration {
 		return 5 * time.Second
 	}
 	return o.BusyTimeout
+}
+
+func (o Options) maxConns() int {
+	if o.MaxConns <= 0 {
+		return 10
+	}
+	return o.MaxConns
+}
+
+func (o Options) statementTimeout() time.Duration {
+	if o.StatementTimeout <= 0 {
+		return 5 * time.Second
+	}
+	return o.StatementTimeout
+}
+
+func (o Options) changePollInterval() time.Duration {
+	if o.ChangePollInterval <= 0 {
+		return 500 * time.Millisecond
+	}
+	return o.ChangePollInterval
 }
 
 func (o Options) readConns() int {
@@ -109,20 +157,53 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 // run is one transaction: begin, fn, commit (or roll back on any error or
 // panic). fn's own error is returned as it is, so the service layer's
 // errors reach its caller unchanged.
-func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOptions, commit bool, fn func(store.Tx) error) error {
+func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOptions, write bool, fn func(store.Tx) error) error {
 	if s.closed.Load() {
 		return unavailable(op, errClosed)
 	}
-	sqlTx, err := db.BeginTx(ctx, opts)
+	t := &tx{d: s.d, outer: ctx, bound: ctx}
+	if s.txTimeout > 0 {
+		var cancel context.CancelFunc
+		t.bound, cancel = context.WithTimeout(ctx, s.txTimeout)
+		defer cancel()
+		defer t.release()
+	}
+	err := s.runTx(t, op, db, opts, write, fn)
+	if err != nil && ctx.Err() == nil && t.bound.Err() != nil {
+		// Our deadline, not the caller's: the database did not answer.
+		return unavailable(op, err)
+	}
+	return err
+}
+
+func (s *Store) runTx(t *tx, op string, db *sql.DB, opts *sql.TxOptions, write bool, fn func(store.Tx) error) error {
+	sqlTx, err := db.BeginTx(t.bound, opts)
 	if err != nil {
 		return mapErr(s.d, op, err)
 	}
+	t.tx = sqlTx
 	defer sqlTx.Rollback() // after Commit it does nothing
-	if err := fn(&tx{tx: sqlTx, d: s.d}); err != nil {
+	if write && s.d.beginWrite != "" {
+		if _, err := sqlTx.ExecContext(t.bound, s.d.beginWrite); err != nil {
+			return mapErr(s.d, op, err)
+		}
+	}
+	if err := fn(t); err != nil {
 		return err
 	}
-	if !commit {
+	if !write {
 		return nil
+	}
+	if t.changed {
+		var version int64
+		if err := sqlTx.QueryRowContext(t.bound, s.d.bumpChanges).Scan(&version); err != nil {
+			return mapErr(s.d, op, err)
+		}
+		if s.d.notifyChange != "" {
+			if _, err := sqlTx.ExecContext(t.bound, s.d.notifyChange, strconv.FormatInt(version, 10)); err != nil {
+				return mapErr(s.d, op, err)
+			}
+		}
 	}
 	return mapErr(s.d, op, sqlTx.Commit())
 }
@@ -132,6 +213,11 @@ func (s *Store) run(ctx context.Context, op string, db *sql.DB, opts *sql.TxOpti
 func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return unavailable("sqlstore.Ping", errClosed)
+	}
+	if s.txTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.txTimeout)
+		defer cancel()
 	}
 	if err := s.read.PingContext(ctx); err != nil {
 		return unavailable("sqlstore.Ping", err)
@@ -171,7 +257,17 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 func newProvider(d *dialect, db *sql.DB) (*goose.Provider, error) {
 	// Signet registers no Go migrations; ignoring goose's global registry
 	// keeps another package's registrations out of Signet's schema.
-	p, err := goose.NewProvider(d.goose, db, d.migrations, goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if d.migrationLocker != nil {
+		// Several replicas starting at once: one migrates, the others wait
+		// for it and then find nothing to do.
+		l, err := d.migrationLocker()
+		if err != nil {
+			return nil, signet.Internal("sqlstore.migrate", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	p, err := goose.NewProvider(d.goose, db, d.migrations, opts...)
 	if err != nil {
 		return nil, signet.Internal("sqlstore.migrate", err)
 	}

@@ -14,22 +14,69 @@ import (
 	signet "github.com/signetdev/signet"
 )
 
-// tx is a store.Tx on one database/sql transaction.
+// tx is a store.Tx on one database/sql transaction. It is used by one
+// goroutine at a time, like the function given to Read or Write.
 type tx struct {
 	tx *sql.Tx
 	d  *dialect
+	// outer is the context given to Read or Write; bound is outer with the
+	// store's transaction deadline (outer itself when there is none).
+	outer, bound context.Context
+	// changed is set by every statement that changes data other than
+	// bookkeeping (last-used times, session touches, audit appends), so
+	// that committing bumps the change counter and notifies replicas.
+	changed bool
+	// merged caches the last context merged with bound; see ctx.
+	mergedFrom, merged context.Context
+	stops              []func()
 }
 
+// ctx returns the context a statement runs under: the caller's, bounded by
+// the transaction's deadline. The service passes the context it gave to
+// Write down to every call, so this is nearly always bound itself; any
+// other context is merged with it.
+func (t *tx) ctx(ctx context.Context) context.Context {
+	switch ctx {
+	case t.outer, t.bound:
+		return t.bound
+	case t.mergedFrom:
+		return t.merged
+	}
+	if t.bound == t.outer {
+		return ctx // no deadline of ours to add
+	}
+	m, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(t.bound, cancel)
+	t.stops = append(t.stops, func() { stop(); cancel() })
+	t.mergedFrom, t.merged = ctx, m
+	return m
+}
+
+// release frees the contexts merged by ctx, once the transaction is over.
+func (t *tx) release() {
+	for _, stop := range t.stops {
+		stop()
+	}
+}
+
+// exec runs a statement that changes data.
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
+	t.changed = true
+	return t.tx.ExecContext(t.ctx(ctx), t.d.rebind(q), args...)
+}
+
+// execBookkeeping runs a statement whose change no cache cares about, so it
+// does not count as a change for the change feed.
+func (t *tx) execBookkeeping(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx(ctx), t.d.rebind(q), args...)
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+	return t.tx.QueryContext(t.ctx(ctx), t.d.rebind(q), args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+	return t.tx.QueryRowContext(t.ctx(ctx), t.d.rebind(q), args...)
 }
 
 // fail maps an unexpected error of op; see mapErr.

@@ -1,6 +1,6 @@
 -- Audit trail: free-text search on names, the retention checkpoint, and
--- per-key authentication counts. Version 2 is PostgreSQL's own; this one is
--- shared in content with the PostgreSQL schema (see 00001 for conventions).
+-- per-key authentication counts. Its PostgreSQL twin is
+-- migrations/postgres/00003_audit_trail.sql (see 00001 for conventions).
 
 -- +goose Up
 -- Lowercased (by Signet, Go's Unicode rules) actor and target names, for
