@@ -245,14 +245,14 @@ func testAuditExportConstantMemory(t *testing.T) {
 }
 
 // seedEvents appends n synthetic events directly through the store, in
-// transactions of 50,000.
+// transactions of 1,000.
 func seedEvents(t *testing.T, st store.Store, n int) {
 	t.Helper()
 	ctx := context.Background()
 	// Transactions stay well inside the per-transaction deadline that the
 	// PostgreSQL store enforces (--db-statement-timeout, 5 s), even under
 	// the race detector on a loaded machine.
-	const perTx = 5_000
+	const perTx = 1_000
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for done := 0; done < n; {
 		m := min(perTx, n-done)

@@ -33,36 +33,74 @@ func validateAuditFilter(f signet.AuditFilter) error {
 }
 
 // VerifyAuditChain recomputes the hash chain of the stored events, from
-// the retention checkpoint (or the genesis) to the newest event, in one
-// consistent read, and reports it intact or the first event where it
+// the retention checkpoint (or the genesis) to the newest event, a batch
+// per read transaction, and reports it intact or the first event where it
 // breaks: a seq gap (deleted or reordered rows), a prev_hash that does not
 // link to the previous event, or a hash that is not that of the stored
 // event (an edited row). It also checks that the checkpoint matches the
 // last audit.prune event, which the chain covers. Needs audit:read
 // organisation-wide. Returns EFORBIDDEN.
 func (s *Service) VerifyAuditChain(ctx context.Context, a *signet.Actor) (*signet.AuditVerification, error) {
-	var out *signet.AuditVerification
-	err := s.view(ctx, a, func(o *op) error {
-		if err := o.authorise("audit:read", ""); err != nil {
-			return err
-		}
+	if err := s.view(ctx, a, func(o *op) error { return o.authorise("audit:read", "") }); err != nil {
+		return nil, err
+	}
+	res, cp, err := s.verifyChain(ctx)
+	if err != nil || res.Break == nil {
+		return res, err
+	}
+	// The chain is read a batch per transaction, so a retention prune
+	// that ran meanwhile can look like a break (the events before the new
+	// checkpoint vanished mid-walk). Such a break is checked once more.
+	var now *signet.AuditCheckpoint
+	if err := s.store.Read(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = verifyChain(ctx, o.tx)
+		now, err = auditCheckpoint(ctx, tx)
 		return err
-	})
-	return out, err
+	}); err != nil {
+		return nil, err
+	}
+	if sameCheckpoint(cp, now) {
+		return res, nil
+	}
+	res, _, err = s.verifyChain(ctx)
+	return res, err
 }
 
-func verifyChain(ctx context.Context, tx store.Tx) (*signet.AuditVerification, error) {
+// auditCheckpoint returns the retention checkpoint, or nil when nothing was
+// ever pruned.
+func auditCheckpoint(ctx context.Context, tx store.Tx) (*signet.AuditCheckpoint, error) {
+	cp, err := tx.GetAuditCheckpoint(ctx)
+	if signet.ErrorCode(err) == signet.ENOTFOUND {
+		return nil, nil
+	}
+	return cp, err
+}
+
+func sameCheckpoint(a, b *signet.AuditCheckpoint) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Seq == b.Seq && a.Hash == b.Hash
+}
+
+// verifyChain walks the whole chain from the checkpoint, a batch per read
+// transaction — a long chain outlasts any one transaction's deadline on
+// PostgreSQL, and holding a snapshot for minutes helps nobody — and
+// returns the result and the checkpoint it started from.
+func (s *Service) verifyChain(ctx context.Context) (*signet.AuditVerification, *signet.AuditCheckpoint, error) {
 	res := &signet.AuditVerification{}
 	var c signet.AuditChainChecker
-	cp, err := tx.GetAuditCheckpoint(ctx)
-	switch {
-	case err == nil:
+	var cp *signet.AuditCheckpoint
+	if err := s.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		cp, err = auditCheckpoint(ctx, tx)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	if cp != nil {
 		res.From = cp
 		c.Start(cp.Seq, cp.Hash)
-	case signet.ErrorCode(err) != signet.ENOTFOUND:
-		return nil, err
 	}
 	// lastPrune is the newest audit.prune event seen.
 	var lastPrune *signet.AuditEvent
@@ -71,16 +109,20 @@ func verifyChain(ctx context.Context, tx store.Tx) (*signet.AuditVerification, e
 	// event read must be the checkpoint's successor.
 	var after int64
 	for {
-		evs, err := tx.ScanAuditEvents(ctx, after, signet.AuditFilter{}, auditBatch)
-		if err != nil {
-			return nil, err
+		var evs []*signet.AuditEvent
+		if err := s.store.Read(ctx, func(tx store.Tx) error {
+			var err error
+			evs, err = tx.ScanAuditEvents(ctx, after, signet.AuditFilter{}, auditBatch)
+			return err
+		}); err != nil {
+			return nil, nil, err
 		}
 		for _, e := range evs {
 			if b := c.Check(e); b != nil {
 				res.Break = b
 				res.Checked = c.Checked
 				res.HeadSeq, res.HeadHash = c.Head()
-				return res, nil
+				return res, cp, nil
 			}
 			if e.Action == actionAuditPrune {
 				lastPrune = e
@@ -100,10 +142,10 @@ func verifyChain(ctx context.Context, tx store.Tx) (*signet.AuditVerification, e
 			b.Seq, b.ID = lastPrune.Seq, lastPrune.ID
 		}
 		res.Break = b
-		return res, nil
+		return res, cp, nil
 	}
 	res.OK = true
-	return res, nil
+	return res, cp, nil
 }
 
 // pruneEventNames reports whether the audit.prune event e recorded cp.
