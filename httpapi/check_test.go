@@ -205,7 +205,9 @@ func testForwardAuth(t *testing.T) {
 
 // TestForwardAuthSourceRestriction: outside the allowed networks only the
 // shared secret opens the endpoint.
-func TestForwardAuthSourceRestriction(t *testing.T) { testdb.ForEach(t, testForwardAuthSourceRestriction) }
+func TestForwardAuthSourceRestriction(t *testing.T) {
+	testdb.ForEach(t, testForwardAuthSourceRestriction)
+}
 
 func testForwardAuthSourceRestriction(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{ForwardAuth: httpapi.ForwardAuthConfig{
