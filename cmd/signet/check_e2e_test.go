@@ -35,6 +35,20 @@ func testCheckCLIAndMetrics(t *testing.T) {
 		t.Errorf("check --json junk = %q (%v); want reason invalid_key", r.stdout, err)
 	}
 
+	// The README's recipe: a gateway holding only signet:check.
+	w.ok(t, "", "roles", "create", "--name", "checker", "--base", "none", "--permission", "signet:check")
+	gw := strings.TrimSpace(w.ok(t, "", "sa", "create", "metrics-gateway", "--role", "checker@*", "--key-name", "prod", "--quiet").stdout)
+	w.env["SIGNET_API_KEY"], w.env["SIGNET_URL"] = gw, w.srv.url
+	if r := w.ok(t, "", "check", key, "users:read"); !strings.HasPrefix(r.stdout, "allowed: ") {
+		t.Errorf("check as the gateway printed %q", r.stdout)
+	}
+	w.env["SIGNET_API_KEY"] = key // a key without signet:check may not ask
+	if r := w.run(t, "", "check", key, "users:read"); r.code() != 1 || !strings.Contains(r.errLine(), "signet:check") {
+		t.Errorf("check as a key without signet:check: exit %d, %q; want 1 naming signet:check", r.code(), r.errLine())
+	}
+	delete(w.env, "SIGNET_API_KEY")
+	delete(w.env, "SIGNET_URL")
+
 	// forward-auth is open to loopback by default.
 	req, _ := http.NewRequest("GET", w.srv.url+"/api/v1/forward-auth?permission=users:read", nil)
 	req.Header.Set("X-API-Key", key)
