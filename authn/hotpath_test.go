@@ -302,3 +302,31 @@ func heap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// TestAccessIsSharedAmongKeys: keys whose owners have the same effective
+// permissions share one Access in the cache; different ones do not.
+func TestAccessIsSharedAmongKeys(t *testing.T) { testdb.ForEach(t, testAccessIsSharedAmongKeys) }
+
+func testAccessIsSharedAmongKeys(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a := f.serviceAccountWithKey(t, "a", service.CreateKeyInput{Name: "k"})
+	b := f.serviceAccountWithKey(t, "b", service.CreateKeyInput{Name: "k"})
+	c, err := f.svc.CreateServiceAccount(ctx, f.admin, service.CreateServiceAccountInput{
+		Name: "c", Grants: []service.GrantSpec{{RoleID: signet.RoleManageID}}, Key: &service.CreateKeyInput{Name: "k"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	va, err1 := f.verifier.VerifyKey(ctx, a.Key.Secret, "")
+	vb, err2 := f.verifier.VerifyKey(ctx, b.Key.Secret, "")
+	vc, err3 := f.verifier.VerifyKey(ctx, c.Key.Secret, "")
+	if err1 != nil || err2 != nil || err3 != nil {
+		t.Fatal(err1, err2, err3)
+	}
+	if va.Access != vb.Access {
+		t.Error("two View keys do not share their Access")
+	}
+	if va.Access == vc.Access || vc.Access.In(defaultWorkspace(t, f)).Covers(va.Access.In(defaultWorkspace(t, f))) == false {
+		t.Error("a Manage key shares a View key's Access, or does not cover it")
+	}
+}

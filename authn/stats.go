@@ -2,9 +2,13 @@ package authn
 
 import (
 	"math/rand/v2"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	signet "github.com/signetdev/signet"
 )
 
 // Outcome is the result of one key verification, for metrics.
@@ -164,4 +168,53 @@ func (v *Verifier) NegativeCached() int {
 	v.neg.mu.Lock()
 	defer v.neg.mu.Unlock()
 	return len(v.neg.m)
+}
+
+// maxInterned bounds the distinct access sets accessInterner keeps; when
+// full it starts over (entries keep the pointers they have).
+const maxInterned = 4096
+
+// accessInterner maps the content of an Access to one shared, immutable
+// copy. It is used on cache misses only.
+type accessInterner struct {
+	mu sync.Mutex // guards m
+	m  map[string]*signet.Access
+}
+
+func (in *accessInterner) intern(a *signet.Access) *signet.Access {
+	fp := accessFingerprint(a)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if p, ok := in.m[fp]; ok {
+		return p
+	}
+	if in.m == nil || len(in.m) >= maxInterned {
+		in.m = make(map[string]*signet.Access)
+	}
+	in.m[fp] = a
+	return a
+}
+
+// accessFingerprint is a canonical encoding of a's permissions.
+func accessFingerprint(a *signet.Access) string {
+	var b strings.Builder
+	writeSet := func(s signet.PermSet) {
+		for _, p := range s.List() { // sorted; ["*"] for All
+			b.WriteString(p)
+			b.WriteByte(',')
+		}
+	}
+	writeSet(a.Org)
+	wss := make([]string, 0, len(a.Workspaces))
+	for ws := range a.Workspaces {
+		wss = append(wss, ws)
+	}
+	sort.Strings(wss)
+	for _, ws := range wss {
+		b.WriteByte('|')
+		b.WriteString(ws)
+		b.WriteByte('=')
+		writeSet(a.Workspaces[ws])
+	}
+	return b.String()
 }

@@ -96,6 +96,11 @@ type Verifier struct {
 
 	stats    Stats
 	observer Observer // nil: no latency observations; set before use
+
+	// interned shares one Access among cached keys with the same
+	// effective permissions (most keys: a few roles, many keys), which
+	// is most of an entry's memory.
+	interned accessInterner
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -259,6 +264,7 @@ func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (e *
 		return nil, false, err
 	}
 	e = newEntry(gen, st, now)
+	e.verified.Access = v.interned.intern(e.verified.Access)
 	v.store(k.RawID, e)
 	return e, false, nil
 }
