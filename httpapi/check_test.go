@@ -167,6 +167,7 @@ func testForwardAuth(t *testing.T) {
 		{"allowed", u, []string{"Authorization", "Bearer " + s.ReaderKey}, 200, ""},
 		{"apikey scheme", u, []string{"Authorization", "apikey " + s.ReaderKey}, 200, ""},
 		{"X-API-Key", u, []string{"X-API-Key", s.ReaderKey}, 200, ""},
+		{"original path appended (Envoy)", s.URL + "/api/v1/forward-auth/metrics/ingest", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:read"}, 200, ""},
 		{"permission header", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:write"}, 403, client.ReasonPermissionDenied},
 		{"no permission asked: any valid key", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey}, 200, ""},
 		{"lacks the permission", u, []string{"X-API-Key", s.ViewerKey}, 403, client.ReasonPermissionDenied},

@@ -178,6 +178,8 @@ var routes = []route{
 	{method: "GET", pattern: "/metrics", h: (*server).serveMetrics, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, quiet: true},
 	{method: anyMethod, pattern: "/api/v1/forward-auth", h: (*server).forwardAuth, auth: public, quiet: true},
+	// Envoy's ext_authz appends the original path to its path_prefix.
+	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
