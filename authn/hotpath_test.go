@@ -18,6 +18,7 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/internal/id"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 )
 
@@ -329,4 +330,25 @@ func testAccessIsSharedAmongKeys(t *testing.T) {
 	if va.Access == vc.Access || vc.Access.In(defaultWorkspace(t, f)).Covers(va.Access.In(defaultWorkspace(t, f))) == false {
 		t.Error("a Manage key shares a View key's Access, or does not cover it")
 	}
+}
+
+// BenchmarkVerifyKeyCachedWithMetrics is BenchmarkVerifyKeyCached with the
+// Prometheus metrics of "signet serve" attached.
+func BenchmarkVerifyKeyCachedWithMetrics(b *testing.B) {
+	ctx := context.Background()
+	f := newFixture(b)
+	metrics.New(f.verifier, f.uses)
+	sa := f.serviceAccountWithKey(b, "etl", service.CreateKeyInput{Name: "k"})
+	if _, err := f.verifier.VerifyKey(ctx, sa.Key.Secret, "127.0.0.1"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := f.verifier.VerifyKey(ctx, sa.Key.Secret, "127.0.0.1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
