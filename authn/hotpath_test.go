@@ -271,23 +271,36 @@ func testMillionCachedKeys(t *testing.T) {
 		t.Fatalf("CachedKeys() = %d; want %d", got, n)
 	}
 	const rounds = 200000
-	var wg sync.WaitGroup
+	// The first pass verifies every key once, which also creates each
+	// key's last-used record (once per key and hour in a real server); the
+	// second verifies random keys: the steady state.
 	start := time.Now()
-	for g := range 2 {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(g), 7))
-			for range rounds / 2 {
-				if _, err := f.verifier.VerifyKey(ctx, keys[r.IntN(n)], "127.0.0.1"); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
+	for _, k := range keys {
+		if _, err := f.verifier.VerifyKey(ctx, k, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	msg := fmt.Sprintf("%d cached keys: heap %.1f MiB, %.0f B/key; verify random cached key: %.0f ns/op (2 goroutines, %d ops)",
-		n, float64(after-before)/(1<<20), perKey, float64(elapsed.Nanoseconds())/rounds, rounds)
+	first := time.Since(start)
+	var elapsed [1]time.Duration
+	for pass := range elapsed {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for g := range 2 {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(g+2*pass), 7))
+				for range rounds / 2 {
+					if _, err := f.verifier.VerifyKey(ctx, keys[r.IntN(n)], "127.0.0.1"); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		elapsed[pass] = time.Since(start)
+	}
+	msg := fmt.Sprintf("%d cached keys: heap %.1f MiB, %.0f B/key; verify a random cached key: %.0f ns/op (2 goroutines, %d ops, wall time / ops); first use of each key this hour, in order, one goroutine: %.0f ns/op",
+		n, float64(after-before)/(1<<20), perKey, float64(elapsed[0].Nanoseconds())/rounds, rounds, float64(first.Nanoseconds())/float64(n))
 	t.Log(msg)
 	if perKey > 8192 {
 		t.Errorf("%s: want under 8 KiB per key", msg)
