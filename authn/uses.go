@@ -48,6 +48,7 @@ type activityKey struct {
 // useRecord is one key's activity in one hour. The counters are read and
 // reset by Flush with Swap, so no increment is lost or counted twice.
 type useRecord struct {
+	hour       int64 // the activityKey's; immutable
 	ok, failed atomic.Int64
 	lastAt     atomic.Int64 // unix nanoseconds of the latest use; 0 none
 	flushedAt  int64        // lastAt when last written; Flush only (flushMu)
@@ -80,13 +81,32 @@ func (r *UseRecorder) record(keyID string, at time.Time) *useRecord {
 	if x, ok := r.records.Load(k); ok {
 		return x.(*useRecord)
 	}
-	x, _ := r.records.LoadOrStore(k, new(useRecord))
+	x, _ := r.records.LoadOrStore(k, &useRecord{hour: k.hour})
 	return x.(*useRecord)
+}
+
+// recordVia is record through a per-key slot (a cache entry's) that
+// remembers the record of the current hour, saving the map lookup. A
+// record is removed from the map only when empty and at least an hour
+// older than the latest recorded, which a slot's record of the hour of
+// at is not, unless the clock went back more than an hour.
+func (r *UseRecorder) recordVia(slot *atomic.Pointer[useRecord], keyID string, at time.Time) *useRecord {
+	hour := at.Unix() - at.Unix()%3600
+	if u := slot.Load(); u != nil && u.hour == hour {
+		return u
+	}
+	u := r.record(keyID, at)
+	slot.Store(u)
+	return u
 }
 
 // Record notes that keyID was used successfully at at from ip.
 func (r *UseRecorder) Record(keyID string, at time.Time, ip string) {
-	u := r.record(keyID, at)
+	r.record(keyID, at).used(at, ip)
+}
+
+// used counts a success at at from ip.
+func (u *useRecord) used(at time.Time, ip string) {
 	u.ok.Add(1)
 	n := at.UnixNano()
 	for {

@@ -52,7 +52,8 @@ type Verified struct {
 	Access *signet.Access // the owner's access narrowed by the key's scopes
 }
 
-// entry is a cached key. Immutable once stored; replaced, never edited.
+// entry is a cached key. Immutable once stored (but for use); replaced,
+// never edited.
 type entry struct {
 	gen      uint64
 	loadedAt int64 // unix nanoseconds when its load began: it reflects every change committed before
@@ -62,6 +63,11 @@ type entry struct {
 	expiresAt  time.Time // zero: never
 	ownerOK    bool
 	verified   Verified
+
+	// use caches the key's last-used record of the current hour, so a
+	// verification finds it without a second map lookup. The one mutable
+	// field; see UseRecorder.recordVia.
+	use atomic.Pointer[useRecord]
 }
 
 // Verifier verifies API keys against a cache backed by the service layer.
@@ -218,13 +224,13 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 		// Failures are counted for keys that exist only, so junk key ids
 		// cannot grow the counters.
 		if v.uses != nil {
-			v.uses.RecordFailure(e.verified.Actor.KeyID, now)
+			v.uses.recordVia(&e.use, e.verified.Actor.KeyID, now).failed.Add(1)
 		}
 		return nil, fail
 	}
 	v.stats.add(OutcomeOK)
 	if v.uses != nil {
-		v.uses.Record(e.verified.Actor.KeyID, now, ip)
+		v.uses.recordVia(&e.use, e.verified.Actor.KeyID, now).used(now, ip)
 	}
 	return &e.verified, nil
 }
