@@ -62,7 +62,7 @@ func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 		}, func() float64 { return float64(v.CachedKeys()) }))
 		h := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "signet_key_verify_duration_seconds",
-			Help: "Latency of key verification: every cache miss (storage asked), and one in 64 cache hits (sampled).",
+			Help: "Latency of finding a key for verification: the cache lookup, and on a miss the storage load; every miss is observed, and one in 64 cache hits (sampled).",
 			Buckets: []float64{100e-9, 250e-9, 500e-9, 1e-6, 2.5e-6, 10e-6, 100e-6, 250e-6,
 				500e-6, 1e-3, 2.5e-3, 10e-3, 50e-3, 250e-3, 1},
 		}, []string{"cache"})
