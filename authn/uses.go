@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"math/rand/v2"
 	"log/slog"
 	"strings"
 	"sync"
@@ -48,8 +49,9 @@ type activityKey struct {
 // useRecord is one key's activity in one hour. The counters are read and
 // reset by Flush with Swap, so no increment is lost or counted twice.
 type useRecord struct {
-	hour       int64 // the activityKey's; immutable
-	ok, failed atomic.Int64
+	hour   int64 // the activityKey's; immutable
+	ok     adder // successes: every verification of the key adds one
+	failed atomic.Int64
 	lastAt     atomic.Int64 // unix nanoseconds of the latest use; 0 none
 	flushedAt  int64        // lastAt when last written; Flush only (flushMu)
 	ip         atomic.Pointer[string]
@@ -107,7 +109,7 @@ func (r *UseRecorder) Record(keyID string, at time.Time, ip string) {
 
 // used counts a success at at from ip.
 func (u *useRecord) used(at time.Time, ip string) {
-	u.ok.Add(1)
+	u.ok.add(1)
 	n := at.UnixNano()
 	for {
 		old := u.lastAt.Load()
@@ -171,7 +173,7 @@ func (r *UseRecorder) Flush(ctx context.Context) error {
 	oldest := latest - 3600
 	r.records.Range(func(x, y any) bool {
 		k, u := x.(activityKey), y.(*useRecord)
-		t := taken{u: u, ok: u.ok.Swap(0), failed: u.failed.Swap(0), lastAt: u.lastAt.Load()}
+		t := taken{u: u, ok: u.ok.swap(), failed: u.failed.Swap(0), lastAt: u.lastAt.Load()}
 		if t.ok == 0 && t.failed == 0 && t.lastAt <= u.flushedAt {
 			if k.hour < oldest {
 				r.records.Delete(k)
@@ -207,7 +209,7 @@ func (r *UseRecorder) Flush(ctx context.Context) error {
 	}
 	if err != nil {
 		for _, t := range took {
-			t.u.ok.Add(t.ok)
+			t.u.ok.add(t.ok)
 			t.u.failed.Add(t.failed)
 		}
 		return err
@@ -238,4 +240,44 @@ func (r *UseRecorder) Run(ctx context.Context, interval time.Duration) {
 			return
 		}
 	}
+}
+
+// adder is a counter that stays one word while one core at a time adds to
+// it and spreads over striped cache lines once two cores collide on it
+// (a failed compare-and-swap), so one key verified on every core does not
+// bounce a cache line between them. Only hot keys pay the stripes'
+// memory (stripes*64 bytes), once.
+type adder struct {
+	base  atomic.Int64
+	cells atomic.Pointer[[stripes]paddedInt64]
+}
+
+type paddedInt64 struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+func (a *adder) add(n int64) {
+	if c := a.cells.Load(); c != nil {
+		c[rand.Uint32()%stripes].n.Add(n)
+		return
+	}
+	old := a.base.Load()
+	if a.base.CompareAndSwap(old, old+n) {
+		return
+	}
+	a.cells.CompareAndSwap(nil, new([stripes]paddedInt64))
+	a.cells.Load()[rand.Uint32()%stripes].n.Add(n)
+}
+
+// swap returns the count and resets it to zero; concurrent adds land
+// before or after, never lost.
+func (a *adder) swap() int64 {
+	n := a.base.Swap(0)
+	if c := a.cells.Load(); c != nil {
+		for i := range c {
+			n += c[i].n.Swap(0)
+		}
+	}
+	return n
 }
