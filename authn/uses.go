@@ -2,8 +2,8 @@ package authn
 
 import (
 	"context"
-	"math/rand/v2"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,12 +49,12 @@ type activityKey struct {
 // useRecord is one key's activity in one hour. The counters are read and
 // reset by Flush with Swap, so no increment is lost or counted twice.
 type useRecord struct {
-	hour   int64 // the activityKey's; immutable
-	ok     adder // successes: every verification of the key adds one
-	failed atomic.Int64
-	lastAt     atomic.Int64 // unix nanoseconds of the latest use; 0 none
-	flushedAt  int64        // lastAt when last written; Flush only (flushMu)
-	ip         atomic.Pointer[string]
+	hour      int64 // the activityKey's; immutable
+	ok        adder // successes: every verification of the key adds one
+	failed    atomic.Int64
+	lastAt    atomic.Int64 // unix nanoseconds of the latest use; 0 none
+	flushedAt int64        // lastAt when last written; Flush only (flushMu)
+	ip        atomic.Pointer[string]
 }
 
 // NewUseRecorder returns a recorder that flushes last-used data through
