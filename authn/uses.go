@@ -242,15 +242,18 @@ func (r *UseRecorder) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// adder is a counter that stays one word while one core at a time adds to
-// it and spreads over striped cache lines once two cores collide on it
-// (a failed compare-and-swap), so one key verified on every core does not
-// bounce a cache line between them. Only hot keys pay the stripes'
-// memory (stripes*64 bytes), once.
+// adder is a counter that stays one word for a key used now and then,
+// and spreads over striped cache lines once the key is hot (hotAdds
+// adds in its hour), so one key verified on every core does not bounce a
+// cache line between them. Only hot keys pay the stripes' memory
+// (stripes*64 bytes), once per hour.
 type adder struct {
 	base  atomic.Int64
 	cells atomic.Pointer[[stripes]paddedInt64]
 }
+
+// hotAdds is when an adder switches to striped cells.
+const hotAdds = 256
 
 type paddedInt64 struct {
 	n atomic.Int64
@@ -262,12 +265,9 @@ func (a *adder) add(n int64) {
 		c[rand.Uint32()%stripes].n.Add(n)
 		return
 	}
-	old := a.base.Load()
-	if a.base.CompareAndSwap(old, old+n) {
-		return
+	if a.base.Add(n) >= hotAdds {
+		a.cells.CompareAndSwap(nil, new([stripes]paddedInt64))
 	}
-	a.cells.CompareAndSwap(nil, new([stripes]paddedInt64))
-	a.cells.Load()[rand.Uint32()%stripes].n.Add(n)
 }
 
 // swap returns the count and resets it to zero; concurrent adds land
