@@ -170,6 +170,9 @@ func testFailedAuthenticationIsAudited(t *testing.T) {
 		if strings.Contains(raw, wrongSecret[20:]) || strings.Contains(raw, junk) {
 			t.Errorf("event %s contains the presented secret: %s", e.ID, raw)
 		}
+		if fmt.Sprint(e.Details["credential"]) == "malformed" {
+			continue // the malformed header's event; events of one instant list in any order
+		}
 		byTarget[e.TargetType] = e
 	}
 	k := byTarget["api_key"]

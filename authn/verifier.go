@@ -52,7 +52,8 @@ type Verified struct {
 	Access *signet.Access // the owner's access narrowed by the key's scopes
 }
 
-// entry is a cached key. Immutable once stored; replaced, never edited.
+// entry is a cached key. Immutable once stored (but for use); replaced,
+// never edited.
 type entry struct {
 	gen      uint64
 	loadedAt int64 // unix nanoseconds when its load began: it reflects every change committed before
@@ -62,6 +63,11 @@ type entry struct {
 	expiresAt  time.Time // zero: never
 	ownerOK    bool
 	verified   Verified
+
+	// use caches the key's last-used record of the current hour, so a
+	// verification finds it without a second map lookup. The one mutable
+	// field; see UseRecorder.recordVia.
+	use atomic.Pointer[useRecord]
 }
 
 // Verifier verifies API keys against a cache backed by the service layer.
@@ -82,8 +88,25 @@ type Verifier struct {
 	// that every change committed before it has been reported.
 	confirmed atomic.Int64
 
-	mu    sync.RWMutex      // guards cache
-	cache map[string]*entry // by raw key id (without "key_"), so lookups do not allocate
+	// cache holds *entry by raw key id (without "key_"), so lookups do
+	// not allocate. A sync.Map (a hash-trie since Go 1.24) is read without
+	// locks or shared writes, so verifications on different cores do not
+	// contend; an RWMutex's reader count is one cache line every core
+	// writes.
+	cache   sync.Map
+	entries atomic.Int64 // len(cache), kept alongside (sync.Map has no Len)
+
+	// neg remembers key ids that storage did not know, so that repeated
+	// unknown ids are rejected without a query. See negCache.
+	neg negCache
+
+	stats    Stats
+	observer Observer // nil: no latency observations; set before use
+
+	// interned shares one Access among cached keys with the same
+	// effective permissions (most keys: a few roles, many keys), which
+	// is most of an entry's memory.
+	interned accessInterner
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -91,7 +114,7 @@ func NewVerifier(b Backend, uses *UseRecorder, now func() time.Time) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{backend: b, now: now, uses: uses, cache: make(map[string]*entry)}
+	return &Verifier{backend: b, now: now, uses: uses, neg: negCache{max: DefaultNegativeCacheSize}}
 }
 
 // Invalidate marks every cached entry stale. The service layer calls it
@@ -134,10 +157,16 @@ func (v *Verifier) SetFreshness(window, outageTTL time.Duration) {
 // fresh reports whether e was known current less than window+extra before
 // now.
 func (v *Verifier) fresh(e *entry, now time.Time, extra time.Duration) bool {
+	return v.freshAt(e.loadedAt, now, extra)
+}
+
+// freshAt reports whether something loaded at loadedAt (unix nanoseconds)
+// was known current less than window+extra before now.
+func (v *Verifier) freshAt(loadedAt int64, now time.Time, extra time.Duration) bool {
 	if v.window <= 0 {
 		return true
 	}
-	known := max(e.loadedAt, v.confirmed.Load())
+	known := max(loadedAt, v.confirmed.Load())
 	return now.UnixNano()-known < int64(v.window+extra)
 }
 
@@ -155,78 +184,103 @@ var (
 // VerifyKey verifies a presented key string and records its use from ip.
 // Errors are EUNAUTHENTICATED with a Reason, or EUNAVAILABLE/EINTERNAL when
 // the key is not cached and storage fails.
+//
+// For a cached key it does not touch storage, allocate or take a lock.
 func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, error) {
 	k, err := apikey.Parse(raw)
 	if err != nil {
+		v.stats.add(OutcomeInvalidKey)
 		return nil, errInvalidKey
 	}
 	now := v.now()
-	e, err := v.lookup(ctx, k, now)
+	e, hit, err := v.lookup(ctx, k, now)
+	if v.observer != nil && (!hit || sampled()) {
+		// Every storage load is timed; cache hits one in sampleEvery,
+		// which keeps the clock read off most of the hot path.
+		v.observer.ObserveVerify(hit, v.now().Sub(now))
+	}
 	if err != nil {
+		v.stats.add(OutcomeError)
 		return nil, err
 	}
 	if e == nil {
+		v.stats.add(OutcomeInvalidKey)
 		return nil, errInvalidKey
 	}
 	var fail *signet.Error
+	var outcome Outcome
 	switch {
 	case !k.Matches(e.secretHash):
-		fail = errInvalidKey
+		fail, outcome = errInvalidKey, OutcomeInvalidKey
 	case e.revoked:
-		fail = errRevoked
+		fail, outcome = errRevoked, OutcomeRevoked
 	case !e.expiresAt.IsZero() && !now.Before(e.expiresAt):
-		fail = errExpired
+		fail, outcome = errExpired, OutcomeExpired
 	case !e.ownerOK:
-		fail = errOwnerDisabled
+		fail, outcome = errOwnerDisabled, OutcomeOwnerDisabled
 	}
 	if fail != nil {
+		v.stats.add(outcome)
 		// Failures are counted for keys that exist only, so junk key ids
 		// cannot grow the counters.
 		if v.uses != nil {
-			v.uses.RecordFailure(e.verified.Actor.KeyID, now)
+			v.uses.recordVia(&e.use, e.verified.Actor.KeyID, now).failed.Add(1)
 		}
 		return nil, fail
 	}
+	v.stats.add(OutcomeOK)
 	if v.uses != nil {
-		v.uses.Record(e.verified.Actor.KeyID, now, ip)
+		v.uses.recordVia(&e.use, e.verified.Actor.KeyID, now).used(now, ip)
 	}
 	return &e.verified, nil
 }
 
 // lookup returns the current cache entry for a key, loading it when it is
 // missing, stale or no longer known current. A nil entry means the key id
-// does not exist.
-func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (*entry, error) {
+// does not exist. hit reports that storage was not asked.
+func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (e *entry, hit bool, err error) {
 	gen := v.gen.Load()
-	v.mu.RLock()
-	e := v.cache[k.RawID]
-	v.mu.RUnlock()
-	if e != nil && e.gen == gen && v.fresh(e, now, 0) {
-		return e, nil
+	if x, ok := v.cache.Load(k.RawID); ok {
+		e = x.(*entry)
+		if e.gen == gen && v.fresh(e, now, 0) {
+			v.stats.cache(cacheHit)
+			return e, true, nil
+		}
+	} else if v.neg.known(k.RawID, gen, now, v) {
+		// Storage did not know this id, and nothing has been created
+		// since (creating a key bumps the generation).
+		v.stats.cache(cacheNegativeHit)
+		return nil, true, nil
 	}
+	v.stats.cache(cacheMiss)
 	// Capture the generation before loading: a change committed while we
 	// load leaves the new entry already stale, so it is reloaded next time.
 	st, err := v.backend.LoadKeyState(ctx, k.ID())
 	if signet.ErrorCode(err) == signet.ENOTFOUND {
-		v.mu.Lock()
-		delete(v.cache, k.RawID)
-		v.mu.Unlock()
-		return nil, nil
+		if _, loaded := v.cache.LoadAndDelete(k.RawID); loaded {
+			v.entries.Add(-1)
+		}
+		v.neg.add(strings.Clone(k.RawID), gen, now)
+		return nil, false, nil
 	}
 	if err != nil {
 		if v.outageTTL > 0 && e != nil && e.gen == gen && signet.ErrorCode(err) == signet.EUNAVAILABLE && v.fresh(e, now, v.outageTTL) {
-			return e, nil // the documented outage allowance; see SetFreshness
+			return e, false, nil // the documented outage allowance; see SetFreshness
 		}
-		return nil, err
+		return nil, false, err
 	}
 	e = newEntry(gen, st, now)
-	// The map key is cloned: k.RawID points into the caller's request
-	// header, which the map must not keep alive.
-	rawID := strings.Clone(k.RawID)
-	v.mu.Lock()
-	v.cache[rawID] = e
-	v.mu.Unlock()
-	return e, nil
+	e.verified.Access = v.interned.intern(e.verified.Access)
+	v.store(k.RawID, e)
+	return e, false, nil
+}
+
+// store caches e under rawID. The map key is cloned: rawID points into
+// the caller's request header, which the map must not keep alive.
+func (v *Verifier) store(rawID string, e *entry) {
+	if _, loaded := v.cache.Swap(strings.Clone(rawID), e); !loaded {
+		v.entries.Add(1)
+	}
 }
 
 func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
@@ -255,8 +309,11 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 }
 
 // CachedKeys returns how many keys are cached (for metrics and tests).
-func (v *Verifier) CachedKeys() int {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return len(v.cache)
-}
+func (v *Verifier) CachedKeys() int { return int(v.entries.Load()) }
+
+// Stats returns the verifier's counters.
+func (v *Verifier) Stats() *Stats { return &v.stats }
+
+// SetObserver makes the verifier report verification latencies to o.
+// Call it before the first verification.
+func (v *Verifier) SetObserver(o Observer) { v.observer = o }

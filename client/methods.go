@@ -391,3 +391,19 @@ func call[T any](ctx context.Context, c *Client, method, path string, query url.
 	}
 	return &out, nil
 }
+
+// Check asks Signet whether key may do permission in workspace (empty:
+// the default workspace). The client's own key needs signet:check. A
+// denied check is not an error: see CheckResult.Allowed and Reason.
+func (c *Client) Check(ctx context.Context, key, permission, workspace string) (*CheckResult, error) {
+	return call[CheckResult](ctx, c, http.MethodPost, v1+"/check", nil, CheckRequest{Key: key, Permission: permission, Workspace: workspace})
+}
+
+// CheckBatch runs up to MaxChecks checks in one request.
+func (c *Client) CheckBatch(ctx context.Context, checks []Check) ([]CheckResult, error) {
+	res, err := call[CheckBatchResponse](ctx, c, http.MethodPost, v1+"/check", nil, CheckRequest{Checks: checks})
+	if err != nil {
+		return nil, err
+	}
+	return res.Results, nil
+}

@@ -475,3 +475,59 @@ type ExportAuditEventsOptions struct {
 	Until       *time.Time
 	WorkspaceID string
 }
+
+// CheckRequest is the body of POST /api/v1/check: one check (Key and
+// Permission set) or a batch (Checks set, at most MaxChecks), not both.
+type CheckRequest struct {
+	// Key is the API key the asking service's caller presented.
+	Key string `json:"key,omitempty"`
+	// Permission is what the caller needs, "domain:action".
+	Permission string `json:"permission,omitempty"`
+	// Workspace is the workspace id to check in; empty means the request's
+	// X-Workspace-Id, else the default workspace.
+	Workspace string  `json:"workspace,omitempty"`
+	Checks    []Check `json:"checks,omitempty"`
+}
+
+// Check is one check of a batch.
+type Check struct {
+	Key        string `json:"key"`
+	Permission string `json:"permission"`
+	Workspace  string `json:"workspace,omitempty"`
+}
+
+// MaxChecks is the most checks one request may carry.
+const MaxChecks = 100
+
+// Reasons a check is denied, in CheckResult.Reason.
+const (
+	ReasonInvalidKey       = "invalid_key"
+	ReasonRevoked          = "revoked"
+	ReasonExpired          = "expired"
+	ReasonOwnerDisabled    = "owner_disabled"
+	ReasonPermissionDenied = "permission_denied"
+)
+
+// CheckResult is the answer to one check.
+type CheckResult struct {
+	Allowed bool `json:"allowed"`
+	// Principal is the key's owner; absent when the key did not verify.
+	Principal *Principal `json:"principal,omitempty"`
+	KeyID     string     `json:"key_id,omitempty"`
+	// Workspace is the workspace the permission was checked in.
+	Workspace string `json:"workspace"`
+	// Reason says why a check was denied; empty when allowed.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Principal is who holds a key.
+type Principal struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"` // KindHuman or KindServiceAccount
+	Name string `json:"name"`
+}
+
+// CheckBatchResponse answers a batch: one result per check, in order.
+type CheckBatchResponse struct {
+	Results []CheckResult `json:"results"`
+}

@@ -145,6 +145,7 @@ var bodyRoutes = map[string]struct {
 	optional           bool // the body may be omitted
 }{
 	"POST /api/v1/setup":                          {`{"token":5}`, `field "token" must be a string, not a number`, false},
+	"POST /api/v1/check":                          {`{"checks":[{"key":5}]}`, `field "checks.key" must be a string, not a number`, false},
 	"POST /api/v1/me/api-keys":                    {`{"name":5}`, `field "name" must be a string, not a number`, false},
 	"POST /api/v1/me/api-keys/{id}/revoke":        {`{"reason":true}`, `field "reason" must be a string, not a boolean`, true},
 	"POST /api/v1/service-accounts":               {`{"name":"x","api_key":{"name":5}}`, `field "api_key.name" must be a string, not a number`, false},

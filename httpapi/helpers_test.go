@@ -67,6 +67,8 @@ type envOptions struct {
 	ready func(context.Context) error
 	// trustXFF sets Config.TrustForwardedFor.
 	trustXFF bool
+	// forwardAuth sets Config.ForwardAuth.
+	forwardAuth httpapi.ForwardAuthConfig
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -101,7 +103,8 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	if ready == nil {
 		ready = st.Ping
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, TrustForwardedFor: o.trustXFF}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, TrustForwardedFor: o.trustXFF,
+		Verifier: verifier, ForwardAuth: o.forwardAuth}))
 	tb.Cleanup(srv.Close)
 	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, st: st, uses: uses, failures: failures, setupToken: token, logs: logs}
 }

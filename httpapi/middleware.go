@@ -22,6 +22,7 @@ type reqState struct {
 	id     string
 	userID string
 	keyID  string
+	quiet  bool // the route logs at debug level; see route.quiet
 }
 
 type stateKey struct{}
@@ -104,7 +105,14 @@ func (s *server) middleware(next http.Handler) http.Handler {
 			}
 			// Never log header values or bodies: they may hold credentials.
 			// The query string is left out too (the setup token travels in it).
-			s.log.LogAttrs(ctx, slog.LevelInfo, "http request",
+			level := slog.LevelInfo
+			if st.quiet && status < 500 {
+				level = slog.LevelDebug
+			}
+			if !s.log.Enabled(ctx, level) {
+				return
+			}
+			s.log.LogAttrs(ctx, level, "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),

@@ -15,9 +15,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/service"
 )
 
@@ -53,6 +55,13 @@ type Config struct {
 	TrustForwardedFor bool
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Verifier verifies the keys presented to the check and forward-auth
+	// endpoints; nil makes them answer 503.
+	Verifier KeyVerifier
+	// ForwardAuth says who may call the forward-auth endpoint.
+	ForwardAuth ForwardAuthConfig
+	// Metrics serves GET /metrics (Prometheus); nil answers 404.
+	Metrics http.Handler
 }
 
 // server is the state every handler shares. Immutable after New.
@@ -65,6 +74,10 @@ type server struct {
 	trustXFF     bool
 	maxBodyBytes int64
 	mux          *http.ServeMux
+	verifier     KeyVerifier
+	forward      ForwardAuthConfig
+	metrics      http.Handler
+	defaultWS    atomic.Pointer[string] // the default workspace's id, once loaded
 }
 
 // New returns the HTTP handler of Signet's REST API and health endpoints.
@@ -82,6 +95,12 @@ func New(cfg Config) http.Handler {
 		trustXFF:     cfg.TrustForwardedFor,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		mux:          http.NewServeMux(),
+		verifier:     cfg.Verifier,
+		forward:      cfg.ForwardAuth,
+		metrics:      cfg.Metrics,
+	}
+	if s.forward.Networks == nil {
+		s.forward.Networks = DefaultForwardAuthNetworks
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -93,14 +112,18 @@ func New(cfg Config) http.Handler {
 		s.maxBodyBytes = DefaultMaxBodyBytes
 	}
 	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.pattern, s.endpoint(rt))
+		pattern := rt.pattern
+		if rt.method != anyMethod {
+			pattern = rt.method + " " + pattern
+		}
+		s.mux.Handle(pattern, s.endpoint(rt))
 	}
 	return s.middleware(http.HandlerFunc(s.dispatch))
 }
 
 // Route describes one registered route.
 type Route struct {
-	Method  string // e.g. "GET"
+	Method  string // e.g. "GET"; "*" for any method
 	Pattern string // a ServeMux path pattern, e.g. "/api/v1/users/{id}"
 	// Auth reports whether the route requires a credential.
 	Auth bool
@@ -129,6 +152,11 @@ type route struct {
 	h       handlerFunc
 	auth    bool // the route requires a credential
 	page    bool // HTML page, not part of the OpenAPI document
+	// quiet routes are machine traffic on every request of the services
+	// behind Signet (check, forward-auth, metrics): their successful and
+	// client-error requests are logged at debug level, not info, so the
+	// access log does not cost more than the answer. Metrics count them.
+	quiet bool
 }
 
 const (
@@ -136,12 +164,22 @@ const (
 	authed = true
 )
 
+// anyMethod as a route's method matches every method (forward-auth: a
+// proxy's sub-request may keep the original request's method). The
+// OpenAPI document describes such a route under "get".
+const anyMethod = "*"
+
 // routes is the one table of every route. A test walks it against the
 // OpenAPI document.
 var routes = []route{
 	{method: "GET", pattern: "/healthz", h: (*server).healthz, auth: public},
 	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public},
 	{method: "GET", pattern: "/api/v1/openapi.json", h: (*server).openAPI, auth: public},
+	{method: "GET", pattern: "/metrics", h: (*server).serveMetrics, auth: public, quiet: true},
+	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, quiet: true},
+	{method: anyMethod, pattern: "/api/v1/forward-auth", h: (*server).forwardAuth, auth: public, quiet: true},
+	// Envoy's ext_authz appends the original path to its path_prefix.
+	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
@@ -206,14 +244,20 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/audit-events/{id}", h: (*server).getAuditEvent, auth: authed},
 }
 
-type actorKey struct{}
+type (
+	actorKey    struct{}
+	verifiedKey struct{}
+)
 
 // endpoint wraps a route's handler with its authentication requirement and
 // renders a returned error.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st := stateFrom(r.Context()); st != nil {
+			st.quiet = rt.quiet
+		}
 		if rt.auth {
-			a, err := s.auth.Authenticate(r)
+			a, v, err := s.authenticate(r)
 			if err == nil && a == nil {
 				err = signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key (Authorization: Bearer <key>) or HTTP Basic credentials")
 			}
@@ -224,12 +268,39 @@ func (s *server) endpoint(rt route) http.Handler {
 			if st := stateFrom(r.Context()); st != nil {
 				st.userID, st.keyID = a.UserID, a.KeyID
 			}
-			r = r.WithContext(context.WithValue(r.Context(), actorKey{}, a))
+			ctx := context.WithValue(r.Context(), actorKey{}, a)
+			if v != nil {
+				ctx = context.WithValue(ctx, verifiedKey{}, v)
+			}
+			r = r.WithContext(ctx)
 		}
 		if err := rt.h(s, w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// authenticate authenticates r, with the caller's cached access when the
+// authenticator offers it.
+func (s *server) authenticate(r *http.Request) (*signet.Actor, *authn.Verified, error) {
+	if aa, ok := s.auth.(accessAuthenticator); ok {
+		v, err := aa.AuthenticateWithAccess(r)
+		if v == nil {
+			return nil, nil, err
+		}
+		return v.Actor, v, err
+	}
+	a, err := s.auth.Authenticate(r)
+	return a, nil, err
+}
+
+// serveMetrics serves the Prometheus metrics, when configured.
+func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	if s.metrics == nil {
+		return signet.Errorf(signet.ENOTFOUND, "metrics are not enabled")
+	}
+	s.metrics.ServeHTTP(w, r)
+	return nil
 }
 
 // actor returns the authenticated actor of a request on an authed route.

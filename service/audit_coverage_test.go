@@ -19,7 +19,7 @@ import (
 // table; a new method fails TestEveryServiceMethodIsClassified until it is
 // put in one of the two.
 var readOnly = []string{
-	"ActorForUser", "AuditEventsAfter", "AuditHead", "AuthenticatePassword",
+	"ActorForUser", "AuditEventsAfter", "DefaultWorkspaceID", "AuditHead", "AuthenticatePassword",
 	"ExportAuditEvents", "GetAPIKey", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
 	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",

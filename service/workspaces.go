@@ -7,6 +7,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/id"
+	"github.com/signetdev/signet/store"
 )
 
 // CreateWorkspace creates a workspace. Needs workspaces:write. Returns
@@ -167,4 +168,20 @@ func (s *Service) DeleteWorkspace(ctx context.Context, a *signet.Actor, wsID str
 		}
 		return notFound(o.tx.DeleteWorkspace(ctx, w.ID), "workspace %q not found", wsID)
 	})
+}
+
+// DefaultWorkspaceID returns the id of the default workspace. It needs no
+// actor: the id is not secret, and the check API resolves requests that
+// name no workspace to it. The default workspace is created at bootstrap
+// and can be neither deleted nor replaced, so callers may cache the id.
+func (s *Service) DefaultWorkspaceID(ctx context.Context) (string, error) {
+	var id string
+	err := s.store.Read(ctx, func(tx store.Tx) error {
+		w, err := tx.GetDefaultWorkspace(ctx)
+		if err == nil {
+			id = w.ID
+		}
+		return err
+	})
+	return id, err
 }

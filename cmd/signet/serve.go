@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store/sqlstore"
 	"github.com/signetdev/signet/web"
@@ -46,6 +48,10 @@ type serverConfig struct {
 	stdout         io.Writer
 	db             dbFlags
 	outageCacheTTL time.Duration
+	// forwardAuth says who may call the forward-auth endpoint.
+	forwardAuth httpapi.ForwardAuthConfig
+	// metrics enables GET /metrics.
+	metrics bool
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -120,6 +126,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	sink := stringEnv(fs, e, "audit-sink", "SIGNET_AUDIT_SINK", "", "also write each committed audit event as a JSON line to stdout or file:PATH (for a SIEM)")
 	retention := stringEnv(fs, e, "audit-retention", "SIGNET_AUDIT_RETENTION", "0", "delete audit events older than this, e.g. 365d or 8760h; 0 keeps them forever")
+	faNets := stringEnv(fs, e, "forward-auth-networks", "SIGNET_FORWARD_AUTH_NETWORKS", "127.0.0.0/8,::1/128",
+		"comma-separated source networks (CIDR) that may call /api/v1/forward-auth without the secret; empty: none")
+	faSecret := stringEnv(fs, e, "forward-auth-secret", "SIGNET_FORWARD_AUTH_SECRET", "",
+		"shared secret a reverse proxy sends in X-Signet-Forward-Auth-Secret to call /api/v1/forward-auth from any network")
+	metricsOn, err := boolEnv(fs, e, "metrics", "SIGNET_METRICS", true, "serve Prometheus metrics at GET /metrics")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -136,7 +150,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *sink != "" && *sink != "stdout" && !strings.HasPrefix(*sink, "file:") {
 		return usagef("--audit-sink %q: want stdout or file:PATH", *sink)
 	}
-	cfg = serverConfig{addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
+	nets, err := parseNetworks(*faNets)
+	if err != nil {
+		return usagef("--forward-auth-networks: %v", err)
+	}
+	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn,
+		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
 		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
@@ -216,6 +235,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// Without a successful poll for two intervals the cache is not trusted:
 	// that is the worst-case staleness when notifications are lost.
 	verifier.SetFreshness(2*cfg.db.pollInterval, cfg.outageCacheTTL)
+	var metricsHandler http.Handler
+	if cfg.metrics {
+		metricsHandler = metrics.New(verifier, uses).Handler()
+	}
 	auth := authn.NewAuthenticator(verifier, svc)
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
 	auth.AuditFailures(failures)
@@ -254,6 +277,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Auth:    auth,
 		Logger:  logger,
 		Ready:   st.Ping,
+
+		Verifier:    verifier,
+		ForwardAuth: cfg.forwardAuth,
+		Metrics:     metricsHandler,
 	})
 	ui := web.New(web.Config{
 		Service:       svc,
@@ -325,6 +352,32 @@ func mount(api, ui http.Handler) http.Handler {
 	}
 	mux.Handle("/", ui)
 	return mux
+}
+
+// parseNetworks parses a comma-separated list of CIDR prefixes (or single
+// addresses). An empty list allows no network: an empty, non-nil slice.
+func parseNetworks(s string) ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR prefix", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR prefix", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // failureFlushInterval is how often closed buckets of failed

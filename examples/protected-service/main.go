@@ -1,0 +1,40 @@
+// Command protected-service is a small Go service protected by Signet
+// through package signetauth: POST /ingest needs metrics:write, GET
+// /report needs metrics:read, and each answers with who called.
+//
+//	SIGNET_URL=http://127.0.0.1:8080 SIGNET_CHECK_KEY=sgn_sa_… go run ./examples/protected-service
+//	curl -H "Authorization: Bearer $CALLER_KEY" -X POST http://127.0.0.1:9090/ingest
+package main
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/signetdev/signet/signetauth"
+)
+
+func main() {
+	auth, err := signetauth.New(signetauth.Config{
+		URL: os.Getenv("SIGNET_URL"),
+		// This service's own key: a service account holding signet:check.
+		Key: os.Getenv("SIGNET_CHECK_KEY"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := signetauth.FromContext(r.Context())
+		fmt.Fprintf(w, "hello %s %s (%s), key %s, workspace %s\n", p.Kind, p.Name, p.ID, p.KeyID, p.Workspace)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(hello))
+	mux.Handle("GET /report", auth.RequirePermission("metrics:read")(hello))
+	addr := os.Getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:9090"
+	}
+	log.Printf("listening on %s", addr)
+	log.Fatal(http.ListenAndServe(addr, mux))
+}

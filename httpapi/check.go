@@ -1,0 +1,288 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/authn"
+	"github.com/signetdev/signet/client"
+)
+
+// KeyVerifier verifies API keys presented by the callers of the services
+// behind Signet, for the check and forward-auth endpoints.
+// *authn.Verifier implements it.
+type KeyVerifier interface {
+	VerifyKey(ctx context.Context, raw, ip string) (*authn.Verified, error)
+}
+
+// accessAuthenticator is implemented by authenticators that also return
+// the caller's cached access (authn.Authenticator), so that the check
+// endpoint can authorise the asking service without a database query.
+type accessAuthenticator interface {
+	AuthenticateWithAccess(r *http.Request) (*authn.Verified, error)
+}
+
+// ForwardAuthConfig says who may call the forward-auth endpoint: a
+// reverse proxy on one of Networks, or one that sends Secret in the
+// X-Signet-Forward-Auth-Secret header.
+type ForwardAuthConfig struct {
+	// Networks are the source networks allowed without the secret. Nil
+	// means loopback only (127.0.0.0/8 and ::1).
+	Networks []netip.Prefix
+	// Secret, if not empty, admits a request from anywhere that carries
+	// it in X-Signet-Forward-Auth-Secret.
+	Secret string
+}
+
+// DefaultForwardAuthNetworks is the default of ForwardAuthConfig.Networks.
+var DefaultForwardAuthNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// Headers of the forward-auth endpoint.
+const (
+	HeaderForwardAuthSecret = "X-Signet-Forward-Auth-Secret"
+	HeaderPermission        = "X-Signet-Permission"
+	HeaderWorkspace         = "X-Signet-Workspace"
+	HeaderPrincipalID       = "X-Signet-Principal-Id"
+	HeaderPrincipalKind     = "X-Signet-Principal-Kind"
+	HeaderPrincipalName     = "X-Signet-Principal-Name"
+	HeaderKeyID             = "X-Signet-Key-Id"
+	HeaderReason            = "X-Signet-Reason"
+)
+
+// permCheck is the permission the asking service needs for the check API.
+const permCheck = "signet:check"
+
+var errNoVerifier = signet.Errorf(signet.EUNAVAILABLE, "key verification is not configured on this server")
+
+// defaultWorkspace returns the default workspace's id, loaded once (it
+// never changes: see service.DefaultWorkspaceID).
+func (s *server) defaultWorkspace(ctx context.Context) (string, error) {
+	if p := s.defaultWS.Load(); p != nil {
+		return *p, nil
+	}
+	id, err := s.svc.DefaultWorkspaceID(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.defaultWS.Store(&id)
+	return id, nil
+}
+
+// check answers POST /api/v1/check: may the holder of a key do a
+// permission in a workspace? The asking service authenticated with its own
+// key (the route's authentication); it needs signet:check organisation-wide
+// or in the workspace of every check. Denials of the checked keys are
+// results (200), never errors: 401 and 403 are only ever about the asking
+// service's own credential.
+func (s *server) check(w http.ResponseWriter, r *http.Request) error {
+	if s.verifier == nil {
+		return errNoVerifier
+	}
+	asker, _ := r.Context().Value(verifiedKey{}).(*authn.Verified)
+	if asker == nil || asker.Access == nil {
+		return signet.Errorf(signet.EFORBIDDEN, "the check API takes a service's API key holding %s, not a password", permCheck)
+	}
+	var in client.CheckRequest
+	if err := decodeBody(r, &in, true); err != nil {
+		return err
+	}
+	single := in.Checks == nil
+	checks := in.Checks
+	if single {
+		if in.Key == "" || in.Permission == "" {
+			return signet.Errorf(signet.EINVALID, "key and permission are required (or checks, a list of them)")
+		}
+		checks = []client.Check{{Key: in.Key, Permission: in.Permission, Workspace: in.Workspace}}
+	} else {
+		if in.Key != "" || in.Permission != "" || in.Workspace != "" {
+			return badRequest("send either key and permission, or checks, not both")
+		}
+		if len(checks) == 0 || len(checks) > client.MaxChecks {
+			return signet.Errorf(signet.EINVALID, "checks must hold 1 to %d checks", client.MaxChecks)
+		}
+	}
+	headerWS, err := workspaceID(r)
+	if err != nil {
+		return err
+	}
+	ip := signet.RequestInfoFrom(r.Context()).IP
+	results := make([]client.CheckResult, len(checks))
+	for i, c := range checks {
+		if c.Key == "" || c.Permission == "" {
+			return signet.Errorf(signet.EINVALID, "checks[%d]: key and permission are required", i)
+		}
+		if _, _, ok := signet.SplitPermission(c.Permission); !ok {
+			return signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", c.Permission)
+		}
+		ws := c.Workspace
+		if ws == "" {
+			ws = headerWS
+		}
+		if ws == "" {
+			if ws, err = s.defaultWorkspace(r.Context()); err != nil {
+				return err
+			}
+		}
+		if !asker.Access.Can(permCheck, ws) {
+			return signet.Errorf(signet.EFORBIDDEN, "this key may not use the check API in workspace %q: it needs %s", ws, permCheck)
+		}
+		if results[i], err = s.checkOne(r.Context(), c.Key, c.Permission, ws, ip); err != nil {
+			return err
+		}
+	}
+	if single {
+		writeJSON(w, http.StatusOK, results[0])
+	} else {
+		writeJSON(w, http.StatusOK, client.CheckBatchResponse{Results: results})
+	}
+	return nil
+}
+
+// checkOne verifies one key and permission. Only a failure of storage is
+// an error.
+func (s *server) checkOne(ctx context.Context, key, perm, ws, ip string) (client.CheckResult, error) {
+	res := client.CheckResult{Workspace: ws}
+	v, err := s.verifier.VerifyKey(ctx, key, ip)
+	if err != nil {
+		if signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
+			return res, err
+		}
+		res.Reason = signet.ErrorReason(err)
+		return res, nil
+	}
+	res.Principal = &client.Principal{ID: v.Actor.UserID, Kind: v.Actor.Kind, Name: v.Actor.Name}
+	res.KeyID = v.Actor.KeyID
+	if res.Allowed = v.Access.Can(perm, ws); !res.Allowed {
+		res.Reason = client.ReasonPermissionDenied
+	}
+	return res, nil
+}
+
+// forwardAuth answers a reverse proxy's sub-request (nginx auth_request,
+// Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz over HTTP), any
+// method: 200 with identity headers when the original request's API key
+// verifies and holds the permission, 401 when it carries no valid key, 403
+// when the key lacks the permission (or the proxy may not ask).
+func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
+	if s.verifier == nil {
+		return errNoVerifier
+	}
+	if !s.forwardAllowed(r) {
+		return signet.Errorf(signet.EFORBIDDEN, "forward-auth is not open to this address: configure --forward-auth-networks or --forward-auth-secret")
+	}
+	q := r.URL.Query()
+	perm := firstOf(q.Get("permission"), r.Header.Get(HeaderPermission))
+	ws := firstOf(q.Get("workspace"), r.Header.Get(HeaderWorkspace))
+	if ws == "" {
+		var err error
+		if ws, err = workspaceID(r); err != nil {
+			return err
+		}
+	}
+	if ws == "" {
+		var err error
+		if ws, err = s.defaultWorkspace(r.Context()); err != nil {
+			return err
+		}
+	}
+	if perm != "" {
+		if _, _, ok := signet.SplitPermission(perm); !ok {
+			return signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", perm)
+		}
+	}
+	c, ok := authn.ParseCredential(r.Header)
+	if !ok || c.Kind != authn.CredentialKey {
+		w.Header().Set(HeaderReason, "missing_key")
+		return signet.Errorf(signet.EUNAUTHENTICATED, "an API key is required: Authorization: Bearer <key>, Authorization: apikey <key> or X-API-Key: <key>")
+	}
+	v, err := s.verifier.VerifyKey(r.Context(), c.Key, forwardedIP(r))
+	if err != nil {
+		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+			w.Header().Set(HeaderReason, signet.ErrorReason(err))
+		}
+		return err
+	}
+	h := w.Header()
+	h.Set(HeaderPrincipalID, v.Actor.UserID)
+	h.Set(HeaderPrincipalKind, v.Actor.Kind)
+	h.Set(HeaderPrincipalName, headerSafe(v.Actor.Name))
+	h.Set(HeaderKeyID, v.Actor.KeyID)
+	h.Set(HeaderWorkspace, ws)
+	if perm != "" && !v.Access.Can(perm, ws) {
+		h.Set(HeaderReason, client.ReasonPermissionDenied)
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: client.ReasonPermissionDenied,
+			Message: "the API key does not hold " + perm + " in workspace " + ws}
+	}
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// forwardAllowed reports whether r comes from an allowed network or
+// carries the shared secret. The network is that of the TCP peer, never a
+// forwarded header.
+func (s *server) forwardAllowed(r *http.Request) bool {
+	if s.forward.Secret != "" {
+		if got := r.Header.Get(HeaderForwardAuthSecret); got != "" &&
+			subtle.ConstantTimeCompare([]byte(got), []byte(s.forward.Secret)) == 1 {
+			return true
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, n := range s.forward.Networks {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedIP is the original client's address as the proxy reports it
+// (X-Real-IP, else the right-most X-Forwarded-For), for the key's
+// last-used IP; else the proxy's own.
+func forwardedIP(r *http.Request) string {
+	if v := strings.TrimSpace(r.Header.Get("X-Real-Ip")); v != "" {
+		if ip, err := netip.ParseAddr(v); err == nil {
+			return ip.String()
+		}
+	}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		parts := strings.Split(xff[len(xff)-1], ",")
+		if ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+			return ip.String()
+		}
+	}
+	return signet.RequestInfoFrom(r.Context()).IP
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// headerSafe drops control characters from a value bound for a header.
+func headerSafe(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, v)
+}

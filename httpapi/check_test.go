@@ -1,0 +1,238 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/signettest"
+	"github.com/signetdev/signet/internal/testdb"
+)
+
+func TestCheck(t *testing.T) { testdb.ForEach(t, testCheck) }
+
+func testCheck(t *testing.T) {
+	ctx := context.Background()
+	s := signettest.Start(t, signettest.Options{})
+	c := s.Client(t, s.CheckerKey)
+	tests := []struct {
+		name, key, perm, ws string
+		allowed             bool
+		reason              string
+	}{
+		{"allowed", s.ReaderKey, "metrics:write", "", true, ""},
+		{"allowed in the default workspace named", s.ReaderKey, "metrics:write", s.DefaultWorkspace, true, ""},
+		{"not in another workspace", s.ReaderKey, "metrics:write", s.OtherWorkspace, false, client.ReasonPermissionDenied},
+		{"lacks the permission", s.ViewerKey, "metrics:write", "", false, client.ReasonPermissionDenied},
+		{"viewer reads", s.ViewerKey, "metrics:read", "", true, ""},
+		{"junk", "junk", "metrics:read", "", false, client.ReasonInvalidKey},
+		{"typo", s.ViewerKey[:len(s.ViewerKey)-1] + "x", "metrics:read", "", false, client.ReasonInvalidKey},
+		{"revoked", s.RevokedKey, "metrics:read", "", false, client.ReasonRevoked},
+		{"owner disabled", s.DisabledKey, "metrics:read", "", false, client.ReasonOwnerDisabled},
+	}
+	for _, tt := range tests {
+		res, err := c.Check(ctx, tt.key, tt.perm, tt.ws)
+		if err != nil {
+			t.Fatalf("%s: Check = %v", tt.name, err)
+		}
+		if res.Allowed != tt.allowed || res.Reason != tt.reason {
+			t.Errorf("%s: Check = allowed %v reason %q; want %v %q", tt.name, res.Allowed, res.Reason, tt.allowed, tt.reason)
+		}
+		wantWS := tt.ws
+		if wantWS == "" {
+			wantWS = s.DefaultWorkspace
+		}
+		if res.Workspace != wantWS {
+			t.Errorf("%s: workspace = %q; want %q", tt.name, res.Workspace, wantWS)
+		}
+		if (tt.allowed || tt.reason == client.ReasonPermissionDenied) && (res.Principal == nil || res.KeyID == "") {
+			t.Errorf("%s: principal = %v, key id %q; want both", tt.name, res.Principal, res.KeyID)
+		}
+	}
+	res, err := c.Check(ctx, s.ViewerKey, "metrics:read", "")
+	if err != nil || res.Principal.ID != s.ViewerID || res.Principal.Kind != client.KindServiceAccount || res.Principal.Name != "dashboard" || res.KeyID != s.ViewerKeyID {
+		t.Errorf("Check(viewer) = %+v, %v; want principal %s (service_account, dashboard), key %s", res, err, s.ViewerID, s.ViewerKeyID)
+	}
+
+	// A batch answers in order.
+	batch, err := c.CheckBatch(ctx, []client.Check{
+		{Key: s.ReaderKey, Permission: "metrics:write"},
+		{Key: "junk", Permission: "metrics:write"},
+		{Key: s.ViewerKey, Permission: "metrics:write", Workspace: s.DefaultWorkspace},
+	})
+	if err != nil || len(batch) != 3 || !batch[0].Allowed || batch[1].Reason != client.ReasonInvalidKey || batch[2].Reason != client.ReasonPermissionDenied {
+		t.Errorf("CheckBatch = %+v, %v; want allowed, invalid_key, permission_denied", batch, err)
+	}
+
+	// 401 and 403 are about the asking service only.
+	for _, tt := range []struct {
+		name   string
+		key    string
+		status int
+	}{
+		{"no signet:check", s.ViewerKey, http.StatusForbidden},
+		{"asker's key revoked", s.RevokedKey, http.StatusUnauthorized},
+		{"asker's key junk", "junk", http.StatusUnauthorized},
+	} {
+		_, err := s.Client(t, tt.key).Check(ctx, s.ReaderKey, "metrics:write", "")
+		if ce, ok := err.(*client.Error); !ok || ce.Status != tt.status {
+			t.Errorf("%s: Check = %v; want %d", tt.name, err, tt.status)
+		}
+	}
+	// Malformed requests.
+	post := func(body string, hdr ...string) int {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/check", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+s.CheckerKey)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	many, _ := json.Marshal(client.CheckRequest{Checks: make([]client.Check, client.MaxChecks+1)})
+	for _, tt := range []struct {
+		name, body string
+		want       int
+	}{
+		{"empty object", `{}`, 422},
+		{"bad permission", `{"key":"x","permission":"metrics"}`, 422},
+		{"both shapes", `{"key":"x","permission":"a:b","checks":[{"key":"x","permission":"a:b"}]}`, 400},
+		{"too many", string(many), 422},
+		{"unknown field", `{"key":"x","permission":"a:b","extra":1}`, 400},
+	} {
+		if got := post(tt.body); got != tt.want {
+			t.Errorf("%s: POST /check = %d; want %d", tt.name, got, tt.want)
+		}
+	}
+	// X-Workspace-Id picks the workspace when the body does not.
+	req := `{"key":"` + s.ReaderKey + `","permission":"metrics:write"}`
+	if got := post(req, "X-Workspace-Id", s.OtherWorkspace); got != 200 {
+		t.Fatalf("POST /check with X-Workspace-Id = %d", got)
+	}
+	var out client.CheckResult
+	hreq, _ := http.NewRequest("POST", s.URL+"/api/v1/check", bytes.NewReader([]byte(req)))
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Authorization", "Bearer "+s.CheckerKey)
+	hreq.Header.Set("X-Workspace-Id", s.OtherWorkspace)
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if out.Allowed || out.Workspace != s.OtherWorkspace {
+		t.Errorf("check with X-Workspace-Id other = %+v; want denied in %s", out, s.OtherWorkspace)
+	}
+}
+
+func TestForwardAuth(t *testing.T) { testdb.ForEach(t, testForwardAuth) }
+
+func testForwardAuth(t *testing.T) {
+	s := signettest.Start(t, signettest.Options{})
+	get := func(url string, hdr ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	u := s.URL + "/api/v1/forward-auth?permission=metrics:write"
+	tests := []struct {
+		name   string
+		url    string
+		hdr    []string
+		status int
+		reason string
+	}{
+		{"allowed", u, []string{"Authorization", "Bearer " + s.ReaderKey}, 200, ""},
+		{"apikey scheme", u, []string{"Authorization", "apikey " + s.ReaderKey}, 200, ""},
+		{"X-API-Key", u, []string{"X-API-Key", s.ReaderKey}, 200, ""},
+		{"original path appended (Envoy)", s.URL + "/api/v1/forward-auth/metrics/ingest", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:read"}, 200, ""},
+		{"permission header", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:write"}, 403, client.ReasonPermissionDenied},
+		{"no permission asked: any valid key", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey}, 200, ""},
+		{"lacks the permission", u, []string{"X-API-Key", s.ViewerKey}, 403, client.ReasonPermissionDenied},
+		{"other workspace", u + "&workspace=" + s.OtherWorkspace, []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonPermissionDenied},
+		{"missing", u, nil, 401, "missing_key"},
+		{"junk", u, []string{"Authorization", "Bearer junk"}, 401, client.ReasonInvalidKey},
+		{"revoked", u, []string{"Authorization", "Bearer " + s.RevokedKey}, 401, client.ReasonRevoked},
+		{"owner disabled", u, []string{"Authorization", "Bearer " + s.DisabledKey}, 401, client.ReasonOwnerDisabled},
+	}
+	for _, tt := range tests {
+		resp := get(tt.url, tt.hdr...)
+		if resp.StatusCode != tt.status || resp.Header.Get(httpapi.HeaderReason) != tt.reason {
+			t.Errorf("%s: forward-auth = %d (reason %q); want %d (%q)", tt.name, resp.StatusCode, resp.Header.Get(httpapi.HeaderReason), tt.status, tt.reason)
+		}
+	}
+	resp := get(u, "X-API-Key", s.ViewerKey)
+	resp = get(s.URL+"/api/v1/forward-auth?permission=metrics:read", "X-API-Key", s.ViewerKey)
+	if resp.Header.Get(httpapi.HeaderPrincipalID) != s.ViewerID || resp.Header.Get(httpapi.HeaderPrincipalKind) != client.KindServiceAccount ||
+		resp.Header.Get(httpapi.HeaderPrincipalName) != "dashboard" || resp.Header.Get(httpapi.HeaderKeyID) != s.ViewerKeyID {
+		t.Errorf("identity headers = %v; want principal %s, key %s", resp.Header, s.ViewerID, s.ViewerKeyID)
+	}
+	// Any method.
+	for _, m := range []string{"POST", "PUT", "DELETE", "HEAD"} {
+		req, _ := http.NewRequest(m, u, nil)
+		req.Header.Set("X-API-Key", s.ReaderKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s forward-auth = %d; want 200", m, resp.StatusCode)
+		}
+	}
+}
+
+// TestForwardAuthSourceRestriction: outside the allowed networks only the
+// shared secret opens the endpoint.
+func TestForwardAuthSourceRestriction(t *testing.T) {
+	testdb.ForEach(t, testForwardAuthSourceRestriction)
+}
+
+func testForwardAuthSourceRestriction(t *testing.T) {
+	s := signettest.Start(t, signettest.Options{ForwardAuth: httpapi.ForwardAuthConfig{
+		Networks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Secret: "s3cret-shared-with-the-proxy"}})
+	try := func(secret string) int {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/forward-auth?permission=metrics:write", nil)
+		req.Header.Set("X-API-Key", s.ReaderKey)
+		if secret != "" {
+			req.Header.Set(httpapi.HeaderForwardAuthSecret, secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := try(""); got != 403 {
+		t.Errorf("from loopback, not allowed, no secret: %d; want 403", got)
+	}
+	if got := try("wrong"); got != 403 {
+		t.Errorf("wrong secret: %d; want 403", got)
+	}
+	if got := try("s3cret-shared-with-the-proxy"); got != 200 {
+		t.Errorf("right secret: %d; want 200", got)
+	}
+}

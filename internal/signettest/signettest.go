@@ -1,0 +1,145 @@
+// Package signettest runs a real Signet (service, verifier, REST API) on a
+// test database behind an httptest server, with a small world of
+// principals for testing the services that verify keys against it: the
+// check API, forward-auth and package signetauth. Use it inside
+// testdb.ForEach.
+package signettest
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/authn"
+	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/service"
+)
+
+// Server is a running Signet with its world.
+type Server struct {
+	URL      string
+	HTTP     *httptest.Server
+	Service  *service.Service
+	Verifier *authn.Verifier
+	Admin    *client.Client
+
+	// DefaultWorkspace is the default workspace's id; Other is a second
+	// workspace.
+	DefaultWorkspace, OtherWorkspace string
+
+	// CheckerKey holds signet:check organisation-wide (a service asking).
+	CheckerKey string
+	// ReaderKey's owner holds Edit in the default workspace, where the
+	// "metrics" domain is registered: metrics:read, metrics:write.
+	ReaderKey string
+	// ViewerKey's owner holds View in the default workspace: metrics:read
+	// only.
+	ViewerKey   string
+	ViewerKeyID string
+	ViewerID    string
+	// RevokedKey, and DisabledKey (its owner is disabled).
+	RevokedKey, DisabledKey string
+}
+
+// Options configures Start.
+type Options struct {
+	ForwardAuth httpapi.ForwardAuthConfig
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// Start starts Signet on a fresh database (testdb.Open) and creates the
+// world. The server stops when the test ends.
+func Start(tb testing.TB, o Options) *Server {
+	tb.Helper()
+	ctx := context.Background()
+	st := testdb.Open(tb)
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var verifier *authn.Verifier
+	svc := service.New(st, service.Options{Logger: logger, BcryptCost: 4, OnChange: func() { verifier.Invalidate() }})
+	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
+	verifier = authn.NewVerifier(svc, uses, nil)
+	auth := authn.NewAuthenticator(verifier, svc)
+	token, err := svc.Bootstrap(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
+		Verifier: verifier, ForwardAuth: o.ForwardAuth}))
+	tb.Cleanup(srv.Close)
+	s := &Server{URL: srv.URL, HTTP: srv, Service: svc, Verifier: verifier}
+
+	c := func(opts ...client.Option) *client.Client {
+		cl, err := client.New(srv.URL, append([]client.Option{client.WithHTTPClient(srv.Client())}, opts...)...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return cl
+	}
+	const email, pw = "admin@example.com", "a long enough password"
+	if _, err := c().Setup(ctx, client.SetupRequest{Token: token, Name: "Admin", Email: email, Password: pw}); err != nil {
+		tb.Fatalf("Setup: %v", err)
+	}
+	k, err := c(client.WithBasicAuth(email, pw)).CreatePersonalKey(ctx, client.CreateAPIKeyRequest{Name: "admin"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.Admin = c(client.WithAPIKey(k.Key))
+	if s.DefaultWorkspace, err = svc.DefaultWorkspaceID(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	ws, err := s.Admin.CreateWorkspace(ctx, client.CreateWorkspaceRequest{Name: "Other"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.OtherWorkspace = ws.ID
+	if _, err := s.Admin.RegisterPermissionDomain(ctx, client.RegisterPermissionDomainRequest{Name: "metrics"}); err != nil {
+		tb.Fatal(err)
+	}
+	role, err := s.Admin.CreateRole(ctx, client.CreateRoleRequest{Name: "checker", Base: signet.BaseNone, Permissions: []string{"signet:check"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sa := func(name, roleID, ws string) *client.CreateServiceAccountResponse {
+		r, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+			Name: name, Grants: []client.GrantSpec{{RoleID: roleID, WorkspaceID: ws}},
+			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+		})
+		if err != nil {
+			tb.Fatalf("CreateServiceAccount(%s): %v", name, err)
+		}
+		return r
+	}
+	s.CheckerKey = sa("gateway", role.ID, "").APIKey.Key
+	s.ReaderKey = sa("metrics-writer", signet.RoleEditID, s.DefaultWorkspace).APIKey.Key
+	v := sa("dashboard", signet.RoleViewID, s.DefaultWorkspace)
+	s.ViewerKey, s.ViewerKeyID, s.ViewerID = v.APIKey.Key, v.APIKey.ID, v.ServiceAccount.ID
+	r := sa("retired", signet.RoleEditID, s.DefaultWorkspace)
+	if _, err := s.Admin.RevokeAPIKey(ctx, r.APIKey.ID, "rotated"); err != nil {
+		tb.Fatal(err)
+	}
+	s.RevokedKey = r.APIKey.Key
+	d := sa("suspended", signet.RoleEditID, s.DefaultWorkspace)
+	if _, err := s.Admin.DisableServiceAccount(ctx, d.ServiceAccount.ID); err != nil {
+		tb.Fatal(err)
+	}
+	s.DisabledKey = d.APIKey.Key
+	return s
+}
+
+// Client returns a client of s authenticated with key.
+func (s *Server) Client(tb testing.TB, key string) *client.Client {
+	tb.Helper()
+	c, err := client.New(s.URL, client.WithHTTPClient(s.HTTP.Client()), client.WithAPIKey(key))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}

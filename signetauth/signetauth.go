@@ -1,0 +1,223 @@
+// Package signetauth is HTTP middleware for Go services protected by
+// Signet: it authenticates each incoming request's API key through
+// Signet's check API (POST /api/v1/check), puts the caller in the
+// request's context, and refuses callers without a permission.
+//
+//	auth, err := signetauth.New(signetauth.Config{
+//		URL: "http://signet.internal:8080",
+//		Key: os.Getenv("SIGNET_CHECK_KEY"), // this service's key, holding signet:check
+//	})
+//	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(ingest))
+//
+// Answers are cached in memory, so most requests cost no round trip to
+// Signet. The staleness bound is explicit: an allowed answer is reused for
+// at most Config.TTL (default 5 s) and a denial for at most
+// Config.NegativeTTL (default 1 s), so a key revoked in Signet stops
+// working here within TTL plus Signet's own bound. Errors reaching Signet
+// are never cached; the request gets 503.
+//
+// The package depends only on the standard library and Signet's client
+// package.
+package signetauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/signetdev/signet/client"
+)
+
+// Config configures New.
+type Config struct {
+	// URL is Signet's base URL, e.g. "http://127.0.0.1:8080". Required.
+	URL string
+	// Key is this service's own API key; it must hold signet:check
+	// (organisation-wide, or in the workspaces it checks). Required.
+	Key string
+	// HTTPClient is used to reach Signet; nil means a client with a 5 s
+	// timeout.
+	HTTPClient *http.Client
+	// TTL bounds how long an allowed answer is reused: the longest a key
+	// revoked in Signet keeps working here (plus Signet's own staleness
+	// bound). 0 means DefaultTTL; negative disables caching.
+	TTL time.Duration
+	// NegativeTTL bounds how long a denial (invalid key, revoked,
+	// permission denied…) is reused, so a flood of bad keys does not
+	// flood Signet. 0 means DefaultNegativeTTL; negative disables it.
+	NegativeTTL time.Duration
+	// MaxEntries bounds the cache; when full it is emptied. 0 means
+	// DefaultMaxEntries.
+	MaxEntries int
+	// Workspace is the workspace id to check in when the request has no
+	// X-Workspace-Id header; empty means Signet's default workspace.
+	Workspace string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Config.
+const (
+	DefaultTTL         = 5 * time.Second
+	DefaultNegativeTTL = time.Second
+	DefaultMaxEntries  = 10000
+)
+
+// Principal is the caller of a request, as Signet identified it.
+type Principal struct {
+	ID   string // the user or service account id
+	Kind string // "service_account" or "human"
+	Name string
+	// KeyID is the id of the API key the caller presented.
+	KeyID string
+	// Workspace is the workspace the permission was checked in.
+	Workspace string
+}
+
+type principalKey struct{}
+
+// FromContext returns the principal RequirePermission put in ctx.
+func FromContext(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok
+}
+
+// Auth checks keys against Signet. Safe for concurrent use.
+type Auth struct {
+	cfg    Config
+	client *client.Client
+
+	mu    sync.Mutex // guards cache
+	cache map[cacheKey]cached
+}
+
+// cacheKey identifies one question. The key is kept as its SHA-256, so
+// the cache holds no secrets.
+type cacheKey struct {
+	key        [32]byte
+	permission string
+	workspace  string
+}
+
+type cached struct {
+	res     client.CheckResult
+	expires time.Time
+}
+
+// New returns an Auth for cfg.
+func New(cfg Config) (*Auth, error) {
+	if cfg.URL == "" || cfg.Key == "" {
+		return nil, errors.New("signetauth: Config.URL and Config.Key are required")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.NegativeTTL == 0 {
+		cfg.NegativeTTL = DefaultNegativeTTL
+	}
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = DefaultMaxEntries
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c, err := client.New(cfg.URL, client.WithAPIKey(cfg.Key), client.WithHTTPClient(cfg.HTTPClient))
+	if err != nil {
+		return nil, err
+	}
+	return &Auth{cfg: cfg, client: c, cache: make(map[cacheKey]cached)}, nil
+}
+
+// Check asks whether key may do permission in workspace (empty: Config's,
+// else Signet's default), from the cache when a fresh answer is there.
+// A denial is a result (Allowed false, Reason set), not an error; an error
+// means Signet could not answer.
+func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (client.CheckResult, error) {
+	if workspace == "" {
+		workspace = a.cfg.Workspace
+	}
+	ck := cacheKey{key: sha256.Sum256([]byte(key)), permission: permission, workspace: workspace}
+	now := a.cfg.Now()
+	a.mu.Lock()
+	c, ok := a.cache[ck]
+	a.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.res, nil
+	}
+	res, err := a.client.Check(ctx, key, permission, workspace)
+	if err != nil {
+		return client.CheckResult{}, err
+	}
+	ttl := a.cfg.TTL
+	if !res.Allowed {
+		ttl = a.cfg.NegativeTTL
+	}
+	if ttl > 0 {
+		a.mu.Lock()
+		if len(a.cache) >= a.cfg.MaxEntries {
+			clear(a.cache)
+		}
+		a.cache[ck] = cached{res: *res, expires: now.Add(ttl)}
+		a.mu.Unlock()
+	}
+	return *res, nil
+}
+
+// RequirePermission returns middleware that lets a request through only
+// when its API key (Authorization: Bearer <key>, Authorization: apikey
+// <key> or X-API-Key: <key>) holds permission in the request's workspace
+// (X-Workspace-Id, else Config.Workspace). It answers 401 without a valid
+// key, 403 when the key lacks the permission, and 503 when Signet cannot
+// be reached. The handler finds the caller with FromContext.
+func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			key, ok := KeyFromRequest(r)
+			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="signet"`)
+				http.Error(w, "an API key is required", http.StatusUnauthorized)
+				return
+			}
+			res, err := a.Check(r.Context(), key, permission, strings.TrimSpace(r.Header.Get("X-Workspace-Id")))
+			if err != nil {
+				http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			if !res.Allowed {
+				if res.Reason == client.ReasonPermissionDenied {
+					http.Error(w, "the API key does not hold "+permission, http.StatusForbidden)
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="signet", error="invalid_token"`)
+				http.Error(w, "the API key is not valid ("+res.Reason+")", http.StatusUnauthorized)
+				return
+			}
+			p := &Principal{KeyID: res.KeyID, Workspace: res.Workspace}
+			if res.Principal != nil {
+				p.ID, p.Kind, p.Name = res.Principal.ID, res.Principal.Kind, res.Principal.Name
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		})
+	}
+}
+
+// KeyFromRequest returns the API key a request presents, in the headers
+// Signet accepts.
+func KeyFromRequest(r *http.Request) (string, bool) {
+	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
+		return k, true
+	}
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "apikey")) {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	return rest, rest != ""
+}
