@@ -428,6 +428,30 @@ func confirm(e *env, question string) (bool, error) {
 	return false, nil
 }
 
+// deleteConfirmed runs del after asking question, unless --yes was given
+// (yes), and turns an API error into the CLI's one-line form. Every delete
+// command goes through it so that they all confirm the same way.
+func deleteConfirmed(c *cliCmd, yes bool, question string, del func() error) error {
+	if !yes {
+		if err := confirmOrStop(c.e, question); err != nil {
+			return err
+		}
+	}
+	if err := del(); err != nil {
+		return wrapErr(err)
+	}
+	return nil
+}
+
+// printDeleted reports a deletion.
+func printDeleted(c *cliCmd, what, id string) error {
+	if *c.json {
+		return c.printJSON(map[string]any{"id": id, "deleted": true})
+	}
+	fmt.Fprintf(c.e.stdout, "Deleted %s %s.\n", what, id)
+	return nil
+}
+
 // confirmOrStop asks the question and returns nil on yes; on no it says
 // so and returns errSilent (exit status 1).
 func confirmOrStop(e *env, question string) error {

@@ -158,13 +158,8 @@ func groupsDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if err := confirmOrStop(e, fmt.Sprintf("Delete group %s, its memberships and its grants?", c.args[0])); err != nil {
-			return err
-		}
-	}
-	if err := cl.DeleteGroup(ctx, gid); err != nil {
-		return wrapErr(err)
+	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete group %s, its memberships and its grants?", c.args[0]), func() error { return cl.DeleteGroup(ctx, gid) }); err != nil {
+		return err
 	}
 	return printDeleted(c, "group", gid)
 }

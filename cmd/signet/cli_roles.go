@@ -184,13 +184,8 @@ func rolesDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if err := confirmOrStop(e, fmt.Sprintf("Delete role %s?", c.args[0])); err != nil {
-			return err
-		}
-	}
-	if err := cl.DeleteRole(ctx, id); err != nil {
-		return wrapErr(err)
+	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete role %s?", c.args[0]), func() error { return cl.DeleteRole(ctx, id) }); err != nil {
+		return err
 	}
 	return printDeleted(c, "role", id)
 }

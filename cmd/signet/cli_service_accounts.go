@@ -370,13 +370,8 @@ func saDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if err := confirmOrStop(e, fmt.Sprintf("Delete service account %s and revoke all its API keys?", c.args[0])); err != nil {
-			return err
-		}
-	}
-	if err := cl.DeleteServiceAccount(ctx, saID); err != nil {
-		return wrapErr(err)
+	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete service account %s and revoke all its API keys?", c.args[0]), func() error { return cl.DeleteServiceAccount(ctx, saID) }); err != nil {
+		return err
 	}
 	if *c.json {
 		return c.printJSON(map[string]any{"id": saID, "deleted": true})

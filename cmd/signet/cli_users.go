@@ -191,22 +191,8 @@ func usersDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if err := confirmOrStop(e, fmt.Sprintf("Delete user %s and revoke all its API keys?", c.args[0])); err != nil {
-			return err
-		}
-	}
-	if err := cl.DeleteUser(ctx, c.args[0]); err != nil {
-		return wrapErr(err)
+	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete user %s and revoke all its API keys?", c.args[0]), func() error { return cl.DeleteUser(ctx, c.args[0]) }); err != nil {
+		return err
 	}
 	return printDeleted(c, "user", c.args[0])
-}
-
-// printDeleted reports a deletion.
-func printDeleted(c *cliCmd, what, id string) error {
-	if *c.json {
-		return c.printJSON(map[string]any{"id": id, "deleted": true})
-	}
-	fmt.Fprintf(c.e.stdout, "Deleted %s %s.\n", what, id)
-	return nil
 }

@@ -134,13 +134,8 @@ func wsDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*yes {
-		if err := confirmOrStop(e, fmt.Sprintf("Delete workspace %s and every grant in it?", c.args[0])); err != nil {
-			return err
-		}
-	}
-	if err := cl.DeleteWorkspace(ctx, id); err != nil {
-		return wrapErr(err)
+	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete workspace %s and every grant in it?", c.args[0]), func() error { return cl.DeleteWorkspace(ctx, id) }); err != nil {
+		return err
 	}
 	return printDeleted(c, "workspace", id)
 }
