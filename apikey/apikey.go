@@ -55,6 +55,19 @@ var (
 	ErrChecksum = errors.New("apikey: checksum mismatch")
 )
 
+// KindOf returns how a stored key kind (signet.KeyKindServiceAccount,
+// "service_account", or signet.KeyKindPersonal, "personal") is spelled in
+// a key; "" for any other.
+func KindOf(stored string) string {
+	switch stored {
+	case "service_account":
+		return KindServiceAccount
+	case "personal":
+		return KindPersonal
+	}
+	return ""
+}
+
 // Key is a parsed key. Secret is the secret part; keep it out of logs.
 // RawID and Secret are substrings of the parsed string, so parsing does
 // not allocate.

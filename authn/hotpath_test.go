@@ -213,7 +213,7 @@ func stateMaker(tb testing.TB, f *fixture) (mk func(i int) (string, *service.Key
 		owner := &signet.User{ID: id.New(id.ServiceAccount), Kind: signet.KindServiceAccount, Name: "sa-" + strconv.Itoa(i), Status: signet.StatusActive}
 		acc := cat.ComputeAccess([]signet.GrantedRole{{Grant: signet.Grant{WorkspaceID: ws}, Role: role}})
 		return &service.KeyState{
-			Key:    &signet.APIKey{ID: p.ID(), OwnerID: owner.ID, SecretHash: p.Hash(), CreatedAt: now},
+			Key:    &signet.APIKey{ID: p.ID(), Kind: signet.KeyKindServiceAccount, OwnerID: owner.ID, SecretHash: p.Hash(), CreatedAt: now},
 			Owner:  owner,
 			Access: acc,
 		}
@@ -327,7 +327,7 @@ func testAccessIsSharedAmongKeys(t *testing.T) {
 	a := f.serviceAccountWithKey(t, "a", service.CreateKeyInput{Name: "k"})
 	b := f.serviceAccountWithKey(t, "b", service.CreateKeyInput{Name: "k"})
 	c, err := f.svc.CreateServiceAccount(ctx, f.admin, service.CreateServiceAccountInput{
-		Name: "c", Grants: []service.GrantSpec{{RoleID: signet.RoleManageID}}, Key: &service.CreateKeyInput{Name: "k"}})
+		Name: "c", Grants: []service.GrantSpec{{RoleID: signet.RoleManageID, WorkspaceID: signet.OrganisationWide}}, Key: &service.CreateKeyInput{Name: "k"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ import (
 type Backend interface {
 	LoadKeyState(ctx context.Context, keyID string) (*service.KeyState, error)
 	AuthenticatePassword(ctx context.Context, login, password string) (*signet.User, error)
+	CheckPasswordThrottle(ctx context.Context, login string) error
 	RecordKeyUses(ctx context.Context, uses []signet.KeyUse) error
 }
 
@@ -44,6 +45,7 @@ const (
 	ReasonOwnerDisabled  = "owner_disabled"
 	ReasonBadCredentials = "bad_credentials"
 	ReasonMalformed      = "malformed_credentials"
+	ReasonBasicDisabled  = "basic_auth_disabled"
 )
 
 // Verified is the result of a successful key verification. Immutable.
@@ -59,10 +61,16 @@ type entry struct {
 	loadedAt int64 // unix nanoseconds when its load began: it reflects every change committed before
 
 	secretHash [32]byte
-	revoked    bool
-	expiresAt  time.Time // zero: never
-	ownerOK    bool
-	verified   Verified
+	// personal says whether the key is personal (sgn_pk_…) rather than a
+	// service account's (sgn_sa_…). The kind is part of the key: the same
+	// id and secret under the other prefix, with its checksum recomputed,
+	// is not the key. Exactly one string is valid for a key. (A bool
+	// beside the other bools costs a cached key no memory.)
+	personal  bool
+	revoked   bool
+	expiresAt time.Time // zero: never
+	ownerOK   bool
+	verified  Verified
 
 	// use caches the key's last-used record of the current hour, so a
 	// verification finds it without a second map lookup. The one mutable
@@ -210,7 +218,7 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 	var fail *signet.Error
 	var outcome Outcome
 	switch {
-	case !k.Matches(e.secretHash):
+	case !k.Matches(e.secretHash) || (k.Kind == apikey.KindPersonal) != e.personal:
 		fail, outcome = errInvalidKey, OutcomeInvalidKey
 	case e.revoked:
 		fail, outcome = errRevoked, OutcomeRevoked
@@ -288,6 +296,7 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 		gen:        gen,
 		loadedAt:   loadedAt.UnixNano(),
 		secretHash: st.Key.SecretHash,
+		personal:   st.Key.Kind == signet.KeyKindPersonal,
 		revoked:    st.Key.RevokedAt != nil,
 		ownerOK:    st.Owner.Status == signet.StatusActive,
 	}
