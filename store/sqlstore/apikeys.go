@@ -11,13 +11,13 @@ import (
 )
 
 const apiKeyCols = `id, kind, owner_id, name, description, secret_hash, hint, scopes,
-	created_by, created_at, expires_at, revoked_at, revoked_by, revoked_reason, last_used_at, last_used_ip`
+	created_by, created_at, expires_at, revoked_at, revoked_by, revoked_reason, last_used_at, last_used_ip, login_device`
 
 func scanAPIKey(s scanner) (*signet.APIKey, error) {
 	var k signet.APIKey
 	err := s.Scan(&k.ID, &k.Kind, &k.OwnerID, &k.Name, &k.Description, hashCol{&k.SecretHash}, &k.Hint, jsonListCol{&k.Scopes},
 		&k.CreatedBy, timeCol{&k.CreatedAt}, nullTimeCol{&k.ExpiresAt}, nullTimeCol{&k.RevokedAt}, &k.RevokedBy, &k.RevokedReason,
-		nullTimeCol{&k.LastUsedAt}, &k.LastUsedIP)
+		nullTimeCol{&k.LastUsedAt}, &k.LastUsedIP, &k.LoginDevice)
 	if err != nil {
 		return nil, err
 	}
@@ -33,11 +33,11 @@ func (t *tx) CreateAPIKey(ctx context.Context, k *signet.APIKey) error {
 		return signet.Internal(op, err)
 	}
 	_, err = t.exec(ctx, `INSERT INTO api_keys (id, kind, owner_id, name, name_key, description, secret_hash, hint, scopes,
-		created_by, created_at, expires_at, revoked_at, revoked_by, revoked_reason, last_used_at, last_used_ip)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_by, created_at, expires_at, revoked_at, revoked_by, revoked_reason, last_used_at, last_used_ip, login_device)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Kind, k.OwnerID, k.Name, fold(k.Name), k.Description, k.SecretHash[:], k.Hint, scopes,
 		k.CreatedBy, micros(k.CreatedAt), nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), k.RevokedBy, k.RevokedReason,
-		nullMicros(k.LastUsedAt), k.LastUsedIP)
+		nullMicros(k.LastUsedAt), k.LastUsedIP, k.LoginDevice)
 	switch {
 	case t.d.is(err, errUnique):
 		// Only the id is unique; the secret is never part of the message.

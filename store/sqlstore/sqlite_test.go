@@ -144,8 +144,8 @@ func TestSQLiteReopen(t *testing.T) {
 func TestMigrateSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
 	applied, err := sqlstore.MigrateSQLite(t.Context(), path, sqlstore.Options{})
-	if err != nil || !slices.Equal(applied, []int64{1, 2, 3}) {
-		t.Fatalf("MigrateSQLite(new file) = %v, %v; want [1 2 3], nil", applied, err)
+	if err != nil || !slices.Equal(applied, []int64{1, 2, 3, 4}) {
+		t.Fatalf("MigrateSQLite(new file) = %v, %v; want [1 2 3 4], nil", applied, err)
 	}
 	applied, err = sqlstore.MigrateSQLite(t.Context(), path, sqlstore.Options{})
 	if err != nil || len(applied) != 0 {

@@ -32,9 +32,11 @@ func testAPIKeyRoundTrip(t *testing.T, s store.Store) {
 	full.LastUsedAt = ptr(at(time.Minute))
 	full.LastUsedIP = "198.51.100.7"
 	bare := apiKey(h, "laptop")
-	create(t, s, full, bare)
+	cli := apiKey(h, "signet login")
+	cli.LoginDevice = "3f2a9c1e0b7d4a58"
+	create(t, s, full, bare, cli)
 
-	for _, want := range []*signet.APIKey{full, bare} {
+	for _, want := range []*signet.APIKey{full, bare, cli} {
 		wantEqual(t, fmt.Sprintf("GetAPIKey(%q)", want.ID), getKey(t, s, want.ID), want)
 	}
 
