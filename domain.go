@@ -100,6 +100,10 @@ type APIKey struct {
 	RevokedReason string
 	LastUsedAt    *time.Time
 	LastUsedIP    string
+	// LoginDevice is the device id of the `signet login` that minted this
+	// personal key; "" for every other key. Signing in again on the same
+	// device revokes the keys it minted before.
+	LoginDevice string
 }
 
 // Status returns the key's status at now.
@@ -179,6 +183,13 @@ const (
 	SubjectGroup = "group"
 	SubjectUser  = "user"
 )
+
+// OrganisationWide is the workspace a grant request names to ask for an
+// organisation-wide grant. A request that names no workspace gets the
+// default workspace: organisation-wide access is never a default, on any
+// surface (REST, CLI, UI). Stored grants and their responses keep "" and
+// "*" respectively for organisation-wide.
+const OrganisationWide = "*"
 
 // Grant gives a role to a group or to a single user, in one workspace or,
 // when WorkspaceID is "", organisation-wide (every workspace, and the

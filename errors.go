@@ -3,6 +3,7 @@ package signet
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes form a closed set. Each maps to exactly one HTTP status in
@@ -29,7 +30,10 @@ type Error struct {
 	// Reason is an optional sub-code for callers, e.g. "revoked" on an
 	// EUNAUTHENTICATED error from key verification.
 	Reason string
-	Err    error
+	// RetryAfter, on an ERATELIMITED error, is how long the caller should
+	// wait before trying again; 0 when unknown.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -97,4 +101,23 @@ func ErrorReason(err error) string {
 		return e.Reason
 	}
 	return ""
+}
+
+// ErrorRetryAfter returns the RetryAfter of the first *Error in err's chain.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// RetryAfterSeconds is what an HTTP Retry-After header says for err: its
+// RetryAfter in whole seconds, rounded up, or a minute when it names none.
+func RetryAfterSeconds(err error) int64 {
+	d := ErrorRetryAfter(err)
+	if d <= 0 {
+		return 60
+	}
+	return int64((d + time.Second - 1) / time.Second)
 }

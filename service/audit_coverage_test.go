@@ -19,7 +19,7 @@ import (
 // table; a new method fails TestEveryServiceMethodIsClassified until it is
 // put in one of the two.
 var readOnly = []string{
-	"ActorForUser", "AuditEventsAfter", "DefaultWorkspaceID", "AuditHead", "AuthenticatePassword",
+	"ActorForUser", "AuditEventsAfter", "DefaultWorkspaceID", "AuditHead", "AuthenticatePassword", "CheckPasswordThrottle", "Denied",
 	"ExportAuditEvents", "GetAPIKey", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
 	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
@@ -183,6 +183,10 @@ func auditedMutations() []mutation {
 			e.must(e.st.Write(e.ctx, func(tx store.Tx) error { return tx.CreateSession(e.ctx, other) }))
 			return e.svc.RevokeSession(e.ctx, e.admin, other.ID)
 		}},
+		{"LoginKey", "api_key.create", "api_key", func(e *env) error {
+			_, err := e.svc.LoginKey(e.ctx, LoginKeyInput{Login: "ada@example.com", Password: testPassword, DeviceID: "coverage-device"})
+			return err
+		}},
 		{"Logout", "session.logout", "user", func(e *env) error {
 			a := *e.admin
 			a.SessionID = session
@@ -300,7 +304,7 @@ func TestAuditAttribution(t *testing.T) { testdb.ForEach(t, testAuditAttribution
 func testAuditAttribution(t *testing.T) {
 	e := newEnv(t)
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
-		Name: "deployer", Grants: []GrantSpec{{RoleID: signet.RoleAdminID}}, Key: &CreateKeyInput{Name: "ci"}})
+		Name: "deployer", Grants: []GrantSpec{{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide}}, Key: &CreateKeyInput{Name: "ci"}})
 	e.must(err)
 	target := e.sa()
 	// The actor as a stale cache might hold it: an old name.

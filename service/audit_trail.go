@@ -39,11 +39,18 @@ func validateAuditFilter(f signet.AuditFilter) error {
 // link to the previous event, or a hash that is not that of the stored
 // event (an edited row). It also checks that the checkpoint matches the
 // last audit.prune event, which the chain covers. Needs audit:read
-// organisation-wide. Returns EFORBIDDEN.
+// organisation-wide. It reads the whole log, so at most
+// maxChainVerifications run at once on a node; another is refused with
+// ERATELIMITED. Returns EFORBIDDEN, ERATELIMITED.
 func (s *Service) VerifyAuditChain(ctx context.Context, a *signet.Actor) (*signet.AuditVerification, error) {
 	if err := s.view(ctx, a, func(o *op) error { return o.authorise("audit:read", "") }); err != nil {
 		return nil, err
 	}
+	release, err := tryAcquire(s.chainVerifications, "an audit chain verification is already running on this server; try again when it has finished")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	res, cp, err := s.verifyChain(ctx)
 	if err != nil || res.Break == nil {
 		return res, err
@@ -162,8 +169,9 @@ func pruneEventNames(e *signet.AuditEvent, cp *signet.AuditCheckpoint) bool {
 // memory stays constant and fn (writing to a slow client, say) never holds
 // a transaction open. Events appended after the export started are not
 // included. f.Page is ignored. It needs audit:read as ListAuditEvents does.
-// An error from fn stops the export and is returned. Returns EINVALID,
-// EFORBIDDEN.
+// At most maxAuditExports run at once on a node; another is refused with
+// ERATELIMITED. An error from fn stops the export and is returned.
+// Returns EINVALID, EFORBIDDEN, ERATELIMITED.
 func (s *Service) ExportAuditEvents(ctx context.Context, a *signet.Actor, f signet.AuditFilter, fn func(*signet.AuditEvent) error) error {
 	var head int64
 	err := s.view(ctx, a, func(o *op) error {
@@ -180,7 +188,30 @@ func (s *Service) ExportAuditEvents(ctx context.Context, a *signet.Actor, f sign
 	if err != nil {
 		return err
 	}
+	release, err := tryAcquire(s.exports, "too many audit exports are running on this server; try again when one has finished")
+	if err != nil {
+		return err
+	}
+	defer release()
 	return s.scanAudit(ctx, 0, head, f, fn)
+}
+
+// The expensive audit reads: each reads the whole log (or a range of it)
+// in batches, so a few callers could keep the database and a core busy.
+const (
+	maxChainVerifications = 1
+	maxAuditExports       = 2
+)
+
+// tryAcquire takes a slot of sem or, when none is free, refuses at once
+// with ERATELIMITED and msg; release gives the slot back.
+func tryAcquire(sem chan struct{}, msg string) (release func(), err error) {
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	default:
+		return nil, &signet.Error{Code: signet.ERATELIMITED, Reason: "busy", Message: msg, RetryAfter: 5 * time.Second}
+	}
 }
 
 // scanAudit calls fn with the events matching f with after < seq <= upTo,

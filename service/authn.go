@@ -2,10 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
-	"sync"
-
-	"golang.org/x/crypto/bcrypt"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/store"
@@ -19,36 +15,6 @@ var errBadLogin = &signet.Error{Code: signet.EUNAUTHENTICATED, Message: "incorre
 // errSALogin refuses a sign-in as a service account. It is deliberately
 // distinct: the product promises a clear refusal here.
 var errSALogin = &signet.Error{Code: signet.EUNAUTHENTICATED, Message: "service accounts cannot sign in; they are for API and SDK use only", Reason: "service_account"}
-
-// prehash validates a new password and returns its bcrypt hash, computed
-// outside any transaction because bcrypt is slow on purpose and the
-// database serialises writers. An invalid password yields "" and no error:
-// the operation reports it after authorising, so that an unauthorised
-// caller learns nothing from it.
-func (s *Service) prehash(password string) (string, error) {
-	if password == "" || validatePassword(password) != nil {
-		return "", nil
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), s.bcryptCost)
-	if err != nil {
-		return "", signet.Internal("service.prehash", err)
-	}
-	return string(h), nil
-}
-
-// dummyHash returns a bcrypt hash at the service's cost that no password
-// matches, compared against when there is no real hash so that a failed
-// sign-in takes as long whether or not the account exists.
-func (s *Service) dummyHash() []byte {
-	s.dummyOnce.Do(func() {
-		h, err := bcrypt.GenerateFromPassword([]byte("signet: no password matches this"), s.bcryptCost)
-		if err != nil {
-			panic("service: bcrypt failed: " + err.Error())
-		}
-		s.dummy = h
-	})
-	return s.dummy
-}
 
 // LoadKeyState loads a key, its owner and the owner's access narrowed by
 // the key's scopes, in one read transaction. The owner's access is empty
@@ -78,58 +44,6 @@ func (s *Service) LoadKeyState(ctx context.Context, keyID string) (*KeyState, er
 		return nil
 	})
 	return out, err
-}
-
-// AuthenticatePassword checks a login and password. A login containing
-// '@' is a human's email; a login naming a service account is refused with
-// Reason "service_account" and a clear message; every other failure
-// (unknown email, wrong password, no password set, disabled user) gets one
-// generic EUNAUTHENTICATED with Reason "invalid_credentials", after the
-// same bcrypt work, so neither the message nor the timing reveals which
-// accounts exist.
-func (s *Service) AuthenticatePassword(ctx context.Context, login, password string) (*signet.User, error) {
-	login = strings.TrimSpace(login)
-	var u *signet.User
-	var isSA bool
-	err := s.store.Read(ctx, func(tx store.Tx) error {
-		u, isSA = nil, false
-		if strings.Contains(login, "@") {
-			found, err := tx.GetUserByEmail(ctx, login)
-			switch {
-			case err == nil:
-				u = found
-				return nil
-			case signet.ErrorCode(err) != signet.ENOTFOUND:
-				return err
-			}
-		}
-		// Service account names may contain '@'; look them up last.
-		_, err := tx.GetServiceAccountByName(ctx, login)
-		switch {
-		case err == nil:
-			isSA = true
-		case signet.ErrorCode(err) != signet.ENOTFOUND:
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if isSA {
-		return nil, errSALogin
-	}
-	hash := s.dummyHash()
-	if u != nil && u.PasswordHash != "" {
-		hash = []byte(u.PasswordHash)
-	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	if u == nil || u.PasswordHash == "" || !match || u.Status != signet.StatusActive || u.Kind != signet.KindHuman {
-		return nil, errBadLogin
-	}
-	c := *u
-	c.PasswordHash = ""
-	return &c, nil
 }
 
 // ActorForUser returns an Actor for an authenticated user. The caller adds
@@ -183,10 +97,4 @@ func (s *Service) Me(ctx context.Context, a *signet.Actor) (*MeView, error) {
 		return nil
 	})
 	return out, err
-}
-
-// dummyState holds the lazily computed dummy hash.
-type dummyState struct {
-	dummyOnce sync.Once
-	dummy     []byte
 }

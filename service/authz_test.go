@@ -211,7 +211,7 @@ func testNoEscalation(t *testing.T) {
 			name:  "SA manager cannot create an SA with an Admin grant",
 			perms: []string{"service_accounts:write", "service_accounts:read"},
 			do: func(e *env, a *signet.Actor) error {
-				_, err := e.svc.CreateServiceAccount(e.ctx, a, CreateServiceAccountInput{Name: "evil", Grants: []GrantSpec{{RoleID: signet.RoleAdminID}}})
+				_, err := e.svc.CreateServiceAccount(e.ctx, a, CreateServiceAccountInput{Name: "evil", Grants: []GrantSpec{{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide}}})
 				return err
 			},
 			want: signet.EFORBIDDEN,
@@ -220,7 +220,7 @@ func testNoEscalation(t *testing.T) {
 			name:  "SA and grants manager still cannot hand out Admin",
 			perms: []string{"service_accounts:write", "grants:write"},
 			do: func(e *env, a *signet.Actor) error {
-				_, err := e.svc.CreateServiceAccount(e.ctx, a, CreateServiceAccountInput{Name: "evil", Grants: []GrantSpec{{RoleID: signet.RoleAdminID}}})
+				_, err := e.svc.CreateServiceAccount(e.ctx, a, CreateServiceAccountInput{Name: "evil", Grants: []GrantSpec{{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide}}})
 				return err
 			},
 			want: signet.EFORBIDDEN,
@@ -263,7 +263,7 @@ func testNoEscalation(t *testing.T) {
 			name:  "SA manager cannot mint a key for an Admin SA",
 			perms: []string{"service_accounts:write", "api_keys:write"},
 			do: func(e *env, a *signet.Actor) error {
-				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: signet.RoleAdminID}).ID, CreateKeyInput{Name: "k"})
+				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide}).ID, CreateKeyInput{Name: "k"})
 				return err
 			},
 			want: signet.EFORBIDDEN,
@@ -272,7 +272,7 @@ func testNoEscalation(t *testing.T) {
 			name:  "SA manager may mint a key scoped to what it holds",
 			perms: []string{"service_accounts:write", "audit:read"},
 			do: func(e *env, a *signet.Actor) error {
-				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: signet.RoleAdminID}).ID, CreateKeyInput{Name: "k", Scopes: []string{"audit:read"}})
+				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide}).ID, CreateKeyInput{Name: "k", Scopes: []string{"audit:read"}})
 				return err
 			},
 		},
@@ -281,7 +281,7 @@ func testNoEscalation(t *testing.T) {
 			perms: []string{"service_accounts:write", "audit:read"},
 			do: func(e *env, a *signet.Actor) error {
 				r := e.role(signet.BaseNone, "audit:read")
-				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: r}).ID, CreateKeyInput{Name: "k"})
+				_, err := e.svc.CreateAPIKey(e.ctx, a, e.sa(GrantSpec{RoleID: r, WorkspaceID: signet.OrganisationWide}).ID, CreateKeyInput{Name: "k"})
 				return err
 			},
 		},
@@ -289,7 +289,7 @@ func testNoEscalation(t *testing.T) {
 			name:  "grants manager cannot grant Admin",
 			perms: []string{"grants:write"},
 			do: func(e *env, a *signet.Actor) error {
-				_, err := e.svc.CreateGrant(e.ctx, a, GrantInput{SubjectType: signet.SubjectUser, SubjectID: a.UserID, RoleID: signet.RoleAdminID})
+				_, err := e.svc.CreateGrant(e.ctx, a, GrantInput{SubjectType: signet.SubjectUser, SubjectID: a.UserID, RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide})
 				return err
 			},
 			want: signet.EFORBIDDEN,
@@ -299,7 +299,7 @@ func testNoEscalation(t *testing.T) {
 			perms: []string{"grants:write", "audit:read"},
 			do: func(e *env, a *signet.Actor) error {
 				r := e.role(signet.BaseNone, "audit:read")
-				_, err := e.svc.CreateGrant(e.ctx, a, GrantInput{SubjectType: signet.SubjectUser, SubjectID: e.sa().ID, RoleID: r})
+				_, err := e.svc.CreateGrant(e.ctx, a, GrantInput{SubjectType: signet.SubjectUser, SubjectID: e.sa().ID, RoleID: r, WorkspaceID: signet.OrganisationWide})
 				return err
 			},
 		},
@@ -397,8 +397,8 @@ func testWorkspaceManagerGrants(t *testing.T) {
 		{"view in own workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, e.defaultWS}, ""},
 		{"manage in own workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleManageID, e.defaultWS}, ""},
 		{"view in another workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, other.ID}, signet.EFORBIDDEN},
-		{"view organisation-wide", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, ""}, signet.EFORBIDDEN},
-		{"admin", GrantInput{signet.SubjectUser, sa.ID, signet.RoleAdminID, ""}, signet.EFORBIDDEN},
+		{"view organisation-wide", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, signet.OrganisationWide}, signet.EFORBIDDEN},
+		{"admin", GrantInput{signet.SubjectUser, sa.ID, signet.RoleAdminID, signet.OrganisationWide}, signet.EFORBIDDEN},
 	}
 	for _, tt := range tests {
 		_, err := e.svc.CreateGrant(e.ctx, mgr, tt.in)
@@ -424,7 +424,7 @@ func testKeyFollowsOwnerGrants(t *testing.T) {
 	e := newEnv(t)
 	r := e.role(signet.BaseNone, "audit:read", "users:read")
 	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{
-		Name: "reader", Grants: []GrantSpec{{RoleID: r}, {RoleID: signet.RoleViewID, WorkspaceID: e.defaultWS}}, Key: &CreateKeyInput{Name: "k"},
+		Name: "reader", Grants: []GrantSpec{{RoleID: r, WorkspaceID: signet.OrganisationWide}, {RoleID: signet.RoleViewID, WorkspaceID: e.defaultWS}}, Key: &CreateKeyInput{Name: "k"},
 	})
 	e.must(err)
 	ks, err := e.svc.LoadKeyState(e.ctx, out.Key.Key.ID)
@@ -455,7 +455,7 @@ func testKeyFollowsOwnerGrants(t *testing.T) {
 	// Editing a role takes effect at once for its holders.
 	role, err := e.svc.CreateRole(e.ctx, e.admin, RoleInput{Name: "growing", Base: signet.BaseNone})
 	e.must(err)
-	_, err = e.svc.CreateGrant(e.ctx, e.admin, GrantInput{signet.SubjectUser, out.User.ID, role.Role.ID, ""})
+	_, err = e.svc.CreateGrant(e.ctx, e.admin, GrantInput{signet.SubjectUser, out.User.ID, role.Role.ID, signet.OrganisationWide})
 	e.must(err)
 	perms := []string{"settings:read"}
 	_, err = e.svc.UpdateRole(e.ctx, e.admin, role.Role.ID, RoleUpdate{Permissions: &perms})

@@ -43,9 +43,10 @@ var defaultGroups = []struct{ id, name, roleID, desc string }{
 // Bootstrap creates the defaults on an empty database (default workspace,
 // built-in roles, Admins and Default Manage/Edit/View groups with their
 // grants) and is a no-op on later starts, except that missing built-in
-// roles and the Admins group are restored. While no human user exists it
-// returns a new one-time setup token (only its hash is stored; each call
-// replaces the previous token); otherwise "".
+// roles and the Admins group are restored. While no administrator exists
+// (see administratorExists) it returns a new one-time setup token (only
+// its hash is stored; each call replaces the previous token); otherwise ""
+// — and any token left over is voided.
 func (s *Service) Bootstrap(ctx context.Context) (setupToken string, err error) {
 	err = s.mutate(ctx, signet.SystemActor, "system.bootstrap", func(o *op) error {
 		setupToken = ""
@@ -53,11 +54,15 @@ func (s *Service) Bootstrap(ctx context.Context) (setupToken string, err error) 
 		if err != nil {
 			return err
 		}
-		humans, err := o.tx.CountUsers(ctx, signet.KindHuman)
+		admins, err := o.administratorExists()
 		if err != nil {
 			return err
 		}
-		if humans == 0 {
+		if admins {
+			if err := o.tx.DeleteSetting(ctx, settingSetupToken); err != nil && signet.ErrorCode(err) != signet.ENOTFOUND {
+				return err
+			}
+		} else {
 			var b [32]byte
 			if _, err := rand.Read(b[:]); err != nil {
 				return signet.Internal("service.Bootstrap", err)
@@ -68,7 +73,7 @@ func (s *Service) Bootstrap(ctx context.Context) (setupToken string, err error) 
 			}
 			o.detail("setup_token_issued", true)
 		}
-		if len(created) == 0 && humans > 0 {
+		if len(created) == 0 && admins {
 			o.noEvent = true
 			return nil
 		}
@@ -82,6 +87,42 @@ func (s *Service) Bootstrap(ctx context.Context) (setupToken string, err error) 
 		return "", err
 	}
 	return setupToken, nil
+}
+
+// administratorExists reports whether any user that is not deleted —
+// human or service account, active or disabled — holds the Admin role,
+// directly or through a group. While one does, the setup link, which makes
+// whoever opens it an administrator, must not exist.
+func (o *op) administratorExists() (bool, error) {
+	grants, err := allPages(func(p signet.Page) ([]*signet.Grant, string, error) {
+		return o.tx.ListGrants(o.ctx, signet.GrantFilter{RoleID: signet.RoleAdminID, Page: p})
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, g := range grants {
+		var users []*signet.User
+		switch g.SubjectType {
+		case signet.SubjectUser:
+			u, err := o.tx.GetUser(o.ctx, g.SubjectID)
+			if signet.ErrorCode(err) == signet.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return false, err
+			}
+			users = []*signet.User{u}
+		case signet.SubjectGroup:
+			if users, err = o.tx.ListGroupMembers(o.ctx, g.SubjectID); err != nil {
+				return false, err
+			}
+		}
+		for _, u := range users {
+			if u.Status != signet.StatusDeleted {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // ensureDefaults creates whatever of the defaults is missing and returns
@@ -155,34 +196,36 @@ var errSetupToken = signet.Errorf(signet.EUNAUTHENTICATED, "this setup link is i
 
 // CompleteSetup consumes the setup token and creates the first
 // administrator (a human in the Admins group), with a required password.
-// The token is single-use and refused once any human exists. Returns
-// EUNAUTHENTICATED for a wrong or used token, EINVALID for bad input.
+// The token is single-use and refused once any administrator exists.
+// Attempts count against the source IP in the password throttle (see
+// passwords.go), and the token is checked before the new password is
+// hashed, so the link cannot be used to burn CPU. Returns
+// EUNAUTHENTICATED for a wrong or used token, EINVALID for bad input,
+// ERATELIMITED.
 func (s *Service) CompleteSetup(ctx context.Context, token string, in CreateHumanInput) (*signet.User, error) {
+	keys := []string{"ip:" + signet.RequestInfoFrom(ctx).IP}
+	if wait := s.throttle.reserve(s.now(), keys...); wait > 0 {
+		return nil, errThrottled(wait)
+	}
+	if err := s.checkSetupToken(ctx, token); err != nil {
+		if signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
+			s.throttle.release(keys...)
+		}
+		return nil, err
+	}
+	s.throttle.release(keys...)
 	if in.Password == "" {
 		// Without a password the first administrator could never sign in.
 		return nil, signet.Errorf(signet.EINVALID, "password is required")
 	}
-	hash, err := s.prehash(in.Password)
+	hash, err := s.prehash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
 	var out *signet.User
 	err = s.mutate(ctx, signet.SystemActor, "setup.complete", func(o *op) error {
-		humans, err := o.tx.CountUsers(ctx, signet.KindHuman)
-		if err != nil {
+		if err := o.checkSetupToken(token); err != nil {
 			return err
-		}
-		if humans > 0 {
-			return errSetupToken
-		}
-		stored, err := o.tx.GetSetting(ctx, settingSetupToken)
-		if signet.ErrorCode(err) == signet.ENOTFOUND {
-			return errSetupToken
-		} else if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(stored)) != 1 {
-			return errSetupToken
 		}
 		u, err := o.createHuman(in, hash, []string{signet.AdminsGroupID})
 		if err != nil {
@@ -197,13 +240,40 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, in CreateHuma
 	return out, err
 }
 
+// checkSetupToken checks a setup token in a read transaction of its own.
+func (s *Service) checkSetupToken(ctx context.Context, token string) error {
+	return s.view(ctx, signet.SystemActor, func(o *op) error { return o.checkSetupToken(token) })
+}
+
+// checkSetupToken is the one rule for the setup link: no administrator
+// exists, and token is the pending one.
+func (o *op) checkSetupToken(token string) error {
+	admins, err := o.administratorExists()
+	if err != nil {
+		return err
+	}
+	if admins {
+		return errSetupToken
+	}
+	stored, err := o.tx.GetSetting(o.ctx, settingSetupToken)
+	if signet.ErrorCode(err) == signet.ENOTFOUND {
+		return errSetupToken
+	} else if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(stored)) != 1 {
+		return errSetupToken
+	}
+	return nil
+}
+
 // SetupPending reports whether the first-admin setup has not happened yet:
-// no human user exists.
+// no administrator exists.
 func (s *Service) SetupPending(ctx context.Context) (bool, error) {
 	var pending bool
 	err := s.view(ctx, signet.SystemActor, func(o *op) error {
-		n, err := o.tx.CountUsers(ctx, signet.KindHuman)
-		pending = n == 0
+		admins, err := o.administratorExists()
+		pending = !admins
 		return err
 	})
 	return pending, err
@@ -216,7 +286,7 @@ func (s *Service) CreateAdmin(ctx context.Context, in CreateHumanInput) (*signet
 	if in.Password == "" {
 		return nil, signet.Errorf(signet.EINVALID, "password is required")
 	}
-	hash, err := s.prehash(in.Password)
+	hash, err := s.prehash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -66,16 +66,11 @@ func (o *op) grant(subjectType, subjectID, subjectName string, spec GrantSpec) (
 	if err != nil {
 		return nil, notFound(err, "role %q not found", spec.RoleID)
 	}
-	if spec.WorkspaceID != "" {
-		if r.Base == signet.BaseAdmin {
-			// An Admin grant holds every permission everywhere whatever
-			// workspace it names; naming one would only mislead.
-			return nil, signet.Errorf(signet.EINVALID, "the %q role is organisation-wide; grant it without a workspace", r.Name)
-		}
-		if _, err := o.tx.GetWorkspace(o.ctx, spec.WorkspaceID); err != nil {
-			return nil, notFound(err, "workspace %q not found", spec.WorkspaceID)
-		}
+	ws, err := o.grantWorkspace(r, spec.WorkspaceID)
+	if err != nil {
+		return nil, err
 	}
+	spec.WorkspaceID = ws
 	if err := o.authorise("grants:write", spec.WorkspaceID); err != nil {
 		return nil, err
 	}
@@ -102,6 +97,37 @@ func (o *op) grant(subjectType, subjectID, subjectName string, spec GrantSpec) (
 	return g, nil
 }
 
+// grantWorkspace is the one rule that decides where a requested grant
+// applies: signet.OrganisationWide asks for organisation-wide ("" in
+// storage), a workspace id names that workspace, and nothing names the
+// default workspace, the least privilege. The Admin role holds every
+// permission everywhere, so it is granted organisation-wide only, and only
+// when that is asked for explicitly.
+func (o *op) grantWorkspace(r *signet.Role, requested string) (string, error) {
+	switch requested {
+	case signet.OrganisationWide:
+		return "", nil
+	case "":
+		if r.Base == signet.BaseAdmin {
+			return "", signet.Errorf(signet.EINVALID, "the %q role is granted organisation-wide only: ask for it explicitly with workspace %q", r.Name, signet.OrganisationWide)
+		}
+		w, err := o.tx.GetDefaultWorkspace(o.ctx)
+		if err != nil {
+			return "", err
+		}
+		return w.ID, nil
+	}
+	if r.Base == signet.BaseAdmin {
+		// An Admin grant holds every permission everywhere whatever
+		// workspace it names; naming one would only mislead.
+		return "", signet.Errorf(signet.EINVALID, "the %q role is organisation-wide: grant it with workspace %q", r.Name, signet.OrganisationWide)
+	}
+	if _, err := o.tx.GetWorkspace(o.ctx, requested); err != nil {
+		return "", notFound(err, "workspace %q not found", requested)
+	}
+	return requested, nil
+}
+
 // ListGrants lists grants. Filtering by a workspace needs grants:read
 // there (or organisation-wide); listing across workspaces needs it
 // organisation-wide. Returns EFORBIDDEN.
@@ -123,7 +149,8 @@ func (s *Service) ListGrants(ctx context.Context, a *signet.Actor, f signet.Gran
 }
 
 // DeleteGrant removes a grant. It needs grants:write where the grant
-// applies. The Admins group's Admin grant cannot be deleted. Returns
+// applies, and the actor must cover what the grant gives and, for a
+// user's grant, the user's access (taking away is bounded like granting). The Admins group's Admin grant cannot be deleted. Returns
 // ENOTFOUND, ECONFLICT, EFORBIDDEN.
 func (s *Service) DeleteGrant(ctx context.Context, a *signet.Actor, grantID string) error {
 	return s.mutate(ctx, a, "grant.delete", func(o *op) error {
@@ -150,6 +177,22 @@ func (s *Service) DeleteGrant(ctx context.Context, a *signet.Actor, grantID stri
 		}
 		if isAdminsAdminGrant(g) {
 			return signet.Errorf(signet.ECONFLICT, "the Admins group's Admin grant cannot be deleted: it is what makes administrators")
+		}
+		// Taking a grant away is bounded like giving it: the actor must
+		// cover what it gives, and, for a user's grant, the user.
+		lost, err := o.accessOfGrants([]*signet.Grant{g})
+		if err != nil {
+			return err
+		}
+		if err := o.checkTakesWithin(&lost, "deleting this grant of role "+quote(o.event.TargetName)); err != nil {
+			return err
+		}
+		if g.SubjectType == signet.SubjectUser {
+			if u, err := o.tx.GetUser(ctx, g.SubjectID); err == nil {
+				if err := o.checkActsWithin(u, "deleting a grant of "+quote(u.Name)); err != nil {
+					return err
+				}
+			}
 		}
 		return notFound(o.tx.DeleteGrant(ctx, g.ID), "grant %q not found", grantID)
 	})

@@ -131,7 +131,8 @@ func (s *Service) UpdateGroup(ctx context.Context, a *signet.Actor, groupID stri
 }
 
 // DeleteGroup deletes a group, its memberships and its grants. Needs
-// groups:write. The protected Admins group cannot be deleted. Returns
+// groups:write, and the actor must cover what the group's grants give.
+// The protected Admins group cannot be deleted. Returns
 // ENOTFOUND, ECONFLICT, EFORBIDDEN.
 func (s *Service) DeleteGroup(ctx context.Context, a *signet.Actor, groupID string) error {
 	return s.mutate(ctx, a, "group.delete", func(o *op) error {
@@ -145,6 +146,19 @@ func (s *Service) DeleteGroup(ctx context.Context, a *signet.Actor, groupID stri
 		}
 		if g.Protected {
 			return signet.Errorf(signet.ECONFLICT, "the %s group is protected and cannot be deleted", g.Name)
+		}
+		// Deleting a group takes its grants from every member: bounded
+		// like granting them.
+		grants, err := o.grantsOf(signet.SubjectGroup, g.ID)
+		if err != nil {
+			return err
+		}
+		lost, err := o.accessOfGrants(grants)
+		if err != nil {
+			return err
+		}
+		if err := o.checkTakesWithin(&lost, "deleting group "+quote(g.Name)); err != nil {
+			return err
 		}
 		return notFound(o.tx.DeleteGroup(ctx, g.ID), "group %q not found", groupID)
 	})
@@ -198,8 +212,9 @@ func (o *op) addMember(g *signet.Group, u *signet.User) error {
 	return nil
 }
 
-// RemoveGroupMember removes a user from a group. Needs groups:write. The
-// last active member of Admins cannot be removed. Returns ENOTFOUND (also
+// RemoveGroupMember removes a user from a group. Needs groups:write, and
+// the actor must cover the user's access. The last active member of Admins
+// cannot be removed. Returns ENOTFOUND (also
 // when the user is not a member), ECONFLICT, EFORBIDDEN.
 func (s *Service) RemoveGroupMember(ctx context.Context, a *signet.Actor, groupID, userID string) error {
 	return s.mutate(ctx, a, "group.member_remove", func(o *op) error {
@@ -212,22 +227,30 @@ func (s *Service) RemoveGroupMember(ctx context.Context, a *signet.Actor, groupI
 			return err
 		}
 		o.detail("user_id", userID)
-		if u, err := o.tx.GetUser(ctx, userID); err == nil {
-			o.detail("user_name", u.Name)
+		u, err := o.tx.GetUser(ctx, userID)
+		if err != nil {
+			return notFound(err, "user %q is not a member of group %q", userID, g.Name)
 		}
-		return o.removeMember(g, userID)
+		o.detail("user_name", u.Name)
+		return o.removeMember(g, u)
 	})
 }
 
-// removeMember is the one place a user leaves a group.
-func (o *op) removeMember(g *signet.Group, userID string) error {
+// removeMember is the one place a user leaves a group: the Admins group
+// keeps an active member, and taking a user out of a group is bounded like
+// adding one — the actor must cover the user's access, so nobody removes a
+// member who holds more than they do (an administrator from Admins).
+func (o *op) removeMember(g *signet.Group, u *signet.User) error {
 	if g.ID == signet.AdminsGroupID {
-		if err := o.ensureAdminsKeepsActiveMember(userID); err != nil {
+		if err := o.ensureAdminsKeepsActiveMember(u.ID); err != nil {
 			return err
 		}
 	}
-	err := o.tx.RemoveGroupMember(o.ctx, g.ID, userID)
-	return notFound(err, "user %q is not a member of group %q", userID, g.Name)
+	if err := o.checkActsWithin(u, "removing "+quote(u.Name)+" from group "+quote(g.Name)); err != nil {
+		return err
+	}
+	err := o.tx.RemoveGroupMember(o.ctx, g.ID, u.ID)
+	return notFound(err, "user %q is not a member of group %q", u.ID, g.Name)
 }
 
 // ensureAdminsKeepsActiveMember refuses a change that would leave the

@@ -128,7 +128,7 @@ func (e *env) actorWith(perms ...string) *signet.Actor {
 	if len(perms) == 0 {
 		return e.human(nil)
 	}
-	return e.human([]GrantSpec{{RoleID: e.role(signet.BaseNone, perms...)}})
+	return e.human([]GrantSpec{{RoleID: e.role(signet.BaseNone, perms...), WorkspaceID: signet.OrganisationWide}})
 }
 
 // sa creates a service account as the admin.

@@ -49,15 +49,22 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID str
 // createKey is the one place a key is minted, by CreateAPIKey and by
 // CreateServiceAccount; the caller records it in the audit event.
 func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, error) {
-	var kind, rawKind string
+	var kind string
 	switch {
 	case owner.IsServiceAccount():
 		if err := o.authoriseAny("", "api_keys:write", "service_accounts:write"); err != nil {
 			return nil, err
 		}
-		kind, rawKind = signet.KeyKindServiceAccount, apikey.KindServiceAccount
-	case owner.ID == o.actor.UserID || o.actor.System:
-		kind, rawKind = signet.KeyKindPersonal, apikey.KindPersonal
+		kind = signet.KeyKindServiceAccount
+	case o.self(owner.ID) || o.actor.System:
+		kind = signet.KeyKindPersonal
+	case owner.ID == o.actor.UserID:
+		// A scoped key minting a sibling would outlive its own
+		// revocation; it needs api_keys:write among its scopes.
+		if err := o.authorise("api_keys:write", ""); err != nil {
+			return nil, err
+		}
+		kind = signet.KeyKindPersonal
 	default:
 		return nil, signet.Errorf(signet.EFORBIDDEN, "personal API keys can only be created by their owner")
 	}
@@ -91,7 +98,7 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 	if err := o.checkNoEscalation(&keyAccess, "a key for "+quote(owner.Name)); err != nil {
 		return nil, err
 	}
-	secret, parsed, err := apikey.Generate(rawKind, id.Raw())
+	secret, parsed, err := apikey.Generate(apikey.KindOf(kind), id.Raw())
 	if err != nil {
 		return nil, signet.Internal("service.createKey", err)
 	}
@@ -107,6 +114,7 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 		CreatedBy:   o.actorID(),
 		CreatedAt:   o.now,
 		ExpiresAt:   expires,
+		LoginDevice: in.loginDevice,
 	}
 	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
 		return nil, err
@@ -150,11 +158,12 @@ func (o *op) validateScopes(scopes []string) ([]string, error) {
 	return out, nil
 }
 
-// canSeeKey reports whether the actor may read k: its own keys always;
+// canSeeKey reports whether the actor may read k: its own keys (with a
+// scoped key, only that key itself);
 // service-account keys with api_keys:read or service_accounts:read; other
 // humans' personal keys with api_keys:read.
 func (o *op) canSeeKey(k *signet.APIKey) bool {
-	if !o.actor.System && k.OwnerID == o.actor.UserID {
+	if o.self(k.OwnerID) || (k.ID == o.actor.KeyID && k.ID != "") {
 		return true
 	}
 	if o.access.Can("api_keys:read", "") {
@@ -183,7 +192,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 		default:
 			return signet.Errorf(signet.EINVALID, "status must be %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired)
 		}
-		own := !a.System && f.OwnerID != "" && f.OwnerID == a.UserID
+		own := f.OwnerID != "" && o.self(f.OwnerID)
 		allKeys := o.access.Can("api_keys:read", "")
 		saKeys := o.access.Can("service_accounts:read", "")
 		switch {
@@ -197,7 +206,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 			if err != nil || !u.IsServiceAccount() {
 				return forbidden("", "api_keys:read")
 			}
-		case f.OwnerID == "" && !a.System:
+		case f.OwnerID == "" && o.self(a.UserID):
 			f.OwnerID = a.UserID
 		default:
 			return forbidden("", "api_keys:read", "service_accounts:read")
@@ -253,7 +262,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a *signet.Actor, keyID, reas
 		if owner, err := o.tx.GetUser(ctx, k.OwnerID); err == nil {
 			o.detail("owner_name", owner.Name)
 		}
-		own := !a.System && k.OwnerID == a.UserID
+		// Owners may revoke their own keys, and any key may revoke
+		// itself: giving up power is never escalation.
+		own := o.self(k.OwnerID) || k.ID == a.KeyID
 		switch {
 		case own:
 		case k.Kind == signet.KeyKindServiceAccount:

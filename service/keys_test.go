@@ -39,7 +39,7 @@ func testCreateAPIKeyInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			sa := e.sa(GrantSpec{RoleID: signet.RoleAdminID})
+			sa := e.sa(GrantSpec{RoleID: signet.RoleAdminID, WorkspaceID: signet.OrganisationWide})
 			before := len(e.events())
 			ck, err := e.svc.CreateAPIKey(e.ctx, e.admin, sa.ID, tt.in)
 			wantCode(t, "CreateAPIKey", err, tt.wantCode)

@@ -30,6 +30,10 @@ type op struct {
 	// noEvent is set by a mutation that turned out to change nothing (an
 	// idempotent repeat), so that nothing is audited.
 	noEvent bool
+	// scoped is set when the actor uses an API key narrowed by scopes:
+	// such a key may do only what its scopes allow, so none of the
+	// shortcuts users have over their own account applies (see self).
+	scoped bool
 }
 
 // mutate runs fn in a write transaction as actor a and appends the audit
@@ -37,7 +41,8 @@ type op struct {
 // caches that something changed. When fn refuses with EFORBIDDEN, or fails
 // unexpectedly (EINTERNAL), the transaction rolls back and a "denied" or
 // "error" event is recorded in a transaction of its own, so that refused
-// and failed attempts leave a trace. Invalid input, conflicts and unknown
+// and failed attempts leave a trace; repeated refusals are aggregated (see
+// DeniedAggregator). Invalid input, conflicts and unknown
 // targets record nothing: nothing was attempted against the data.
 func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn func(o *op) error) error {
 	// last is the event of the last attempt; Write may retry fn.
@@ -71,7 +76,11 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 	if last != nil {
 		switch signet.ErrorCode(err) {
 		case signet.EFORBIDDEN:
-			s.recordFailed(ctx, last, signet.OutcomeDenied, err)
+			// The first refusal of a run is recorded now, repeats are
+			// counted and written later as one event (see denied.go).
+			if s.denied.admit(last, s.now(), signet.ErrorMessage(err)) {
+				s.recordFailed(ctx, last, signet.OutcomeDenied, err)
+			}
 		case signet.EINTERNAL:
 			// An unexpected failure (a bug, a storage fault) of an attempted
 			// change is recorded too, when storage still takes writes; a
@@ -144,6 +153,7 @@ func (s *Service) begin(ctx context.Context, tx store.Tx, a *signet.Actor) (*op,
 		return o, nil
 	}
 	scopes := a.KeyScopes
+	o.scoped = len(scopes) > 0
 	if a.KeyID != "" {
 		// The key is checked again here, so that a key revoked or expired
 		// since authentication (or a stale cache upstream) grants nothing.
@@ -164,6 +174,7 @@ func (s *Service) begin(ctx context.Context, tx store.Tx, a *signet.Actor) (*op,
 		// Stored scopes are the truth; the actor's are applied too, so the
 		// result is never wider than either.
 		o.access = acc.Narrow(k.Scopes).Narrow(scopes)
+		o.scoped = o.scoped || len(k.Scopes) > 0
 		return o, nil
 	}
 	acc, err := o.accessOfUser(u)
@@ -198,6 +209,12 @@ func accessOf(ctx context.Context, tx store.Tx, cat *signet.Catalogue, u *signet
 	if u.Status != signet.StatusActive {
 		return signet.Access{}, nil
 	}
+	return grantedAccessOf(ctx, tx, cat, u)
+}
+
+// grantedAccessOf is what u's grants give, whatever u's status: what
+// disabling u takes away, or enabling it gives back.
+func grantedAccessOf(ctx context.Context, tx store.Tx, cat *signet.Catalogue, u *signet.User) (signet.Access, error) {
 	grants, err := tx.GrantsReaching(ctx, u.ID)
 	if err != nil {
 		return signet.Access{}, err
@@ -254,6 +271,18 @@ func (o *op) change(field string, old, new any) {
 	o.detail(field, map[string]any{"old": old, "new": new})
 }
 
+// self reports whether the actor acts on its own account userID with the
+// whole of its owner's authority: signed in, or with an unscoped key. Users
+// may read and edit their own profile and keys without holding users:* or
+// api_keys:* permissions; a scoped key may not, because scopes bind every
+// call made with the key, self-service included.
+func (o *op) self(userID string) bool {
+	return !o.actor.System && o.actor.UserID == userID && !o.scoped
+}
+
+// usesKey reports whether the actor authenticated with an API key.
+func (o *op) usesKey() bool { return o.actor.KeyID != "" }
+
 // actorID is the id recorded as creator or revoker: the user, or "" for
 // the system actor.
 func (o *op) actorID() string { return o.actor.UserID }
@@ -302,6 +331,18 @@ func (o *op) checkNoEscalation(gained *signet.Access, what string) error {
 	}
 	miss := missing(&o.access, gained)
 	return signet.Errorf(signet.EFORBIDDEN, "%s would give permissions you do not hold yourself: %s", what, strings.Join(miss, ", "))
+}
+
+// checkTakesWithin is the no-escalation rule applied to taking away: what
+// a change removes from others (lost) must be covered by the actor's own
+// access, so nobody removes a grant, or a group holding it, that they
+// could not have given.
+func (o *op) checkTakesWithin(lost *signet.Access, what string) error {
+	if o.access.Covers(lost) {
+		return nil
+	}
+	miss := missing(&o.access, lost)
+	return signet.Errorf(signet.EFORBIDDEN, "%s would take away permissions you do not hold yourself: %s", what, strings.Join(miss, ", "))
 }
 
 // missing lists (at most a few of) the permissions of want that have does

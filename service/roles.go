@@ -122,8 +122,8 @@ func (s *Service) GetRole(ctx context.Context, a *signet.Actor, roleID string) (
 }
 
 // UpdateRole changes a custom role; it takes effect at once for everyone
-// holding it. Needs roles:write; the new permissions must be covered by
-// the actor's organisation-wide ones. Built-in roles cannot be changed.
+// holding it. Needs roles:write; the role's permissions before and after
+// the change must be covered by the actor's organisation-wide ones. Built-in roles cannot be changed.
 // Returns EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN.
 func (s *Service) UpdateRole(ctx context.Context, a *signet.Actor, roleID string, up RoleUpdate) (*RoleDetail, error) {
 	var out *RoleDetail
@@ -139,6 +139,9 @@ func (s *Service) UpdateRole(ctx context.Context, a *signet.Actor, roleID string
 		if r.BuiltIn {
 			return signet.Errorf(signet.ECONFLICT, "built-in role %q cannot be changed; create a custom role instead", r.Name)
 		}
+		// What the role gives now is taken from its holders by an edit:
+		// bounded like giving it (checked below, once something changes).
+		before := signet.Access{Org: o.cat.RolePermissions(r)}
 		if up.Name != nil {
 			name, err := validateName("role", *up.Name)
 			if err != nil {
@@ -182,6 +185,9 @@ func (s *Service) UpdateRole(ctx context.Context, a *signet.Actor, roleID string
 		if o.event.Details == nil {
 			o.noEvent = true // nothing changed
 			return nil
+		}
+		if err := o.checkTakesWithin(&before, "changing role "+quote(r.Name)); err != nil {
+			return err
 		}
 		if err := o.checkRoleNoEscalation(r); err != nil {
 			return err

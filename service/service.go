@@ -28,8 +28,15 @@ type Service struct {
 	dummyState
 	// sessionTTL and sessionIdle bound UI sessions (see sessions.go).
 	sessionTTL, sessionIdle time.Duration
-	// throttle counts failed UI sign-ins (see sessions.go).
-	throttle loginThrottle
+	// throttle counts password attempts, and hashes bounds concurrent
+	// bcrypt work (see passwords.go).
+	throttle attemptThrottle
+	hashes   *hashLimiter
+	// denied aggregates repeated refusals (see denied.go).
+	denied *DeniedAggregator
+	// chainVerifications and exports bound the expensive audit reads
+	// running at once on this node (see audit_trail.go).
+	chainVerifications, exports chan struct{}
 }
 
 // Options configure a Service. Zero fields take defaults.
@@ -44,12 +51,15 @@ type Options struct {
 	// SessionIdleTimeout ends a UI session unused for that long;
 	// 0 means DefaultSessionIdleTimeout.
 	SessionIdleTimeout time.Duration
+	// PasswordHashConcurrency is how many bcrypt computations may run at
+	// once; 0 means half the CPUs, at least one (see passwords.go).
+	PasswordHashConcurrency int
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
 	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost,
-		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout}
+		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout, hashes: newHashLimiter(opts.PasswordHashConcurrency)}
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}
@@ -59,6 +69,9 @@ func New(st store.Store, opts Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.denied = newDeniedAggregator(s)
+	s.chainVerifications = make(chan struct{}, maxChainVerifications)
+	s.exports = make(chan struct{}, maxAuditExports)
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -71,7 +84,8 @@ func New(st store.Store, opts Options) *Service {
 	return s
 }
 
-// GrantSpec names a role to grant in a workspace ("" = organisation-wide).
+// GrantSpec names a role to grant in a workspace: a workspace id, "" for
+// the default workspace, or signet.OrganisationWide.
 type GrantSpec struct {
 	RoleID      string
 	WorkspaceID string
@@ -85,6 +99,8 @@ type CreateKeyInput struct {
 	ExpiresAt   *time.Time
 	ExpiresIn   time.Duration
 	Scopes      []string
+	// loginDevice marks a key minted by LoginKey.
+	loginDevice string
 }
 
 // CreatedKey is a key just minted. Secret is the whole key string; it is
@@ -127,6 +143,10 @@ type UserUpdate struct {
 	Email       *string
 	Description *string
 	Password    *string
+	// CurrentPassword is required to change one's own email or password:
+	// a session or credential someone else got hold of is not enough to
+	// lock its owner out.
+	CurrentPassword *string
 }
 
 // UserDetail is a user with its group memberships and direct grants.
@@ -194,7 +214,7 @@ type GrantInput struct {
 	SubjectType string // signet.SubjectGroup or signet.SubjectUser
 	SubjectID   string
 	RoleID      string
-	WorkspaceID string // "" = organisation-wide
+	WorkspaceID string // a workspace id, "" for the default workspace, or signet.OrganisationWide
 }
 
 // WorkspacePermissions is the effective permission list in one workspace.

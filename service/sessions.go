@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -27,21 +26,6 @@ const (
 	// before a request writes it again: at most one write per session per
 	// interval, so idle timeouts are exact to within this.
 	sessionTouchInterval = time.Minute
-)
-
-// Login throttling. Failed sign-ins are counted per account (the login as
-// typed, lower-cased) and per source IP in fixed windows; once a counter
-// reaches its limit, further attempts for that account or from that IP are
-// refused with ERATELIMITED until the window ends, before any password is
-// checked. A successful sign-in clears its account's counter.
-const (
-	LoginWindow          = 15 * time.Minute
-	LoginFailuresPerUser = 5
-	LoginFailuresPerIP   = 20
-	// loginThrottleMax bounds the memory of each counter map; when full,
-	// expired windows are dropped, and if that is not enough the map starts
-	// over (an attacker able to fill it is already stopped per IP).
-	loginThrottleMax = 100_000
 )
 
 // NewSession is a session just created. Token is the secret the browser
@@ -71,28 +55,19 @@ var errSessionInvalid = &signet.Error{Code: signet.EUNAUTHENTICATED, Message: "y
 // AuthenticatePassword) and creates a UI session. Service accounts are
 // refused with a clear message; every other failure gets one generic
 // message. Attempts are throttled per account and per source IP (the IP
-// comes from signet.RequestInfo in ctx). Success and failure are audited
+// comes from signet.RequestInfo in ctx; see passwords.go). Success and failure are audited
 // ("session.login", "session.login_failed"), never with the password.
 // Returns EUNAUTHENTICATED, ERATELIMITED.
 func (s *Service) Login(ctx context.Context, login, password string) (*NewSession, error) {
 	login = strings.TrimSpace(login)
 	ri := signet.RequestInfoFrom(ctx)
-	acct := "login:" + strings.ToLower(login)
-	ipKey := "ip:" + ri.IP
-	if wait := s.throttle.blocked(s.now(), acct, ipKey); wait > 0 {
-		s.logger.WarnContext(ctx, "sign-in throttled", "ip", ri.IP)
-		return nil, &signet.Error{Code: signet.ERATELIMITED, Reason: "login_throttled",
-			Message: "too many failed sign-in attempts; try again in " + roundUp(wait).String()}
-	}
 	u, err := s.AuthenticatePassword(ctx, login, password)
 	if err != nil {
 		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
-			s.throttle.fail(s.now(), acct, ipKey)
-			s.recordLoginFailure(ctx, login, signet.ErrorReason(err))
+			s.recordLoginFailure(ctx, login, signet.ErrorReason(err), "ui")
 		}
 		return nil, err
 	}
-	s.throttle.clear(acct)
 
 	token, err := newSessionToken()
 	if err != nil {
@@ -140,14 +115,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*NewSessio
 }
 
 // recordLoginFailure appends a "session.login_failed" event. The login as
-// typed is recorded (it names who was targeted), the password never.
-func (s *Service) recordLoginFailure(ctx context.Context, login, reason string) {
+// typed is recorded (it names who was targeted), the password never; via
+// says which sign-in failed: "ui" (the web UI) or "cli" (signet login).
+func (s *Service) recordLoginFailure(ctx context.Context, login, reason, via string) {
 	e := s.newEvent(ctx, nil, "session.login_failed", s.now())
 	e.ActorKind = "anonymous"
 	e.Outcome = signet.OutcomeDenied
 	e.TargetType = "user"
 	e.TargetName = truncate(login, signet.MaxEmailLen)
-	e.Details = map[string]any{"reason": reason}
+	e.Details = map[string]any{"reason": reason, "via": via}
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		ev := *e
 		return tx.AppendAuditEvent(ctx, &ev)
@@ -307,70 +283,123 @@ func roundUp(d time.Duration) time.Duration {
 	return m * time.Minute
 }
 
-// loginThrottle counts failed sign-ins per key in fixed windows.
-type loginThrottle struct {
-	mu      sync.Mutex // guards windows
-	windows map[string]*failWindow
+// Keys minted by LoginKey (`signet login`) always expire.
+const (
+	DefaultLoginKeyTTL = 30 * 24 * time.Hour
+	MaxLoginKeyTTL     = 365 * 24 * time.Hour
+)
+
+// LoginKeyInput asks for a personal API key in exchange for an email and
+// password: how `signet login` signs in.
+type LoginKeyInput struct {
+	Login    string
+	Password string
+	// DeviceID identifies the device asking: 8 to 64 characters of
+	// [A-Za-z0-9._-], random and kept on the device. Keys minted before
+	// for the same user and device are revoked.
+	DeviceID string
+	// KeyName names the key; "" means "signet login".
+	KeyName string
+	// ExpiresIn is the key's lifetime: 0 means DefaultLoginKeyTTL; at most
+	// MaxLoginKeyTTL.
+	ExpiresIn time.Duration
 }
 
-type failWindow struct {
-	start time.Time
-	count int
-}
-
-func (t *loginThrottle) limit(key string) int {
-	if strings.HasPrefix(key, "ip:") {
-		return LoginFailuresPerIP
+// LoginKey signs a human in with email and password, by the rules and
+// throttle of Login, and mints a personal API key that expires (see
+// LoginKeyInput), revoking the keys minted before by a login on the same
+// device, in one transaction audited as "api_key.create" (details.login,
+// details.replaced_keys). The secret is in the result only. A failed
+// attempt is audited as "session.login_failed" with details.via "cli".
+// Returns EINVALID, EUNAUTHENTICATED, ERATELIMITED.
+func (s *Service) LoginKey(ctx context.Context, in LoginKeyInput) (*CreatedKey, error) {
+	if !validDeviceID(in.DeviceID) {
+		return nil, signet.Errorf(signet.EINVALID, "device_id must be 8 to 64 characters of letters, digits, '.', '_' or '-'")
 	}
-	return LoginFailuresPerUser
+	ttl := in.ExpiresIn
+	if ttl == 0 {
+		ttl = DefaultLoginKeyTTL
+	}
+	if ttl < time.Minute || ttl > MaxLoginKeyTTL {
+		return nil, signet.Errorf(signet.EINVALID, "expires_in must be between 1m and %s (365d)", MaxLoginKeyTTL)
+	}
+	name := in.KeyName
+	if strings.TrimSpace(name) == "" {
+		name = "signet login"
+	}
+	login := strings.TrimSpace(in.Login)
+	u, err := s.AuthenticatePassword(ctx, login, in.Password)
+	if err != nil {
+		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+			s.recordLoginFailure(ctx, login, signet.ErrorReason(err), "cli")
+		}
+		return nil, err
+	}
+	var out *CreatedKey
+	err = s.mutate(ctx, s.ActorForUser(u), "api_key.create", func(o *op) error {
+		// Disabled or deleted since the password check: no key.
+		if o.user == nil || o.user.Status != signet.StatusActive || o.user.Kind != signet.KindHuman {
+			return errBadLogin
+		}
+		o.target("api_key", "", name)
+		o.detail("owner_id", o.user.ID)
+		o.detail("owner_name", o.user.Name)
+		o.detail("login", true)
+		replaced, err := o.revokeLoginKeys(o.user.ID, in.DeviceID)
+		if err != nil {
+			return err
+		}
+		if len(replaced) > 0 {
+			o.detail("replaced_keys", replaced)
+		}
+		k, err := o.createKey(o.user, CreateKeyInput{Name: name, ExpiresIn: ttl, loginDevice: in.DeviceID,
+			Description: "Created by 'signet login'. It expires; signing in again on the same device, or 'signet logout', revokes it."})
+		if err != nil {
+			return err
+		}
+		o.target("api_key", k.Key.ID, k.Key.Name)
+		o.detail("kind", k.Key.Kind)
+		o.detail("expires_at", k.Key.ExpiresAt.UTC().Format(time.RFC3339))
+		out = k
+		return nil
+	})
+	return out, err
 }
 
-// blocked returns how long the first of keys that reached its limit stays
-// blocked; 0 when none is.
-func (t *loginThrottle) blocked(now time.Time, keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var wait time.Duration
+// revokeLoginKeys revokes a user's unrevoked keys minted by a login on
+// device, and returns their ids.
+func (o *op) revokeLoginKeys(userID, device string) ([]any, error) {
+	keys, err := allPages(func(p signet.Page) ([]*signet.APIKey, string, error) {
+		return o.tx.ListAPIKeys(o.ctx, signet.APIKeyFilter{OwnerID: userID, Kind: signet.KeyKindPersonal, Page: p})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []any
 	for _, k := range keys {
-		w, ok := t.windows[k]
-		if !ok || now.Sub(w.start) >= LoginWindow || w.count < t.limit(k) {
+		if k.LoginDevice != device || k.RevokedAt != nil {
 			continue
 		}
-		wait = max(wait, w.start.Add(LoginWindow).Sub(now))
+		revoked, err := o.tx.RevokeAPIKey(o.ctx, k.ID, o.now, userID, "replaced by a new signet login on the same device")
+		if err != nil {
+			return nil, err
+		}
+		if revoked {
+			out = append(out, k.ID)
+		}
 	}
-	return wait
+	return out, nil
 }
 
-// fail counts one failure for each of keys.
-func (t *loginThrottle) fail(now time.Time, keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.windows == nil {
-		t.windows = make(map[string]*failWindow)
+func validDeviceID(v string) bool {
+	if len(v) < 8 || len(v) > 64 {
+		return false
 	}
-	if len(t.windows) >= loginThrottleMax {
-		for k, w := range t.windows {
-			if now.Sub(w.start) >= LoginWindow {
-				delete(t.windows, k)
-			}
-		}
-		if len(t.windows) >= loginThrottleMax {
-			clear(t.windows)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
 		}
 	}
-	for _, k := range keys {
-		w, ok := t.windows[k]
-		if !ok || now.Sub(w.start) >= LoginWindow {
-			w = &failWindow{start: now}
-			t.windows[k] = w
-		}
-		w.count++
-	}
-}
-
-// clear forgets key's failures.
-func (t *loginThrottle) clear(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.windows, key)
+	return true
 }

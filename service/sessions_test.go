@@ -76,7 +76,7 @@ func TestLoginThrottle(t *testing.T) { testdb.ForEach(t, testLoginThrottle) }
 func testLoginThrottle(t *testing.T) {
 	e := newEnv(t)
 	ctx := loginCtx("10.0.0.3")
-	for i := 0; i < LoginFailuresPerUser; i++ {
+	for i := 0; i < PasswordFailuresPerAccount; i++ {
 		_, err := e.svc.Login(ctx, "ada@example.com", "wrong password!")
 		wantCode(t, "Login(wrong)", err, signet.EUNAUTHENTICATED)
 	}
@@ -87,13 +87,13 @@ func testLoginThrottle(t *testing.T) {
 		t.Errorf("throttled message = %q; want the wait", signet.ErrorMessage(err))
 	}
 	// The window ends.
-	e.advance(LoginWindow)
+	e.advance(PasswordWindow)
 	_, err = e.svc.Login(ctx, "ada@example.com", testPassword)
 	wantCode(t, "Login(after window)", err, "")
 
 	// Per IP: many accounts from one address.
 	ip := loginCtx("10.0.0.4")
-	for i := 0; i < LoginFailuresPerIP; i++ {
+	for i := 0; i < PasswordFailuresPerIP; i++ {
 		_, err := e.svc.Login(ip, e.uniq("nobody")+"@example.com", "x")
 		wantCode(t, "Login(unknown)", err, signet.EUNAUTHENTICATED)
 	}

@@ -140,7 +140,7 @@ func (o *op) checkEmailFree(email, exceptID string) error {
 // and groups as in CreateServiceAccount. Returns EINVALID, ENOTFOUND,
 // ECONFLICT for a taken email, EFORBIDDEN.
 func (s *Service) CreateHuman(ctx context.Context, a *signet.Actor, in CreateHumanInput) (*signet.User, error) {
-	hash, err := s.prehash(in.Password)
+	hash, err := s.prehash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -294,12 +294,12 @@ func userNoun(u *signet.User) string {
 func userAction(u *signet.User, verb string) string { return userTargetType(u) + "." + verb }
 
 // GetUser returns a user with its groups and direct grants. Users may
-// always read themselves; otherwise it needs users:read (humans) or
+// always read themselves (but not with a scoped key, see op.self); otherwise it needs users:read (humans) or
 // service_accounts:read. Returns ENOTFOUND, EFORBIDDEN.
 func (s *Service) GetUser(ctx context.Context, a *signet.Actor, userID string) (*UserDetail, error) {
 	var out *UserDetail
 	err := s.view(ctx, a, func(o *op) error {
-		self := !a.System && a.UserID == userID
+		self := o.self(userID)
 		if !self {
 			if err := o.authoriseAny("", "users:read", "service_accounts:read"); err != nil {
 				return err
@@ -336,16 +336,34 @@ func (o *op) userDetail(u *signet.User) (*UserDetail, error) {
 }
 
 // UpdateUser renames a user or changes its description, or a human's email
-// or password. It needs service_accounts:write or users:write, except that
-// humans may update themselves. Changing another human's email or password
-// also needs the actor to cover that human's access, since it would let the
-// actor sign in as them. A password for a service account is refused.
-// Returns EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN.
+// or password. It needs service_accounts:write or users:write, and the
+// actor must cover the user's access (see userForWrite), except that
+// humans may update their own name and description — signed in or with an
+// unscoped key.
+//
+// A human's own email and password are credentials: changing them needs
+// the current password and is refused to API keys, whatever their scopes,
+// so a leaked key or an unattended session cannot lock the owner out.
+// Another human's email or password may be set by an administrator acting
+// through users:write and covering that human's access. A changed email
+// or password ends the user's sessions (but the session making the change,
+// when it is the user's own). A password for a service account is refused.
+// Returns EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN, ERATELIMITED.
 func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string, up UserUpdate) (*signet.User, error) {
 	var hash string
 	if up.Password != nil {
 		var err error
-		if hash, err = s.prehash(*up.Password); err != nil {
+		if hash, err = s.prehash(ctx, *up.Password); err != nil {
+			return nil, err
+		}
+	}
+	ownCredentials := (up.Email != nil || up.Password != nil) && a != nil && !a.System && a.UserID == userID
+	// The current password is checked before the transaction: bcrypt is
+	// slow on purpose, and writers are serialised.
+	var proof passwordProof
+	if ownCredentials && a.KeyID == "" && up.CurrentPassword != nil && *up.CurrentPassword != "" {
+		var err error
+		if proof, err = s.proveCurrentPassword(ctx, userID, *up.CurrentPassword); err != nil {
 			return nil, err
 		}
 	}
@@ -355,7 +373,6 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 		if err != nil {
 			return err
 		}
-		self := !a.System && a.UserID == u.ID
 		if up.Name != nil {
 			name, err := validateName(userNoun(u), *up.Name)
 			if err != nil {
@@ -381,6 +398,7 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 				u.Description = desc
 			}
 		}
+		var credentialsChanged bool
 		if up.Email != nil {
 			if u.IsServiceAccount() {
 				return signet.Errorf(signet.EINVALID, "service accounts have no email")
@@ -390,8 +408,8 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 				return err
 			}
 			if email != u.Email {
-				if !self {
-					if err := o.checkCoversUser(u, "changing the email of "+quote(u.Name)); err != nil {
+				if ownCredentials {
+					if err := o.checkOwnCredentialChange(up, proof, u); err != nil {
 						return err
 					}
 				}
@@ -400,6 +418,7 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 				}
 				o.change("email", u.Email, email)
 				u.Email = email
+				credentialsChanged = true
 			}
 		}
 		if up.Password != nil {
@@ -409,13 +428,14 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 			if err := validatePassword(*up.Password); err != nil {
 				return err
 			}
-			if !self {
-				if err := o.checkCoversUser(u, "setting the password of "+quote(u.Name)); err != nil {
+			if ownCredentials {
+				if err := o.checkOwnCredentialChange(up, proof, u); err != nil {
 					return err
 				}
 			}
 			u.PasswordHash = hash
 			o.detail("password_changed", true)
+			credentialsChanged = true
 		}
 		c := *u
 		c.PasswordHash = ""
@@ -432,15 +452,64 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 			}
 			return conflict(err, "a user with email %q already exists", u.Email)
 		}
+		if credentialsChanged {
+			ended, err := o.endSessionsExcept(u.ID, a.SessionID)
+			if err != nil {
+				return err
+			}
+			if ended > 0 {
+				o.detail("sessions_ended", ended)
+			}
+		}
 		return nil
 	})
 	return out, err
 }
 
+// checkOwnCredentialChange is the rule for changing one's own email or
+// password: never with an API key, always with the current password,
+// proved before the transaction against the hash that is still stored.
+func (o *op) checkOwnCredentialChange(up UserUpdate, proof passwordProof, u *signet.User) error {
+	if o.usesKey() {
+		return signet.Errorf(signet.EFORBIDDEN, "an API key cannot change its owner's email or password; sign in to Signet and change them under Settings → Account")
+	}
+	if up.CurrentPassword == nil || *up.CurrentPassword == "" {
+		return signet.Errorf(signet.EINVALID, "current_password is required to change your own email or password")
+	}
+	if !proof.matches(u) {
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: "current_password_incorrect", Message: "the current password is not correct"}
+	}
+	return nil
+}
+
+// endSessionsExcept ends every live session of a user but keep (the
+// session making the change, if any) and returns how many it ended.
+func (o *op) endSessionsExcept(userID, keep string) (int, error) {
+	live, err := o.tx.ListUserSessions(o.ctx, userID, o.now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ses := range live {
+		if ses.ID == keep || ses.RevokedAt != nil {
+			continue
+		}
+		if err := o.tx.RevokeSession(o.ctx, ses.ID, o.now); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // userForWrite loads a non-deleted user for a change and authorises it:
-// service_accounts:write or users:write (or, when allowSelf, the human
-// itself). It names the audit action and target after the user first, so
-// that a refusal is recorded against the right target, e.g. a denied
+// service_accounts:write or users:write, and the actor must cover every
+// permission the user holds — taking away or changing a principal is
+// bounded like granting, so nobody can disable, delete, rename or reset
+// someone with more access than their own. When allowSelf is set, a human
+// acting on its own account (see op.self) needs neither. It names the
+// audit action and target after the user first, so that a refusal is
+// recorded against the right target, e.g. a denied
 // "service_account.update".
 func (o *op) userForWrite(userID, verb string, allowSelf bool) (*signet.User, error) {
 	u, err := o.liveUser(userID)
@@ -449,23 +518,48 @@ func (o *op) userForWrite(userID, verb string, allowSelf bool) (*signet.User, er
 	}
 	o.event.Action = userAction(u, verb)
 	o.target(userTargetType(u), u.ID, u.Name)
-	self := allowSelf && !o.actor.System && o.actor.UserID == u.ID && !u.IsServiceAccount()
-	if !self {
-		if err := o.authorise(userPerm(u, "write"), ""); err != nil {
-			return nil, err
-		}
+	if allowSelf && o.self(u.ID) && !u.IsServiceAccount() {
+		return u, nil
+	}
+	if err := o.authorise(userPerm(u, "write"), ""); err != nil {
+		return nil, err
+	}
+	if err := o.checkActsWithin(u, verbing(verb)+" "+userNoun(u)+" "+quote(u.Name)); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
 
-// checkCoversUser refuses, as escalation, taking over the credentials of a
-// user whose access the actor does not cover.
-func (o *op) checkCoversUser(u *signet.User, what string) error {
-	theirs, err := o.accessOfUser(u)
+// verbing names a user action for messages: "disable" -> "disabling".
+func verbing(verb string) string {
+	switch verb {
+	case "update":
+		return "changing"
+	case "disable":
+		return "disabling"
+	case "enable":
+		return "enabling"
+	case "delete":
+		return "deleting"
+	}
+	return verb
+}
+
+// checkActsWithin refuses acting on user u — changing, disabling,
+// enabling, deleting it, or taking it out of a group — when u holds
+// permissions the actor does not: the no-escalation rule applied to
+// taking away. u's access counts whatever its status, so re-enabling a
+// disabled administrator is bounded too.
+func (o *op) checkActsWithin(u *signet.User, what string) error {
+	theirs, err := grantedAccessOf(o.ctx, o.tx, o.cat, u)
 	if err != nil {
 		return err
 	}
-	return o.checkNoEscalation(&theirs, what)
+	if o.access.Covers(&theirs) {
+		return nil
+	}
+	miss := missing(&o.access, &theirs)
+	return signet.Errorf(signet.EFORBIDDEN, "%s: they hold permissions you do not hold yourself (%s), and only someone holding all of them may do that", what, strings.Join(miss, ", "))
 }
 
 // SetUserStatus disables or enables a user. Disabling stops its keys
@@ -577,7 +671,7 @@ func (s *Service) SetUserGroups(ctx context.Context, a *signet.Actor, userID str
 		var added, removed []any
 		for _, g := range current {
 			if !slices.Contains(want, g.ID) {
-				if err := o.removeMember(g, u.ID); err != nil {
+				if err := o.removeMember(g, u); err != nil {
 					return err
 				}
 				removed = append(removed, g.ID)

@@ -181,7 +181,7 @@ func testCreateHumanValidation(t *testing.T) {
 		{name: "display-name email", in: CreateHumanInput{Name: "Bob", Email: "Bob <bob@example.com>"}, wantCode: signet.EINVALID},
 		{name: "taken email", in: CreateHumanInput{Name: "Bob", Email: "Ada@Example.com"}, wantCode: signet.ECONFLICT},
 		{name: "short password", in: CreateHumanInput{Name: "Bob", Email: "bob@example.com", Password: "abc"}, wantCode: signet.EINVALID},
-		{name: "unknown role", in: CreateHumanInput{Name: "Bob", Email: "bob@example.com", Grants: []GrantSpec{{RoleID: "role_nope"}}}, wantCode: signet.ENOTFOUND},
+		{name: "unknown role", in: CreateHumanInput{Name: "Bob", Email: "bob@example.com", Grants: []GrantSpec{{RoleID: "role_nope", WorkspaceID: signet.OrganisationWide}}}, wantCode: signet.ENOTFOUND},
 		{name: "unknown group", in: CreateHumanInput{Name: "Bob", Email: "bob@example.com", GroupIDs: []string{"grp_nope"}}, wantCode: signet.ENOTFOUND},
 	}
 	for _, tt := range tests {

@@ -150,7 +150,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, a *signet.Actor, wsID str
 }
 
 // DeleteWorkspace deletes a workspace and the grants in it. Needs
-// workspaces:write. The default workspace cannot be deleted. Returns
+// workspaces:write, and the actor must cover what those grants give. The default workspace cannot be deleted. Returns
 // ENOTFOUND, ECONFLICT, EFORBIDDEN.
 func (s *Service) DeleteWorkspace(ctx context.Context, a *signet.Actor, wsID string) error {
 	return s.mutate(ctx, a, "workspace.delete", func(o *op) error {
@@ -165,6 +165,21 @@ func (s *Service) DeleteWorkspace(ctx context.Context, a *signet.Actor, wsID str
 		o.event.WorkspaceID = w.ID
 		if w.IsDefault {
 			return signet.Errorf(signet.ECONFLICT, "the default workspace cannot be deleted")
+		}
+		// Deleting a workspace deletes the grants in it: bounded like
+		// granting them.
+		grants, err := allPages(func(p signet.Page) ([]*signet.Grant, string, error) {
+			return o.tx.ListGrants(ctx, signet.GrantFilter{WorkspaceID: w.ID, Page: p})
+		})
+		if err != nil {
+			return err
+		}
+		lost, err := o.accessOfGrants(grants)
+		if err != nil {
+			return err
+		}
+		if err := o.checkTakesWithin(&lost, "deleting workspace "+quote(w.Name)); err != nil {
+			return err
 		}
 		return notFound(o.tx.DeleteWorkspace(ctx, w.ID), "workspace %q not found", wsID)
 	})

@@ -110,14 +110,19 @@ func testGrantValidation(t *testing.T) {
 	}{
 		{"ok", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, e.defaultWS}, ""},
 		{"duplicate", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, e.defaultWS}, signet.ECONFLICT},
-		{"org-wide is distinct", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, ""}, ""},
-		{"unknown user", GrantInput{signet.SubjectUser, "sa_nope", signet.RoleViewID, ""}, signet.ENOTFOUND},
-		{"unknown group", GrantInput{signet.SubjectGroup, "grp_nope", signet.RoleViewID, ""}, signet.ENOTFOUND},
-		{"unknown role", GrantInput{signet.SubjectUser, sa.ID, "role_nope", ""}, signet.ENOTFOUND},
+		{"org-wide is distinct", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, signet.OrganisationWide}, ""},
+		{"unknown user", GrantInput{signet.SubjectUser, "sa_nope", signet.RoleViewID, signet.OrganisationWide}, signet.ENOTFOUND},
+		{"unknown group", GrantInput{signet.SubjectGroup, "grp_nope", signet.RoleViewID, signet.OrganisationWide}, signet.ENOTFOUND},
+		{"unknown role", GrantInput{signet.SubjectUser, sa.ID, "role_nope", signet.OrganisationWide}, signet.ENOTFOUND},
 		{"unknown workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, "ws_nope"}, signet.ENOTFOUND},
-		{"bad subject type", GrantInput{"robot", sa.ID, signet.RoleViewID, ""}, signet.EINVALID},
+		{"bad subject type", GrantInput{"robot", sa.ID, signet.RoleViewID, signet.OrganisationWide}, signet.EINVALID},
 		{"admin in a workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleAdminID, e.defaultWS}, signet.EINVALID},
-		{"group grant", GrantInput{signet.SubjectGroup, DefaultEditGroupID, signet.RoleViewID, ""}, ""},
+		{"group grant", GrantInput{signet.SubjectGroup, DefaultEditGroupID, signet.RoleViewID, signet.OrganisationWide}, ""},
+		// Organisation-wide is never a default: no workspace means the
+		// default workspace (a duplicate of "ok" above), and Admin must be
+		// asked for organisation-wide explicitly.
+		{"no workspace is the default workspace", GrantInput{signet.SubjectUser, sa.ID, signet.RoleViewID, ""}, signet.ECONFLICT},
+		{"admin without asking for organisation-wide", GrantInput{signet.SubjectUser, sa.ID, signet.RoleAdminID, ""}, signet.EINVALID},
 	}
 	for _, tt := range tests {
 		before := len(e.events())
@@ -184,7 +189,7 @@ func testMe(t *testing.T) {
 	other, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "Other"})
 	e.must(err)
 	r := e.role(signet.BaseNone, "audit:read")
-	a := e.human([]GrantSpec{{RoleID: r}}, DefaultEditGroupID)
+	a := e.human([]GrantSpec{{RoleID: r, WorkspaceID: signet.OrganisationWide}}, DefaultEditGroupID)
 	me, err := e.svc.Me(e.ctx, a)
 	e.must(err)
 	if me.User.ID != a.UserID || me.User.PasswordHash != "" || len(me.Groups) != 1 {
