@@ -16,7 +16,18 @@ type Authenticator struct {
 	backend  Backend
 	basic    *basicCache
 	failures *FailureAggregator // nil: failures are not audited
+	// allowBasic accepts HTTP Basic (email and password) on the API; off
+	// by default, see AllowBasic.
+	allowBasic bool
 }
+
+// AllowBasic makes the Authenticator accept HTTP Basic credentials (a
+// human's email and password) besides API keys. It is off by default:
+// a password sent with every request of a script is a password stored in
+// the script, every request then pays (or caches) a bcrypt check, and
+// API keys are scoped, revocable and audited per key. The operator turns
+// it on with signet serve --api-basic-auth. Call it before serving.
+func (a *Authenticator) AllowBasic(on bool) { a.allowBasic = on }
 
 // AuditFailures makes the Authenticator report every failed authentication
 // (EUNAUTHENTICATED) to g, which aggregates them into audit events. Call it
@@ -31,6 +42,9 @@ func NewAuthenticator(v *Verifier, b Backend) *Authenticator {
 
 var errMalformed = unauthenticated(ReasonMalformed,
 	"The credential is malformed: send 'Authorization: Bearer <key>', 'Authorization: apikey <key>', 'X-API-Key: <key>' or HTTP Basic.")
+
+var errBasicDisabled = unauthenticated(ReasonBasicDisabled,
+	"HTTP Basic authentication (email and password) is turned off on this server: send an API key ('Authorization: Bearer <key>'); create one in the web UI under Settings → API keys, or with 'signet login'.")
 
 // Authenticate reads the request's credential. It returns (nil, nil) when
 // the request carries none, and an EUNAUTHENTICATED *signet.Error with a
@@ -95,6 +109,9 @@ func (a *Authenticator) authenticate(r *http.Request) (*Verified, error) {
 	case CredentialKey:
 		return a.verifier.VerifyKey(r.Context(), c.Key, ClientIP(r))
 	case CredentialBasic:
+		if !a.allowBasic {
+			return nil, errBasicDisabled
+		}
 		actor, err := a.verifyPassword(r.Context(), c.Login, c.Password)
 		if err != nil {
 			return nil, err

@@ -79,7 +79,13 @@ func (c *basicCache) put(id [32]byte, gen uint64, now time.Time, a *signet.Actor
 }
 
 // verifyPassword authenticates HTTP Basic credentials through the cache.
+// The password throttle is consulted first, so an account locked by failed
+// attempts (on any path: UI, Basic, CLI sign-in) is locked here too, even
+// for a credential that succeeded before.
 func (a *Authenticator) verifyPassword(ctx context.Context, login, password string) (*signet.Actor, error) {
+	if err := a.backend.CheckPasswordThrottle(ctx, login); err != nil {
+		return nil, err
+	}
 	id := a.basic.id(login, password)
 	gen := a.verifier.gen.Load()
 	now := a.verifier.now()

@@ -2,6 +2,7 @@ package authn_test
 
 import (
 	"context"
+	"hash/crc32"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -75,7 +76,7 @@ func (f *fixture) serviceAccountWithKey(tb testing.TB, name string, key service.
 	tb.Helper()
 	res, err := f.svc.CreateServiceAccount(context.Background(), f.admin, service.CreateServiceAccountInput{
 		Name:   name,
-		Grants: []service.GrantSpec{{RoleID: signet.RoleViewID}},
+		Grants: []service.GrantSpec{{RoleID: signet.RoleViewID, WorkspaceID: signet.OrganisationWide}},
 		Key:    &key,
 	})
 	if err != nil {
@@ -173,10 +174,21 @@ func testVerifyKeyInvalid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The key's kind is part of the key: the same id and secret under the
+	// other prefix, with a recomputed checksum, is another string and must
+	// not verify — even while the real key is cached.
+	if _, err := f.verifier.VerifyKey(ctx, s, ""); err != nil {
+		t.Fatalf("VerifyKey(real key) = %v", err)
+	}
+	rekinded := withChecksum("sgn_pk_" + s[len("sgn_sa_"):len(s)-6])
+	if _, err := apikey.Parse(rekinded); err != nil {
+		t.Fatalf("the rewritten key does not parse (%v): the test would prove nothing", err)
+	}
 	tests := []struct {
 		name string
 		key  string
 	}{
+		{"kind rewritten sa to pk", rekinded},
 		{"empty", ""},
 		{"junk", "not a key"},
 		{"typo", s[:len(s)-1] + string(s[len(s)-1]^1)},
@@ -350,6 +362,7 @@ func testBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	auth := authn.NewAuthenticator(f.verifier, f.svc)
+	auth.AllowBasic(true)
 	req := func(login, pw string) (*signet.Actor, error) {
 		r := httptest.NewRequest("GET", "/api/v1/me", nil)
 		r.SetBasicAuth(login, pw)
@@ -364,8 +377,8 @@ func testBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 	if _, err := req("admin@example.com", "wrong password!"); signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
 		t.Fatalf("basic auth with a wrong password = %v; want unauthenticated", err)
 	}
-	pw := renewed
-	if _, err := f.svc.UpdateUser(ctx, f.admin, f.admin.UserID, service.UserUpdate{Password: &pw}); err != nil {
+	pw, current := renewed, old
+	if _, err := f.svc.UpdateUser(ctx, f.admin, f.admin.UserID, service.UserUpdate{Password: &pw, CurrentPassword: &current}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := req("admin@example.com", old); signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
@@ -373,6 +386,40 @@ func testBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 	}
 	if _, err := req("admin@example.com", renewed); err != nil {
 		t.Errorf("basic auth with the new password = %v; want nil", err)
+	}
+}
+
+func TestBasicAuthOffByDefaultAndThrottled(t *testing.T) {
+	testdb.ForEach(t, testBasicAuthOffByDefaultAndThrottled)
+}
+
+func testBasicAuthOffByDefaultAndThrottled(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	basic := func(auth *authn.Authenticator, ip, login, pw string) error {
+		r := httptest.NewRequest("GET", "/api/v1/me", nil)
+		r = r.WithContext(signet.WithRequestInfo(r.Context(), signet.RequestInfo{IP: ip}))
+		r.SetBasicAuth(login, pw)
+		_, err := auth.Authenticate(r)
+		return err
+	}
+	const pw = "a long enough password"
+	off := authn.NewAuthenticator(f.verifier, f.svc)
+	if err := basic(off, "10.0.0.1", "admin@example.com", pw); signet.ErrorCode(err) != signet.EUNAUTHENTICATED || signet.ErrorReason(err) != authn.ReasonBasicDisabled {
+		t.Fatalf("basic auth by default = %v; want unauthenticated/%s", err, authn.ReasonBasicDisabled)
+	}
+	on := authn.NewAuthenticator(f.verifier, f.svc)
+	on.AllowBasic(true)
+	if err := basic(on, "10.0.0.1", "admin@example.com", pw); err != nil {
+		t.Fatalf("basic auth turned on = %v", err)
+	}
+	// Failed attempts elsewhere (here: sign-ins from the UI's path) lock
+	// the account on every path, even for the credential Basic cached.
+	for range service.PasswordFailuresPerAccount {
+		f.svc.AuthenticatePassword(signet.WithRequestInfo(ctx, signet.RequestInfo{IP: "10.9.9.9"}), "admin@example.com", "a wrong guess")
+	}
+	if err := basic(on, "10.0.0.1", "admin@example.com", pw); signet.ErrorCode(err) != signet.ERATELIMITED {
+		t.Errorf("basic auth of a locked account = %v; want rate_limited", err)
 	}
 }
 
@@ -387,7 +434,7 @@ func testVerifyKeyFollowsRoleEdit(t *testing.T) {
 	}
 	res, err := f.svc.CreateServiceAccount(ctx, f.admin, service.CreateServiceAccountInput{
 		Name:   "siem-export",
-		Grants: []service.GrantSpec{{RoleID: role.Role.ID}},
+		Grants: []service.GrantSpec{{RoleID: role.Role.ID, WorkspaceID: signet.OrganisationWide}},
 		Key:    &service.CreateKeyInput{Name: "k"},
 	})
 	if err != nil {
@@ -409,4 +456,17 @@ func testVerifyKeyFollowsRoleEdit(t *testing.T) {
 		t.Errorf("after the edit: Can(audit:read) = %v, Can(groups:read) = %v; want false, true",
 			v.Access.Can("audit:read", ""), v.Access.Can("groups:read", ""))
 	}
+}
+
+// withChecksum appends the checksum apikey.Parse expects (CRC32 of the
+// body in six base62 digits), as anyone who reads the documentation can.
+func withChecksum(body string) string {
+	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	v := crc32.ChecksumIEEE([]byte(body))
+	var b [6]byte
+	for i := 5; i >= 0; i-- {
+		b[i] = base62[v%62]
+		v /= 62
+	}
+	return body + string(b[:])
 }

@@ -32,16 +32,19 @@ func Example() {
 	if _, err := anon.Setup(ctx, client.SetupRequest{Token: setupToken, Name: "Ada", Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
 		log.Fatal(err)
 	}
-	admin, _ := client.New(baseURL, client.WithBasicAuth("ada@example.com", "correct horse battery staple"))
-
-	// A service account holding View in the default workspace, with its first key.
-	wss, err := admin.ListWorkspaces(ctx, client.ListOptions{})
+	// Sign in with the password for a personal key that expires (what
+	// `signet login` does); the API itself takes keys.
+	login, err := anon.Login(ctx, client.LoginRequest{Email: "ada@example.com", Password: "correct horse battery staple", DeviceID: "example-device"})
 	if err != nil {
 		log.Fatal(err)
 	}
+	admin, _ := client.New(baseURL, client.WithAPIKey(login.Key))
+
+	// A service account holding View in the default workspace (a grant
+	// that names no workspace), with its first key.
 	res, err := admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
 		Name:   "etl-pipeline",
-		Grants: []client.GrantSpec{{RoleID: "role_view", WorkspaceID: wss.Data[0].ID}},
+		Grants: []client.GrantSpec{{RoleID: "role_view"}},
 		APIKey: &client.CreateAPIKeyRequest{Name: "prod", ExpiresIn: "2160h"},
 	})
 	if err != nil {

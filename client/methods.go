@@ -142,6 +142,13 @@ func (c *Client) Setup(ctx context.Context, req SetupRequest) (*User, error) {
 	return call[User](ctx, c, http.MethodPost, v1+"/setup", nil, req)
 }
 
+// Login exchanges an email and password for a personal API key that
+// expires (POST /api/v1/login; no other credential needed). It revokes the
+// keys an earlier login with the same DeviceID minted.
+func (c *Client) Login(ctx context.Context, req LoginRequest) (*CreatedAPIKey, error) {
+	return call[CreatedAPIKey](ctx, c, http.MethodPost, v1+"/login", nil, req)
+}
+
 // Ready reports whether the server is ready (GET /readyz); the error is an
 // *Error with status 503 when it is not.
 func (c *Client) Ready(ctx context.Context) error {

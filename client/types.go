@@ -154,13 +154,13 @@ type GroupMember struct {
 }
 
 // Grant gives a role to a group or a user in a workspace, or
-// organisation-wide when WorkspaceID is "".
+// organisation-wide when WorkspaceID is OrganisationWide ("*").
 type Grant struct {
 	ID          string    `json:"id"`
 	SubjectType string    `json:"subject_type"`
 	SubjectID   string    `json:"subject_id"`
 	RoleID      string    `json:"role_id"`
-	WorkspaceID string    `json:"workspace_id,omitempty"`
+	WorkspaceID string    `json:"workspace_id"`
 	CreatedAt   time.Time `json:"created_at"`
 	CreatedBy   string    `json:"created_by,omitempty"`
 }
@@ -232,8 +232,13 @@ type Status struct {
 
 // --- request bodies ---
 
-// GrantSpec names a role to grant in a workspace; WorkspaceID "" grants it
-// organisation-wide.
+// OrganisationWide is the WorkspaceID of an organisation-wide grant: a
+// request asks for one with it (omitting the workspace means the default
+// workspace), and responses name one with it.
+const OrganisationWide = "*"
+
+// GrantSpec names a role to grant in a workspace: a workspace id,
+// OrganisationWide, or "" for the default workspace.
 type GrantSpec struct {
 	RoleID      string `json:"role_id"`
 	WorkspaceID string `json:"workspace_id,omitempty"`
@@ -284,6 +289,9 @@ type UserUpdate struct {
 	Email       *string `json:"email,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Password    *string `json:"password,omitempty"`
+	// CurrentPassword is required to change one's own email or password
+	// (never possible with an API key).
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 // SetGroupsRequest replaces a user's group memberships.
@@ -346,6 +354,8 @@ type CreateGrantRequest struct {
 	SubjectType string `json:"subject_type"` // "group" or "user"
 	SubjectID   string `json:"subject_id"`
 	RoleID      string `json:"role_id"`
+	// WorkspaceID is a workspace id, OrganisationWide, or "" for the
+	// default workspace.
 	WorkspaceID string `json:"workspace_id,omitempty"`
 }
 
@@ -362,6 +372,22 @@ type SetupRequest struct {
 	Name     string `json:"name"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
+}
+
+// LoginRequest exchanges a human's email and password for a personal API
+// key that expires: how `signet login` signs in (POST /api/v1/login).
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// DeviceID identifies the device signing in (8 to 64 characters of
+	// [A-Za-z0-9._-], random, kept on the device): the keys an earlier
+	// login on the same device minted are revoked.
+	DeviceID string `json:"device_id"`
+	// KeyName names the key; empty means "signet login".
+	KeyName string `json:"key_name,omitempty"`
+	// ExpiresIn is the key's lifetime, a duration such as "720h"; empty
+	// means 30 days; at most 365 days.
+	ExpiresIn string `json:"expires_in,omitempty"`
 }
 
 // --- list options (query parameters) ---

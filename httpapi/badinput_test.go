@@ -146,6 +146,7 @@ var bodyRoutes = map[string]struct {
 }{
 	"POST /api/v1/setup":                          {`{"token":5}`, `field "token" must be a string, not a number`, false},
 	"POST /api/v1/check":                          {`{"checks":[{"key":5}]}`, `field "checks.key" must be a string, not a number`, false},
+	"POST /api/v1/login":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
 	"POST /api/v1/me/api-keys":                    {`{"name":5}`, `field "name" must be a string, not a number`, false},
 	"POST /api/v1/me/api-keys/{id}/revoke":        {`{"reason":true}`, `field "reason" must be a string, not a boolean`, true},
 	"POST /api/v1/service-accounts":               {`{"name":"x","api_key":{"name":5}}`, `field "api_key.name" must be a string, not a number`, false},
@@ -278,6 +279,11 @@ func testBadInput(t *testing.T) {
 		{"grant bad subject", "POST", "/api/v1/grants", `{"subject_type":"team","subject_id":"x","role_id":"role_view"}`, nil, 422, "invalid", "subject"},
 		{"grant unknown role", "POST", "/api/v1/grants", `{"subject_type":"user","subject_id":"` + f.saID + `","role_id":"role_nope","workspace_id":"` + f.wsID + `"}`, nil, 404, "not_found", ""},
 		{"domain bad name", "POST", "/api/v1/permission-domains", `{"name":"Bad Name!"}`, nil, 422, "invalid", ""},
+		{"login no device", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x"}`, nil, 422, "invalid", "device_id must be"},
+		{"login short device", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abc"}`, nil, 422, "invalid", "device_id must be"},
+		{"login expires_in junk", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"30x"}`, nil, 400, "bad_request", `"expires_in" must be a duration`},
+		{"login expires_in too long", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"9000h"}`, nil, 422, "invalid", "expires_in must be between"},
+		{"grant admin without explicit organisation", "POST", "/api/v1/grants", `{"subject_type":"group","subject_id":"grp_default_view","role_id":"role_admin"}`, nil, 422, "invalid", "organisation-wide only"},
 		{"setup wrong token", "POST", "/api/v1/setup", `{"token":"nope","name":"E","email":"e@example.com","password":"a long enough password"}`, nil, 401, "unauthenticated", ""},
 
 		// Unknown ids.

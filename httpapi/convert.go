@@ -130,10 +130,19 @@ func grantJSON(g *signet.Grant) client.Grant {
 		SubjectType: g.SubjectType,
 		SubjectID:   g.SubjectID,
 		RoleID:      g.RoleID,
-		WorkspaceID: g.WorkspaceID,
+		WorkspaceID: grantWorkspaceJSON(g.WorkspaceID),
 		CreatedAt:   g.CreatedAt,
 		CreatedBy:   g.CreatedBy,
 	}
+}
+
+// grantWorkspaceJSON says "*" for an organisation-wide grant, as a request
+// asks for one, so that a grant read back can be created again as it is.
+func grantWorkspaceJSON(ws string) string {
+	if ws == "" {
+		return signet.OrganisationWide
+	}
+	return ws
 }
 
 // AuditEventJSON is the wire form of an audit event: one line of an

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
@@ -66,6 +67,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="signet"`)
+	}
+	if code == signet.ERATELIMITED {
+		w.Header().Set("Retry-After", strconv.FormatInt(signet.RetryAfterSeconds(err), 10))
 	}
 	writeJSON(w, status, client.ErrorResponse{Error: body})
 }

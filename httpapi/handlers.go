@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
@@ -39,6 +40,34 @@ func (s *server) setup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, userJSON(u))
+	return nil
+}
+
+// login exchanges an email and password for an expiring personal key
+// (signet login). Like the setup route it needs no credential: the
+// password is the credential, throttled like every password.
+func (s *server) login(w http.ResponseWriter, r *http.Request) error {
+	var in client.LoginRequest
+	if err := decodeBody(r, &in, true); err != nil {
+		return err
+	}
+	var ttl time.Duration
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil {
+			return badRequest("field \"expires_in\" must be a duration such as \"720h\"")
+		}
+		if d <= 0 {
+			return signet.Errorf(signet.EINVALID, "field \"expires_in\" must be a positive duration")
+		}
+		ttl = d
+	}
+	created, err := s.svc.LoginKey(r.Context(), service.LoginKeyInput{Login: in.Email, Password: in.Password,
+		DeviceID: in.DeviceID, KeyName: in.KeyName, ExpiresIn: ttl})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, createdKeyJSON(created, s.now()))
 	return nil
 }
 
@@ -404,6 +433,7 @@ func (s *server) update(w http.ResponseWriter, r *http.Request, userID string) e
 	}
 	u, err := s.svc.UpdateUser(r.Context(), actor(r), userID, service.UserUpdate{
 		Name: in.Name, Email: in.Email, Description: in.Description, Password: in.Password,
+		CurrentPassword: in.CurrentPassword,
 	})
 	if err != nil {
 		return err

@@ -69,6 +69,8 @@ type envOptions struct {
 	trustXFF bool
 	// forwardAuth sets Config.ForwardAuth.
 	forwardAuth httpapi.ForwardAuthConfig
+	// basic accepts HTTP Basic on the API (signet serve --api-basic-auth).
+	basic bool
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -91,6 +93,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
 	realAuth := authn.NewAuthenticator(verifier, svc)
 	realAuth.AuditFailures(failures)
+	realAuth.AllowBasic(o.basic)
 	var auth httpapi.Authenticator = realAuth
 	if o.auth != nil {
 		auth = o.auth
@@ -127,9 +130,9 @@ func (e *env) withAdmin() *env {
 	if err != nil {
 		e.tb.Fatalf("Setup: %v", err)
 	}
-	k, err := e.client(client.WithBasicAuth(adminEmail, adminPassword)).CreatePersonalKey(e.ctx, client.CreateAPIKeyRequest{Name: "test admin"})
+	k, err := e.client().Login(e.ctx, client.LoginRequest{Email: adminEmail, Password: adminPassword, DeviceID: "httpapi-test", KeyName: "test admin"})
 	if err != nil {
-		e.tb.Fatalf("CreatePersonalKey: %v", err)
+		e.tb.Fatalf("Login: %v", err)
 	}
 	e.adminID, e.adminKey = u.ID, k.Key
 	e.admin = e.client(client.WithAPIKey(k.Key))

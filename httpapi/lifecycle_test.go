@@ -16,7 +16,9 @@ import (
 func TestServiceAccountLifecycle(t *testing.T) { testdb.ForEach(t, testServiceAccountLifecycle) }
 
 func testServiceAccountLifecycle(t *testing.T) {
-	e := newEnv(t)
+	// With HTTP Basic turned on (signet serve --api-basic-auth), as a
+	// script holding a password would use it.
+	e := newEnvWith(t, envOptions{basic: true})
 	ctx := e.ctx
 	anon := e.client()
 
@@ -38,7 +40,7 @@ func testServiceAccountLifecycle(t *testing.T) {
 	_, err = anon.Setup(ctx, client.SetupRequest{Token: e.setupToken, Name: "Eve", Email: "eve@example.com", Password: adminPassword})
 	wantAPIError(t, err, http.StatusUnauthorized, client.CodeUnauthenticated, "")
 
-	// The admin calls the API with HTTP Basic.
+	// The admin calls the API with HTTP Basic (turned on above).
 	basic := e.client(client.WithBasicAuth(adminEmail, adminPassword))
 	me := must(basic.Me(ctx))(t)
 	if me.User.ID != admin.ID || len(me.OrganisationPermissions) != 1 || me.OrganisationPermissions[0] != "*" {

@@ -160,6 +160,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"CreateGrantRequest":              reflect.TypeFor[client.CreateGrantRequest](),
 		"RegisterPermissionDomainRequest": reflect.TypeFor[client.RegisterPermissionDomainRequest](),
 		"SetupRequest":                    reflect.TypeFor[client.SetupRequest](),
+		"LoginRequest":                    reflect.TypeFor[client.LoginRequest](),
 		"UserPage":                        reflect.TypeFor[client.Page[client.User]](),
 		"APIKeyPage":                      reflect.TypeFor[client.Page[client.APIKey]](),
 		"GroupPage":                       reflect.TypeFor[client.Page[client.Group]](),

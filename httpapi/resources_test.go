@@ -43,8 +43,8 @@ func testResources(t *testing.T) {
 	if u := must(c.DisableUser(ctx, bob.ID))(t); u.Status != client.StatusDisabled {
 		t.Errorf("DisableUser().Status = %s", u.Status)
 	}
-	if _, err := e.client(client.WithBasicAuth("bob@example.com", "a long enough password")).Me(ctx); client.ErrorCode(err) != client.CodeUnauthenticated {
-		t.Errorf("Me() as a disabled user = %v; want unauthenticated", err)
+	if _, err := e.client().Login(ctx, client.LoginRequest{Email: "bob@example.com", Password: "a long enough password", DeviceID: "bobs-laptop"}); client.ErrorCode(err) != client.CodeUnauthenticated {
+		t.Errorf("Login() as a disabled user = %v; want unauthenticated", err)
 	}
 	if u := must(c.EnableUser(ctx, bob.ID))(t); u.Status != client.StatusActive {
 		t.Errorf("EnableUser().Status = %s", u.Status)

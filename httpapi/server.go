@@ -181,6 +181,7 @@ var routes = []route{
 	// Envoy's ext_authz appends the original path to its path_prefix.
 	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
+	{method: "POST", pattern: "/api/v1/login", h: (*server).login, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
 	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed},

@@ -87,7 +87,7 @@ func Start(tb testing.TB, o Options) *Server {
 	if _, err := c().Setup(ctx, client.SetupRequest{Token: token, Name: "Admin", Email: email, Password: pw}); err != nil {
 		tb.Fatalf("Setup: %v", err)
 	}
-	k, err := c(client.WithBasicAuth(email, pw)).CreatePersonalKey(ctx, client.CreateAPIKeyRequest{Name: "admin"})
+	k, err := c().Login(ctx, client.LoginRequest{Email: email, Password: pw, DeviceID: "signettest", KeyName: "admin"})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func Start(tb testing.TB, o Options) *Server {
 		}
 		return r
 	}
-	s.CheckerKey = sa("gateway", role.ID, "").APIKey.Key
+	s.CheckerKey = sa("gateway", role.ID, client.OrganisationWide).APIKey.Key
 	s.ReaderKey = sa("metrics-writer", signet.RoleEditID, s.DefaultWorkspace).APIKey.Key
 	v := sa("dashboard", signet.RoleViewID, s.DefaultWorkspace)
 	s.ViewerKey, s.ViewerKeyID, s.ViewerID = v.APIKey.Key, v.APIKey.ID, v.ServiceAccount.ID
