@@ -28,7 +28,7 @@ func TestAuditTrailEndToEnd(t *testing.T) { testdb.ForEach(t, testAuditTrailEndT
 func testAuditTrailEndToEnd(t *testing.T) {
 	sinkPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	w := newCLIWorld(t, "--audit-sink", "file:"+sinkPath, "--audit-retention", "365d", "--last-used-flush", "1h")
-	admin := basicAuth(w.email, w.password)
+	admin := passwordLogin(t, w.srv.url, w.email, w.password)
 	var pk struct {
 		Key string `json:"key"`
 	}

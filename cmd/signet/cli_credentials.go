@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // credentials is what "signet login" saves: the server and an API key.
@@ -137,4 +140,31 @@ func removeCredentials(e *env) (bool, string, error) {
 		return false, path, fmt.Errorf("removing credentials: %w", err)
 	}
 	return true, path, nil
+}
+
+// deviceID returns this device's id for `signet login`, creating it on
+// first use: 16 random bytes, hex, in <config dir>/signet/device-id (0600).
+// The server revokes the key an earlier login with the same id minted, so
+// each device holds one live CLI key per user. It survives logout.
+func deviceID(e *env) (string, error) {
+	d, err := configDir(e)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(d, "signet", "device-id")
+	if b, err := os.ReadFile(path); err == nil {
+		if id := strings.TrimSpace(string(b)); len(id) >= 8 {
+			return id, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	id := hex.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return id, nil
 }

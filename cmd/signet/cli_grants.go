@@ -120,7 +120,7 @@ func grantsList(ctx context.Context, e *env, args []string) error {
 	return printList(c, items, next, []string{"ID", "ROLE", "SUBJECT TYPE", "SUBJECT", "WORKSPACE", "CREATED"},
 		func(g client.Grant) []string {
 			where := "(organisation-wide)"
-			if g.WorkspaceID != "" {
+			if g.WorkspaceID != client.OrganisationWide {
 				where = wss.of(g.WorkspaceID)
 			}
 			subject := g.SubjectID

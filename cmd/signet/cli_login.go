@@ -20,9 +20,10 @@ const loginSynopsis = "[--url URL] (--api-key-stdin | --email EMAIL --password-s
 func cmdLogin(ctx context.Context, e *env, args []string) error {
 	c := newCmd(e, "login")
 	keyStdin := c.fs.Bool("api-key-stdin", false, "read an existing API key from the first line of standard input")
-	email := c.fs.String("email", "", "log in as this human user; creates a personal API key for the CLI")
+	email := c.fs.String("email", "", "sign in as this human user; Signet mints a personal API key for this device that expires")
 	pwStdin := c.fs.Bool("password-stdin", false, "read the password from the first line of standard input (with --email)")
-	keyName := c.fs.String("key-name", "", `name of the personal key created with --email (default "signet CLI on <hostname>")`)
+	keyName := c.fs.String("key-name", "", `name of the key minted with --email (default "signet CLI on <hostname>")`)
+	expiresIn := c.fs.String("expires-in", "30d", "lifetime of the key minted with --email, e.g. 30d or 12h (at most 365d)")
 	if err := c.parse(args, 0, 0, loginSynopsis); err != nil {
 		return err
 	}
@@ -31,6 +32,10 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 		return usagef("login: --api-key-stdin cannot be combined with --email or --password-stdin")
 	case !*keyStdin && (*email == "" || !*pwStdin):
 		return usagef("usage: signet login %s", loginSynopsis)
+	}
+	ttl, err := parseDuration(*expiresIn)
+	if err != nil || ttl <= 0 {
+		return usagef("login: --expires-in %q: want a positive duration such as 30d or 12h", *expiresIn)
 	}
 
 	// The URL: --url, else SIGNET_URL, else the one saved before, else the default.
@@ -55,7 +60,7 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 		if password == "" {
 			return usagef("login: standard input holds no password")
 		}
-		basic, err := newClient(t.url, client.WithBasicAuth(*email, password))
+		device, err := deviceID(e)
 		if err != nil {
 			return err
 		}
@@ -67,10 +72,14 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 			}
 			name = "signet CLI on " + host
 		}
-		created, err := basic.CreatePersonalKey(ctx, client.CreateAPIKeyRequest{
-			Name:        name,
-			Description: "Created by 'signet login'. Revoke it with 'signet logout --revoke'.",
-		})
+		anon, err := newClient(t.url)
+		if err != nil {
+			return err
+		}
+		// The server revokes the key an earlier login on this device
+		// minted: one live CLI key per device and user.
+		created, err := anon.Login(ctx, client.LoginRequest{Email: *email, Password: password, DeviceID: device,
+			KeyName: name, ExpiresIn: ttl.String()})
 		if err != nil {
 			return wrapErr(err)
 		}
@@ -95,6 +104,9 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Logged in to %s as %s (%s, %s).\nCredentials saved in %s.\n",
 		t.url, me.User.Name, me.User.ID, kindLabel(me.User.Kind), path)
+	if !*keyStdin {
+		fmt.Fprintf(e.stdout, "The key expires in %s; 'signet logout' revokes it.\n", *expiresIn)
+	}
 	if e.getenv("SIGNET_API_KEY") != "" {
 		fmt.Fprintln(e.stderr, "Note: SIGNET_API_KEY is set and takes precedence over the saved key.")
 	}
@@ -103,34 +115,14 @@ func cmdLogin(ctx context.Context, e *env, args []string) error {
 
 func cmdLogout(ctx context.Context, e *env, args []string) error {
 	c := newCmd(e, "logout")
-	revoke := c.fs.Bool("revoke", false, "revoke the saved API key on the server before forgetting it")
-	if err := c.parse(args, 0, 0, "[--revoke]"); err != nil {
+	keep := c.fs.Bool("keep-key", false, "forget the saved API key without revoking it on the server")
+	c.fs.Bool("revoke", true, "revoke the saved API key on the server (the default; kept for older scripts)")
+	if err := c.parse(args, 0, 0, "[--keep-key]"); err != nil {
 		return err
 	}
-	if *revoke {
-		creds, err := loadCredentials(e)
-		if err != nil {
+	if !*keep {
+		if err := revokeSavedKey(ctx, e); err != nil {
 			return err
-		}
-		if creds != nil && creds.APIKey != "" {
-			cl, err := newClient(creds.URL, client.WithAPIKey(creds.APIKey))
-			if err != nil {
-				return err
-			}
-			me, err := cl.Me(ctx)
-			if err != nil {
-				return wrapErr(err)
-			}
-			if me.KeyID != "" {
-				revokeFn := cl.RevokeAPIKey
-				if me.User.Kind == client.KindHuman {
-					revokeFn = cl.RevokePersonalKey
-				}
-				if _, err := revokeFn(ctx, me.KeyID, "signet logout"); err != nil {
-					return wrapErr(err)
-				}
-				fmt.Fprintf(e.stdout, "Revoked API key %s.\n", me.KeyID)
-			}
 		}
 	}
 	removed, path, err := removeCredentials(e)
@@ -142,6 +134,37 @@ func cmdLogout(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintln(e.stdout, "Not logged in: no saved credentials.")
 	}
+	return nil
+}
+
+// revokeSavedKey revokes the saved key with itself (a key may always
+// revoke itself). A key the server no longer accepts is already
+// harmless; any other failure stops the logout, so the key is not
+// forgotten while still alive — unless --keep-key.
+func revokeSavedKey(ctx context.Context, e *env) error {
+	creds, err := loadCredentials(e)
+	if err != nil || creds == nil || creds.APIKey == "" {
+		return err
+	}
+	cl, err := newClient(creds.URL, client.WithAPIKey(creds.APIKey))
+	if err != nil {
+		return err
+	}
+	me, err := cl.Me(ctx)
+	if client.ErrorCode(err) == client.CodeUnauthenticated {
+		fmt.Fprintln(e.stdout, "The saved API key no longer works (revoked or expired); nothing to revoke.")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w\n(could not revoke the saved key; 'signet logout --keep-key' forgets it without revoking)", wrapErr(err))
+	}
+	if me.KeyID == "" {
+		return nil
+	}
+	if _, err := cl.RevokeAPIKey(ctx, me.KeyID, "signet logout"); err != nil {
+		return fmt.Errorf("%w\n(could not revoke the saved key; 'signet logout --keep-key' forgets it without revoking)", wrapErr(err))
+	}
+	fmt.Fprintf(e.stdout, "Revoked API key %s.\n", me.KeyID)
 	return nil
 }
 

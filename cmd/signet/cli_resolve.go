@@ -93,21 +93,9 @@ func (r *resolver) workspace(ref string) (string, error) {
 	return "", fmt.Errorf("no workspace named %q (see 'signet workspaces list')", ref)
 }
 
-func (r *resolver) defaultWorkspace() (string, error) {
-	if err := r.loadWorkspaces(); err != nil {
-		return "", err
-	}
-	for _, w := range r.workspaces {
-		if w.IsDefault {
-			return w.ID, nil
-		}
-	}
-	return "", fmt.Errorf("the server has no default workspace: name one with @WORKSPACE or --workspace")
-}
-
-// grantTarget resolves a role and an optional workspace reference. An
-// omitted workspace means the default workspace, except for the Admin
-// role, which is organisation-wide; "*" is organisation-wide.
+// grantTarget resolves a role and an optional workspace reference, by the
+// server's one rule: an omitted workspace means the default workspace, and
+// "*" asks for organisation-wide explicitly (the only way to grant Admin).
 func (r *resolver) grantTarget(roleRef, wsRef string) (client.GrantSpec, error) {
 	roleID, err := r.role(roleRef)
 	if err != nil {
@@ -115,13 +103,15 @@ func (r *resolver) grantTarget(roleRef, wsRef string) (client.GrantSpec, error) 
 	}
 	var wsID string
 	switch {
+	case wsRef == "*":
+		wsID = client.OrganisationWide
 	case wsRef != "":
-		wsID, err = r.workspace(wsRef)
-	case roleID != signet.RoleAdminID:
-		wsID, err = r.defaultWorkspace()
-	}
-	if err != nil {
-		return client.GrantSpec{}, err
+		if wsID, err = r.workspace(wsRef); err != nil {
+			return client.GrantSpec{}, err
+		}
+	case roleID == signet.RoleAdminID:
+		// The server refuses this too; say it in the CLI's words.
+		return client.GrantSpec{}, usagef("the Admin role is organisation-wide only: ask for it explicitly with %s@* (or --workspace '*')", roleRef)
 	}
 	return client.GrantSpec{RoleID: roleID, WorkspaceID: wsID}, nil
 }
@@ -255,7 +245,7 @@ func (r *resolver) grantLines(gs []client.Grant) []string {
 	out := make([]string, len(gs))
 	for i, g := range gs {
 		where := "organisation-wide"
-		if g.WorkspaceID != "" {
+		if g.WorkspaceID != client.OrganisationWide {
 			where = "in " + wss.of(g.WorkspaceID)
 		}
 		out[i] = fmt.Sprintf("%s %s (%s)", roles.of(g.RoleID), where, g.ID)

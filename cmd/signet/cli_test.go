@@ -153,8 +153,38 @@ func testCLILoginWithPassword(t *testing.T) {
 		t.Errorf("me = %s with key %s; want %s with key %s", me.User.Email, me.KeyID, w.email, keys[0].ID)
 	}
 
-	// A wrong password stores nothing new and fails with one line.
+	// The key expires (30 days unless --expires-in says otherwise), and a
+	// second login on this device replaces it: the first is revoked.
+	if keys[0].ExpiresAt == nil || keys[0].ExpiresAt.Sub(keys[0].CreatedAt) != 30*24*time.Hour {
+		t.Errorf("login key expires at %v (created %v); want 30 days after creation", keys[0].ExpiresAt, keys[0].CreatedAt)
+	}
+	w.ok(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin", "--expires-in", "12h")
+	var after []client.APIKey
+	w.okJSON(t, &after, "keys", "list", "--personal")
+	var active []client.APIKey
+	for _, k := range after {
+		switch {
+		case k.ID == keys[0].ID && k.Status != client.KeyStatusRevoked:
+			t.Errorf("the first login's key is %s after a second login on the same device; want revoked", k.Status)
+		case k.Status == client.KeyStatusActive:
+			active = append(active, k)
+		}
+	}
+	if len(active) != 1 || active[0].ExpiresAt == nil || active[0].ExpiresAt.Sub(active[0].CreatedAt) != 12*time.Hour {
+		t.Errorf("active personal keys after the second login = %+v; want one, expiring in 12h", active)
+	}
+
+	// logout revokes the saved key by default.
+	second := readCredentialsFile(t, path).APIKey
 	w.ok(t, "", "logout")
+	w.env["SIGNET_API_KEY"], w.env["SIGNET_URL"] = second, w.srv.url
+	if r := w.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "revoked") {
+		t.Errorf("me with the key of a logged-out session: exit %d, %q; want 1, revoked", r.code(), r.errLine())
+	}
+	delete(w.env, "SIGNET_API_KEY")
+	delete(w.env, "SIGNET_URL")
+
+	// A wrong password stores nothing new and fails with one line.
 	r = w.run(t, "wrong\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
 	if r.code() != 1 || !strings.Contains(r.errLine(), "(unauthenticated") {
 		t.Errorf("login with a wrong password: exit %d, %q; want 1 and an unauthenticated error", r.code(), r.errLine())
@@ -209,8 +239,8 @@ func testCLILoginWithKeyAndLogout(t *testing.T) {
 		t.Errorf("a junk key was saved")
 	}
 
-	// logout --revoke revokes the key on the server, then forgets it.
-	w2.ok(t, "", "logout", "--revoke")
+	// logout revokes the key on the server, then forgets it.
+	w2.ok(t, "", "logout")
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("credentials file after logout: %v; want it gone", err)
 	}
@@ -220,7 +250,7 @@ func testCLILoginWithKeyAndLogout(t *testing.T) {
 	w2.env["SIGNET_API_KEY"] = key
 	w2.env["SIGNET_URL"] = w.srv.url
 	if r := w2.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "revoked") {
-		t.Errorf("me with the key revoked by logout --revoke: exit %d, %q; want 1, revoked", r.code(), r.errLine())
+		t.Errorf("me with the key revoked by logout: exit %d, %q; want 1, revoked", r.code(), r.errLine())
 	}
 }
 

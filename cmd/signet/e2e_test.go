@@ -162,6 +162,21 @@ func basicAuth(user, pw string) func(*http.Request) {
 	return func(r *http.Request) { r.SetBasicAuth(user, pw) }
 }
 
+// passwordLogin signs in with email and password through POST
+// /api/v1/login, as `signet login` does, and returns an auth for the key
+// it mints.
+func passwordLogin(t *testing.T, base, email, pw string) func(*http.Request) {
+	t.Helper()
+	var k struct {
+		Key string `json:"key"`
+	}
+	if code := call(t, "POST", base+"/api/v1/login", nil,
+		map[string]string{"email": email, "password": pw, "device_id": "e2e-test-device"}, &k); code != http.StatusCreated {
+		t.Fatalf("POST /api/v1/login = %d; want 201", code)
+	}
+	return apikeyAuth(k.Key)
+}
+
 func apikeyAuth(key string) func(*http.Request) {
 	return func(r *http.Request) { r.Header.Set("Authorization", "apikey "+key) }
 }
@@ -192,7 +207,17 @@ func testEndToEnd(t *testing.T) {
 		map[string]string{"token": token, "name": "Again", "email": "x@example.com", "password": password}, nil); code != http.StatusUnauthorized {
 		t.Fatalf("second POST /api/v1/setup with the used token = %d; want 401", code)
 	}
-	admin := basicAuth(email, password)
+	// HTTP Basic is off unless the operator turns it on; the admin signs
+	// in for an expiring key instead.
+	var refused struct {
+		Error struct {
+			Reason string `json:"reason"`
+		} `json:"error"`
+	}
+	if code := call(t, "GET", s.url+"/api/v1/me", basicAuth(email, password), nil, &refused); code != http.StatusUnauthorized || refused.Error.Reason != "basic_auth_disabled" {
+		t.Fatalf("GET /api/v1/me with HTTP Basic = %d, reason %q; want 401 basic_auth_disabled", code, refused.Error.Reason)
+	}
+	admin := passwordLogin(t, s.url, email, password)
 
 	var created struct {
 		ServiceAccount struct {

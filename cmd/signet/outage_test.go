@@ -34,27 +34,27 @@ func TestDatabaseOutage(t *testing.T) {
 	// Started after the setup: a replica starting on an empty database
 	// issues a new setup link, voiding the first.
 	lenient := startReplica(t, proxy.URL, false, append(args, "--outage-cache-ttl", "1m")...)
-	basic, _ := client.New(strict.url, client.WithBasicAuth(email, password))
-	adminKey, err := basic.CreatePersonalKey(ctx, client.CreateAPIKeyRequest{Name: "outage test"})
+	adminKey, err := anon.Login(ctx, client.LoginRequest{Email: email, Password: password, DeviceID: "outage-test", KeyName: "outage test"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminC, _ := client.New(strict.url, client.WithAPIKey(adminKey.Key))
 	admin := apikeyAuth(adminKey.Key)
-	sa, err := basic.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
-		Name: "etl", Grants: []client.GrantSpec{{RoleID: signet.RoleViewID}},
+	sa, err := adminC.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+		Name: "etl", Grants: []client.GrantSpec{{RoleID: signet.RoleViewID, WorkspaceID: client.OrganisationWide}},
 		APIKey: &client.CreateAPIKeyRequest{Name: "live"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	live := sa.APIKey.Key
-	doomed, err := basic.CreateServiceAccountKey(ctx, sa.ServiceAccount.ID, client.CreateAPIKeyRequest{Name: "doomed"})
+	doomed, err := adminC.CreateServiceAccountKey(ctx, sa.ServiceAccount.ID, client.CreateAPIKeyRequest{Name: "doomed"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// unseen is revoked too, but its revocation is never verified on the
 	// replicas: only the change feed tells them.
-	unseen, err := basic.CreateServiceAccountKey(ctx, sa.ServiceAccount.ID, client.CreateAPIKeyRequest{Name: "unseen"})
+	unseen, err := adminC.CreateServiceAccountKey(ctx, sa.ServiceAccount.ID, client.CreateAPIKeyRequest{Name: "unseen"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	// unseen first: a replica that refuses doomed has been told of both.
 	for _, id := range []string{unseen.ID, doomed.ID} {
-		if _, err := basic.RevokeAPIKey(ctx, id, "leaked"); err != nil {
+		if _, err := adminC.RevokeAPIKey(ctx, id, "leaked"); err != nil {
 			t.Fatal(err)
 		}
 	}

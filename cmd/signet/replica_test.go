@@ -47,8 +47,7 @@ func startReplicas(t *testing.T, extraArgs ...string) *replicas {
 	if _, err := anon.Setup(ctx, client.SetupRequest{Token: su.Query().Get("token"), Name: "Admin", Email: email, Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	basic, _ := client.New(r.a.url, client.WithBasicAuth(email, password))
-	k, err := basic.CreatePersonalKey(ctx, client.CreateAPIKeyRequest{Name: "replica test"})
+	k, err := anon.Login(ctx, client.LoginRequest{Email: email, Password: password, DeviceID: "replica-test", KeyName: "replica test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func startReplicas(t *testing.T, extraArgs ...string) *replicas {
 	r.adminB, _ = client.New(r.b.url, client.WithAPIKey(k.Key))
 	sa, err := r.adminA.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
 		Name:   "replicated",
-		Grants: []client.GrantSpec{{RoleID: signet.RoleViewID}},
+		Grants: []client.GrantSpec{{RoleID: signet.RoleViewID, WorkspaceID: client.OrganisationWide}},
 	})
 	if err != nil {
 		t.Fatal(err)

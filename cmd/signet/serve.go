@@ -52,6 +52,8 @@ type serverConfig struct {
 	forwardAuth httpapi.ForwardAuthConfig
 	// metrics enables GET /metrics.
 	metrics bool
+	// apiBasicAuth accepts HTTP Basic (email and password) on the API.
+	apiBasicAuth bool
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -134,6 +136,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	basicOn, err := boolEnv(fs, e, "api-basic-auth", "SIGNET_API_BASIC_AUTH", false,
+		"accept HTTP Basic (a human's email and password) on the REST API besides API keys; off by default")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -154,7 +161,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--forward-auth-networks: %v", err)
 	}
-	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn,
+	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
@@ -242,6 +249,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	auth := authn.NewAuthenticator(verifier, svc)
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
 	auth.AuditFailures(failures)
+	auth.AllowBasic(cfg.apiBasicAuth)
 	if cfg.auditSink != "" {
 		// Opened before bootstrap, so that a new sink starts before the
 		// events of this start.
@@ -301,6 +309,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { uses.Run(flushCtx, cfg.flushInterval) })
 	wg.Go(func() { failures.Run(flushCtx, failureFlushInterval) })
+	wg.Go(func() { svc.Denied().Run(flushCtx, failureFlushInterval) })
 	if cfg.auditRetention > 0 {
 		wg.Go(func() { runRetention(flushCtx, svc, cfg.auditRetention, logger) })
 	}
