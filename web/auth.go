@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
@@ -39,7 +40,7 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		v := loginView{base: c.base("Sign in", "", r), Email: email, Next: next}
 		v.Error = s.message(r, err)
 		if signet.ErrorCode(err) == signet.ERATELIMITED {
-			w.Header().Set("Retry-After", "900")
+			w.Header().Set("Retry-After", strconv.FormatInt(signet.RetryAfterSeconds(err), 10))
 		}
 		s.render(w, r, statusFor(err), "login.html", v)
 		return nil
@@ -96,14 +97,57 @@ func (s *server) setupForm(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 type accountView struct {
 	base
 	Sessions []*signet.Session
+	// Forms maps a form ("email", "password") to the error shown beside
+	// it.
+	Forms map[string]string
+	// Email is what was typed in the email form when it failed.
+	Email string
 }
 
 func (s *server) accountPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	list, err := s.svc.ListSessions(r.Context(), c.actor)
-	if err != nil {
-		return err
+	return s.renderAccount(w, r, c, http.StatusOK, "", nil)
+}
+
+// renderAccount renders the account page, with err shown beside form.
+func (s *server) renderAccount(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, form string, err error) error {
+	list, lerr := s.svc.ListSessions(r.Context(), c.actor)
+	if lerr != nil {
+		return lerr
 	}
-	s.render(w, r, http.StatusOK, "account.html", accountView{base: c.base("Your account", "account", r), Sessions: list})
+	v := accountView{base: c.base("Your account", "account", r), Sessions: list, Forms: map[string]string{}}
+	if err != nil {
+		v.Forms[form] = s.message(r, err)
+		v.Email = r.PostFormValue("email")
+	}
+	s.render(w, r, status, "account.html", v)
+	return nil
+}
+
+// changePassword changes the signed-in user's password; the service asks
+// for the current one and ends the user's other sessions.
+func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	current, next := r.PostFormValue("current_password"), r.PostFormValue("new_password")
+	if next != r.PostFormValue("confirm_password") {
+		return s.renderAccount(w, r, c, http.StatusUnprocessableEntity, "password",
+			signet.Errorf(signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
+	}
+	_, err := s.svc.UpdateUser(r.Context(), c.actor, c.actor.UserID, service.UserUpdate{Password: &next, CurrentPassword: &current})
+	if err != nil {
+		return s.renderAccount(w, r, c, statusFor(err), "password", err)
+	}
+	redirect(w, r, "/settings/account", "password_changed")
+	return nil
+}
+
+// changeEmail changes the signed-in user's email (the login); the service
+// asks for the current password and ends the user's other sessions.
+func (s *server) changeEmail(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	email, current := r.PostFormValue("email"), r.PostFormValue("current_password")
+	_, err := s.svc.UpdateUser(r.Context(), c.actor, c.actor.UserID, service.UserUpdate{Email: &email, CurrentPassword: &current})
+	if err != nil {
+		return s.renderAccount(w, r, c, statusFor(err), "email", err)
+	}
+	redirect(w, r, "/settings/account", "email_changed")
 	return nil
 }
 

@@ -361,7 +361,7 @@ func TestBrowserNonAdmin(t *testing.T) { testdb.ForEach(t, testBrowserNonAdmin) 
 func testBrowserNonAdmin(t *testing.T) {
 	chromiumPath(t)
 	e := newEnv(t)
-	e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID})
+	e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID, WorkspaceID: signet.OrganisationWide})
 	ctx := newChrome(t)
 	base := e.srv.URL
 	signIn(t, ctx, base, "vic@example.com", adminPassword)

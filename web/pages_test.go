@@ -65,8 +65,10 @@ func testPagesAndForms(t *testing.T) {
 		t.Fatalf("Bob was not created")
 	}
 	bob := users[0]
-	if r := b.get("/settings/users"); !strings.Contains(r.body, "View (organisation-wide)") {
-		t.Errorf("users list does not show Bob's role")
+	// The dialog's workspace left at its default is the default
+	// workspace, never organisation-wide.
+	if r := b.get("/settings/users"); !strings.Contains(r.body, "View (Default)") {
+		t.Errorf("users list does not show Bob's role in the default workspace")
 	}
 
 	// Groups: create, rename, add and remove a member, grant, delete.

@@ -443,6 +443,23 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 	return nil
 }
 
+// setUserPassword sets another human's password (an administrator's
+// reset); the service requires users:write and covering the user, and
+// ends the user's sessions. One's own password is changed on the account
+// page, with the current one.
+func (s *server) setUserPassword(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id := r.PathValue("id")
+	pw := r.PostFormValue("new_password")
+	if pw != r.PostFormValue("confirm_password") {
+		return s.editFailed(w, r, c, "password", signet.Errorf(signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
+	}
+	if _, err := s.svc.UpdateUser(r.Context(), c.actor, id, service.UserUpdate{Password: &pw}); err != nil {
+		return s.editFailed(w, r, c, "password", err)
+	}
+	redirect(w, r, "/settings/users/"+id, "password_set")
+	return nil
+}
+
 func (s *server) setUserGroups(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	id := r.PathValue("id")
 	if _, err := s.svc.SetUserGroups(r.Context(), c.actor, id, r.PostForm["group"]); err != nil {

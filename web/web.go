@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,6 +164,7 @@ func (s *server) routes() {
 	auth("GET /settings/users/{id}", s.editUserPage)
 	auth("POST /settings/users/{id}", s.updateUser)
 	auth("POST /settings/users/{id}/groups", s.setUserGroups)
+	auth("POST /settings/users/{id}/password", s.setUserPassword)
 	auth("POST /settings/users/{id}/grants", s.addUserGrant)
 	auth("POST /settings/users/{id}/grants/{grant}/delete", s.deleteUserGrant)
 	auth("POST /settings/users/{id}/api-keys", s.createUserKey)
@@ -201,6 +203,8 @@ func (s *server) routes() {
 
 	auth("GET /settings/account", s.accountPage)
 	auth("POST /settings/account/sessions/{id}/revoke", s.revokeSession)
+	auth("POST /settings/account/password", s.changePassword)
+	auth("POST /settings/account/email", s.changeEmail)
 
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		// Signed in, the error page keeps the navigation.
@@ -484,16 +488,19 @@ func (c *reqCtx) base(title, nav string, r *http.Request) base {
 // notices are the fixed messages a redirect after a successful form may
 // name (?notice=…). They are fixed so that nothing else travels in URLs.
 var notices = map[string]string{
-	"saved":         "Saved.",
-	"created":       "Created.",
-	"deleted":       "Deleted.",
-	"revoked":       "The API key has been revoked. It no longer works.",
-	"disabled":      "Disabled: its API keys and sessions stop working at once.",
-	"enabled":       "Enabled.",
-	"added":         "Added.",
-	"removed":       "Removed.",
-	"session_ended": "The session has been ended.",
-	"signed_out":    "You have signed out.",
+	"saved":            "Saved.",
+	"created":          "Created.",
+	"deleted":          "Deleted.",
+	"revoked":          "The API key has been revoked. It no longer works.",
+	"disabled":         "Disabled: its API keys and sessions stop working at once.",
+	"enabled":          "Enabled.",
+	"added":            "Added.",
+	"removed":          "Removed.",
+	"session_ended":    "The session has been ended.",
+	"password_changed": "Your password has been changed. Your other sessions have ended.",
+	"email_changed":    "Your email has been changed: sign in with it from now on. Your other sessions have ended.",
+	"password_set":     "The password has been set. The user's sessions have ended.",
+	"signed_out":       "You have signed out.",
 }
 
 // errorView is the data of the error page.
@@ -506,7 +513,7 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 	st := statusFor(err)
 	v := errorView{base: base{Title: http.StatusText(st), Me: c.me, CSRF: c.csrf, Error: s.message(r, err)}, Status: st}
 	if signet.ErrorCode(err) == signet.ERATELIMITED {
-		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Retry-After", strconv.FormatInt(signet.RetryAfterSeconds(err), 10))
 	}
 	s.render(w, r, st, "error.html", v)
 }

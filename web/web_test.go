@@ -187,13 +187,13 @@ func testLoginThrottled(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	var r response
-	for i := 0; i <= service.LoginFailuresPerUser; i++ {
+	for i := 0; i <= service.PasswordFailuresPerAccount; i++ {
 		r = b.post("/login", url.Values{"csrf": {b.csrf("/login")}, "email": {adminEmail}, "password": {"wrong password"}})
 	}
 	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "too many failed sign-in attempts") || r.header.Get("Retry-After") == "" {
-		t.Fatalf("sign-in after %d failures = %d; want 429 with a clear message and Retry-After:\n%s", service.LoginFailuresPerUser, r.status, r.body)
+		t.Fatalf("sign-in after %d failures = %d; want 429 with a clear message and Retry-After:\n%s", service.PasswordFailuresPerAccount, r.status, r.body)
 	}
-	e.advance(service.LoginWindow)
+	e.advance(service.PasswordWindow)
 	b.login(adminEmail, adminPassword)
 }
 
@@ -280,7 +280,7 @@ func TestNonAdminSeesNoAdminActions(t *testing.T) { testdb.ForEach(t, testNonAdm
 
 func testNonAdminSeesNoAdminActions(t *testing.T) {
 	e := newEnv(t)
-	u := e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID})
+	u := e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID, WorkspaceID: signet.OrganisationWide})
 	b := e.browser()
 	b.login("vic@example.com", adminPassword)
 	r := b.get("/settings/users")
