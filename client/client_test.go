@@ -179,6 +179,7 @@ func TestCodes(t *testing.T) {
 		{client.StatusActive, signet.StatusActive}, {client.StatusDisabled, signet.StatusDisabled},
 		{client.KeyKindPersonal, signet.KeyKindPersonal}, {client.KeyKindServiceAccount, signet.KeyKindServiceAccount},
 		{client.KeyStatusRevoked, signet.KeyStatusRevoked}, {client.KeyStatusExpired, signet.KeyStatusExpired},
+		{client.OrganisationWide, signet.OrganisationWide},
 	}
 	for _, p := range pairs {
 		if c, s := p[0], p[1]; c != s {
