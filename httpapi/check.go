@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -200,7 +199,10 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set(HeaderReason, "missing_key")
 		return signet.Errorf(signet.EUNAUTHENTICATED, "an API key is required: Authorization: Bearer <key>, Authorization: apikey <key> or X-API-Key: <key>")
 	}
-	v, err := s.verifier.VerifyKey(r.Context(), c.Key, forwardedIP(r))
+	// The client's address is the one the HTTP edge decided: the proxy
+	// (the TCP peer), or with --trusted-proxies covering the proxy, the
+	// address its X-Forwarded-For names.
+	v, err := s.verifier.VerifyKey(r.Context(), c.Key, signet.RequestInfoFrom(r.Context()).IP)
 	if err != nil {
 		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
 			w.Header().Set(HeaderReason, signet.ErrorReason(err))
@@ -233,39 +235,16 @@ func (s *server) forwardAllowed(r *http.Request) bool {
 			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
+	ip := s.clientAddr.Peer(r)
+	if !ip.IsValid() {
 		return false
 	}
-	ip = ip.Unmap()
 	for _, n := range s.forward.Networks {
 		if n.Contains(ip) {
 			return true
 		}
 	}
 	return false
-}
-
-// forwardedIP is the original client's address as the proxy reports it
-// (X-Real-IP, else the right-most X-Forwarded-For), for the key's
-// last-used IP; else the proxy's own.
-func forwardedIP(r *http.Request) string {
-	if v := strings.TrimSpace(r.Header.Get("X-Real-Ip")); v != "" {
-		if ip, err := netip.ParseAddr(v); err == nil {
-			return ip.String()
-		}
-	}
-	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-		parts := strings.Split(xff[len(xff)-1], ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-			return ip.String()
-		}
-	}
-	return signet.RequestInfoFrom(r.Context()).IP
 }
 
 func firstOf(vs ...string) string {

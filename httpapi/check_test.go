@@ -204,6 +204,64 @@ func testForwardAuth(t *testing.T) {
 	}
 }
 
+// forwardGet sends a forward-auth request as a proxy would, with the given
+// headers (name, value pairs).
+func forwardGet(t *testing.T, url string, hdr ...string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// TestForwardAuthClientAddress: the address recorded as a key's last use
+// through forward-auth is the one the server's client-address rule decides:
+// the proxy itself unless it is a trusted proxy, never a header the client
+// sent.
+func TestForwardAuthClientAddress(t *testing.T) { testdb.ForEach(t, testForwardAuthClientAddress) }
+
+func testForwardAuthClientAddress(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"the proxy is trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "198.51.100.78"},
+	} {
+		s := signettest.Start(t, signettest.Options{TrustedProxies: tt.trusted})
+		sa, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
+			Name: "fresh", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
+			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := forwardGet(t, s.URL+"/api/v1/forward-auth?permission=metrics:write", "X-API-Key", sa.APIKey.Key,
+			"X-Real-IP", "198.51.100.77", "X-Forwarded-For", "203.0.113.1, 198.51.100.78")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: forward-auth = %d; want 200", tt.name, resp.StatusCode)
+		}
+		if err := s.Uses.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		k, err := s.Admin.GetAPIKey(t.Context(), sa.APIKey.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.LastUsedIP != tt.want {
+			t.Errorf("%s: last_used_ip = %q; want %q", tt.name, k.LastUsedIP, tt.want)
+		}
+	}
+}
+
 // TestForwardAuthSourceRestriction: outside the allowed networks only the
 // shared secret opens the endpoint.
 func TestForwardAuthSourceRestriction(t *testing.T) {

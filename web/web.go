@@ -25,7 +25,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -33,6 +32,7 @@ import (
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/service"
 )
 
@@ -62,20 +62,21 @@ type Config struct {
 	// deployments behind a TLS-terminating proxy (set it when the public
 	// URL is https). Requests arriving over TLS always get Secure cookies.
 	SecureCookies bool
-	// TrustForwardedFor makes the client IP the right-most address of
-	// X-Forwarded-For, as in httpapi.Config.
-	TrustForwardedFor bool
+	// ClientAddr decides each request's client address (sign-in
+	// throttles, audit events), as in httpapi.Config: give both the same
+	// one. nil trusts no proxy: the client is always the TCP peer.
+	ClientAddr *httpedge.ClientAddr
 }
 
 // server is the state every handler shares. Immutable after New.
 type server struct {
-	svc      *service.Service
-	log      *slog.Logger
-	now      func() time.Time
-	secure   bool
-	trustXFF bool
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	svc        *service.Service
+	log        *slog.Logger
+	now        func() time.Time
+	secure     bool
+	clientAddr *httpedge.ClientAddr
+	pages      map[string]*template.Template
+	mux        *http.ServeMux
 }
 
 // New returns the UI handler. It parses every template and panics if one
@@ -84,7 +85,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Service == nil {
 		panic("web: Config.Service is required")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, trustXFF: cfg.TrustForwardedFor, mux: http.NewServeMux()}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, clientAddr: cfg.ClientAddr, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -363,7 +364,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		rand.Read(b[:])
 		rid := "req_" + hex.EncodeToString(b[:])
 		ctx := context.WithValue(r.Context(), reqIDKey{}, rid)
-		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: rid})
+		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientAddr.Client(r), UserAgent: r.UserAgent(), RequestID: rid})
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", rid)
@@ -421,22 +422,6 @@ func (w *statusWriter) code() int {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *server) clientIP(r *http.Request) string {
-	if s.trustXFF {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // statusOf maps error codes to HTTP statuses, as the REST API does.
 var statusOf = map[string]int{
