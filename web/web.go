@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -341,12 +342,58 @@ func (s *server) toLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a local path, else the default page.
+// safeNext returns where to send a browser after sign-in: next, cleaned,
+// if it is a path on this site, else "/". The test is made on what a
+// browser does with the Location header: browsers drop ASCII tab, CR and
+// LF anywhere in a URL and read a backslash as "/", so "/<TAB>/evil.example"
+// and "/\evil.example" mean "//evil.example", another host; and
+// http.Redirect applies path.Clean, which turns "/./\evil.example" into
+// "/\evil.example". So next is accepted only if, normalised as a browser
+// would and cleaned as http.Redirect does (the path before "?"):
+//   - it starts with exactly one "/" (a path-absolute reference, not
+//     "//host" nor a scheme), also once its path is percent-decoded;
+//   - url.Parse finds no scheme, host or user information;
+//   - it holds no control character and no backslash at all, raw or
+//     percent-encoded in its path.
+//
+// The cleaned form is returned, so that what is validated is what is sent
+// (http.Redirect's own cleaning leaves it unchanged).
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+	const fallback = "/"
+	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
 	}
-	return "/"
+	// The browser's normalisation (a no-op after the check above; kept so
+	// that the test below is the browser's view even if that check is ever
+	// relaxed).
+	n := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\r', '\n':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, next)
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") {
+		return fallback
+	}
+	p, rest := n, ""
+	if i := strings.IndexByte(n, '?'); i >= 0 {
+		p, rest = n[:i], n[i:]
+	}
+	cleaned := path.Clean(p)
+	if strings.HasSuffix(p, "/") && cleaned != "/" {
+		cleaned += "/"
+	}
+	cleaned += rest
+	u, err := url.Parse(cleaned)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
+		strings.ContainsFunc(u.Path, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
+	}
+	return cleaned
 }
 
 // contentSecurityPolicy forbids inline script, every foreign origin and
