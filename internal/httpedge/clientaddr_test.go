@@ -215,3 +215,22 @@ func FuzzClient(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkClient(b *testing.B) {
+	c := NewClientAddr(prefixes("10.0.0.0/8", "192.0.2.10/32"))
+	for _, bb := range []struct {
+		name string
+		r    *http.Request
+	}{
+		{"untrusted IPv4 peer", request("203.0.113.5:4000", "198.51.100.1")},
+		{"untrusted IPv6 peer", request("[2001:db8::5]:4000")},
+		{"behind two trusted proxies", request("10.1.2.3:80", "1.1.1.1, 198.51.100.1, 192.0.2.10")},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Client(bb.r)
+			}
+		})
+	}
+}
