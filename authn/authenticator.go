@@ -1,7 +1,6 @@
 package authn
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -121,16 +120,9 @@ func (a *Authenticator) authenticate(r *http.Request) (*Verified, error) {
 	return nil, nil
 }
 
-// ClientIP returns the caller's address as the HTTP layer determined it
-// (signet.RequestInfo, which honours forwarded headers only when configured
-// to), falling back to the host part of r.RemoteAddr.
+// ClientIP returns the caller's address as the HTTP layer decided it
+// (httpedge.ClientAddr, through signet.RequestInfo): the one client-address
+// rule of the server. "" outside a request served by Signet's handlers.
 func ClientIP(r *http.Request) string {
-	if ip := signet.RequestInfoFrom(r.Context()).IP; ip != "" {
-		return ip
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return signet.RequestInfoFrom(r.Context()).IP
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -42,16 +41,20 @@ type ForwardAuthConfig struct {
 // DefaultForwardAuthNetworks is the default of ForwardAuthConfig.Networks.
 var DefaultForwardAuthNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
-// Headers of the forward-auth endpoint.
+// Headers of the forward-auth endpoint. Of these it reads only
+// HeaderForwardAuthSecret; the others are its answer, which the proxy
+// passes on to the protected service. (It never reads a permission or
+// workspace from a header: proxies pass the client's headers on.)
 const (
 	HeaderForwardAuthSecret = "X-Signet-Forward-Auth-Secret"
-	HeaderPermission        = "X-Signet-Permission"
-	HeaderWorkspace         = "X-Signet-Workspace"
-	HeaderPrincipalID       = "X-Signet-Principal-Id"
-	HeaderPrincipalKind     = "X-Signet-Principal-Kind"
-	HeaderPrincipalName     = "X-Signet-Principal-Name"
-	HeaderKeyID             = "X-Signet-Key-Id"
-	HeaderReason            = "X-Signet-Reason"
+	// HeaderWorkspace names the workspace the permission was checked in:
+	// the one the protected service must act in.
+	HeaderWorkspace     = "X-Signet-Workspace"
+	HeaderPrincipalID   = "X-Signet-Principal-Id"
+	HeaderPrincipalKind = "X-Signet-Principal-Kind"
+	HeaderPrincipalName = "X-Signet-Principal-Name"
+	HeaderKeyID         = "X-Signet-Key-Id"
+	HeaderReason        = "X-Signet-Reason"
 )
 
 // permCheck is the permission the asking service needs for the check API.
@@ -79,6 +82,13 @@ func (s *server) defaultWorkspace(ctx context.Context) (string, error) {
 // or in the workspace of every check. Denials of the checked keys are
 // results (200), never errors: 401 and 403 are only ever about the asking
 // service's own credential.
+//
+// Unlike forward-auth, the workspace here is named per check by the asking
+// service (the check's workspace, else this request's X-Workspace-Id, else
+// the default): the asking service is trusted with the question. It must
+// therefore decide the workspace itself, and not pass its own caller's
+// workspace header through unchecked (signetauth decides with
+// signet.EdgeWorkspace).
 func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 	if s.verifier == nil {
 		return errNoVerifier
@@ -164,10 +174,17 @@ func (s *server) checkOne(ctx context.Context, key, perm, ws, ip string) (client
 }
 
 // forwardAuth answers a reverse proxy's sub-request (nginx auth_request,
-// Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz over HTTP), any
-// method: 200 with identity headers when the original request's API key
-// verifies and holds the permission, 401 when it carries no valid key, 403
-// when the key lacks the permission (or the proxy may not ask).
+// Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz over HTTP with
+// path_override), any method: 200 with identity headers when the original
+// request's API key verifies and holds the permission, 401 when it carries
+// no valid key, 403 when the key lacks the permission, when the request
+// names a workspace the operator does not let callers choose (or the proxy
+// may not ask).
+//
+// Everything the operator decides comes from the query string of the URL
+// the proxy is configured with — never from a header, because proxies pass
+// the client's headers on: permission, workspace, client_workspaces. The
+// workspace is decided by signet.EdgeWorkspace.
 func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if s.verifier == nil {
 		return errNoVerifier
@@ -175,39 +192,46 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if !s.forwardAllowed(r) {
 		return signet.Errorf(signet.EFORBIDDEN, "forward-auth is not open to this address: configure --forward-auth-networks or --forward-auth-secret")
 	}
+	if r.URL.Path != forwardAuthPath {
+		// Envoy's path_prefix appends the client's path and query string:
+		// the query would be the client's, not the operator's.
+		return signet.Errorf(signet.EBADREQUEST, "forward-auth must be called at exactly %s?permission=…: a path after it means the proxy appended the client's path and query string, which must not decide the permission or workspace (Envoy: use path_override, not path_prefix)", forwardAuthPath)
+	}
 	q := r.URL.Query()
-	perm := firstOf(q.Get("permission"), r.Header.Get(HeaderPermission))
-	ws := firstOf(q.Get("workspace"), r.Header.Get(HeaderWorkspace))
-	if ws == "" {
-		var err error
-		if ws, err = workspaceID(r); err != nil {
-			return err
-		}
-	}
-	if ws == "" {
-		var err error
-		if ws, err = s.defaultWorkspace(r.Context()); err != nil {
-			return err
-		}
-	}
+	perm := strings.TrimSpace(q.Get("permission"))
 	if perm != "" {
 		if _, _, ok := signet.SplitPermission(perm); !ok {
 			return signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", perm)
 		}
 	}
+	edge := signet.EdgeWorkspace{Fixed: strings.TrimSpace(q.Get("workspace")), ClientMayChoose: splitList(q.Get("client_workspaces"))}
+	if edge.Fixed == "" {
+		var err error
+		if edge.Fixed, err = s.defaultWorkspace(r.Context()); err != nil {
+			return err
+		}
+	}
+	h := w.Header()
+	ws, err := edge.Decide(callerWorkspaces(r)...)
+	if err != nil {
+		h.Set(HeaderReason, signet.ErrorReason(err))
+		return err
+	}
 	c, ok := authn.ParseCredential(r.Header)
 	if !ok || c.Kind != authn.CredentialKey {
-		w.Header().Set(HeaderReason, "missing_key")
+		h.Set(HeaderReason, "missing_key")
 		return signet.Errorf(signet.EUNAUTHENTICATED, "an API key is required: Authorization: Bearer <key>, Authorization: apikey <key> or X-API-Key: <key>")
 	}
-	v, err := s.verifier.VerifyKey(r.Context(), c.Key, forwardedIP(r))
+	// The client's address is the one the HTTP edge decided: the proxy
+	// (the TCP peer), or with --trusted-proxies covering the proxy, the
+	// address its X-Forwarded-For names.
+	v, err := s.verifier.VerifyKey(r.Context(), c.Key, signet.RequestInfoFrom(r.Context()).IP)
 	if err != nil {
 		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
-			w.Header().Set(HeaderReason, signet.ErrorReason(err))
+			h.Set(HeaderReason, signet.ErrorReason(err))
 		}
 		return err
 	}
-	h := w.Header()
 	h.Set(HeaderPrincipalID, v.Actor.UserID)
 	h.Set(HeaderPrincipalKind, v.Actor.Kind)
 	h.Set(HeaderPrincipalName, headerSafe(v.Actor.Name))
@@ -223,6 +247,31 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// forwardAuthPath is the one path forward-auth answers at.
+const forwardAuthPath = "/api/v1/forward-auth"
+
+// callerWorkspaces returns the workspaces the original request names in
+// its headers, every line of each, for signet.EdgeWorkspace to decide on.
+func callerWorkspaces(r *http.Request) []string {
+	a, b := r.Header["X-Workspace-Id"], r.Header["X-Bigeye-Workspace-Id"]
+	if len(b) == 0 {
+		return a
+	}
+	return append(append(make([]string, 0, len(a)+len(b)), a...), b...)
+}
+
+// splitList splits a comma-separated query parameter, dropping empty
+// items.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // forwardAllowed reports whether r comes from an allowed network or
 // carries the shared secret. The network is that of the TCP peer, never a
 // forwarded header.
@@ -233,48 +282,16 @@ func (s *server) forwardAllowed(r *http.Request) bool {
 			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
+	ip := s.clientAddr.Peer(r)
+	if !ip.IsValid() {
 		return false
 	}
-	ip = ip.Unmap()
 	for _, n := range s.forward.Networks {
 		if n.Contains(ip) {
 			return true
 		}
 	}
 	return false
-}
-
-// forwardedIP is the original client's address as the proxy reports it
-// (X-Real-IP, else the right-most X-Forwarded-For), for the key's
-// last-used IP; else the proxy's own.
-func forwardedIP(r *http.Request) string {
-	if v := strings.TrimSpace(r.Header.Get("X-Real-Ip")); v != "" {
-		if ip, err := netip.ParseAddr(v); err == nil {
-			return ip.String()
-		}
-	}
-	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-		parts := strings.Split(xff[len(xff)-1], ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-			return ip.String()
-		}
-	}
-	return signet.RequestInfoFrom(r.Context()).IP
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // headerSafe drops control characters from a value bound for a header.

@@ -140,22 +140,25 @@ func testCheck(t *testing.T) {
 
 func TestForwardAuth(t *testing.T) { testdb.ForEach(t, testForwardAuth) }
 
+// forwardGet sends a forward-auth request as a proxy would, with the given
+// headers (name, value pairs).
+func forwardGet(t *testing.T, url string, hdr ...string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
 func testForwardAuth(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
-	get := func(url string, hdr ...string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest("GET", url, nil)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
 	u := s.URL + "/api/v1/forward-auth?permission=metrics:write"
 	tests := []struct {
 		name   string
@@ -167,8 +170,6 @@ func testForwardAuth(t *testing.T) {
 		{"allowed", u, []string{"Authorization", "Bearer " + s.ReaderKey}, 200, ""},
 		{"apikey scheme", u, []string{"Authorization", "apikey " + s.ReaderKey}, 200, ""},
 		{"X-API-Key", u, []string{"X-API-Key", s.ReaderKey}, 200, ""},
-		{"original path appended (Envoy)", s.URL + "/api/v1/forward-auth/metrics/ingest", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:read"}, 200, ""},
-		{"permission header", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey, httpapi.HeaderPermission, "metrics:write"}, 403, client.ReasonPermissionDenied},
 		{"no permission asked: any valid key", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey}, 200, ""},
 		{"lacks the permission", u, []string{"X-API-Key", s.ViewerKey}, 403, client.ReasonPermissionDenied},
 		{"other workspace", u + "&workspace=" + s.OtherWorkspace, []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonPermissionDenied},
@@ -176,18 +177,29 @@ func testForwardAuth(t *testing.T) {
 		{"junk", u, []string{"Authorization", "Bearer junk"}, 401, client.ReasonInvalidKey},
 		{"revoked", u, []string{"Authorization", "Bearer " + s.RevokedKey}, 401, client.ReasonRevoked},
 		{"owner disabled", u, []string{"Authorization", "Bearer " + s.DisabledKey}, 401, client.ReasonOwnerDisabled},
+		// The permission comes from the proxy's URL only: a header
+		// (which a proxy passes on from the client) neither weakens nor
+		// names it.
+		{"permission header cannot weaken", u, []string{"X-API-Key", s.ViewerKey, "X-Signet-Permission", "metrics:read"}, 403, client.ReasonPermissionDenied},
+		{"permission header ignored", s.URL + "/api/v1/forward-auth", []string{"X-API-Key", s.ViewerKey, "X-Signet-Permission", "metrics:write"}, 200, ""},
+		// A path after the endpoint is Envoy's path_prefix appending the
+		// client's path and query: refused, since the query would be the
+		// client's.
+		{"original path appended (Envoy path_prefix)", s.URL + "/api/v1/forward-auth/metrics/ingest", []string{"X-API-Key", s.ViewerKey}, 400, ""},
+		{"client query after the path", s.URL + "/api/v1/forward-auth/x?permission=metrics:read", []string{"X-API-Key", s.ViewerKey}, 400, ""},
+		{"bad permission", s.URL + "/api/v1/forward-auth?permission=metrics", []string{"X-API-Key", s.ViewerKey}, 422, ""},
 	}
 	for _, tt := range tests {
-		resp := get(tt.url, tt.hdr...)
+		resp := forwardGet(t, tt.url, tt.hdr...)
 		if resp.StatusCode != tt.status || resp.Header.Get(httpapi.HeaderReason) != tt.reason {
 			t.Errorf("%s: forward-auth = %d (reason %q); want %d (%q)", tt.name, resp.StatusCode, resp.Header.Get(httpapi.HeaderReason), tt.status, tt.reason)
 		}
 	}
-	resp := get(u, "X-API-Key", s.ViewerKey)
-	resp = get(s.URL+"/api/v1/forward-auth?permission=metrics:read", "X-API-Key", s.ViewerKey)
+	resp := forwardGet(t, s.URL+"/api/v1/forward-auth?permission=metrics:read", "X-API-Key", s.ViewerKey)
 	if resp.Header.Get(httpapi.HeaderPrincipalID) != s.ViewerID || resp.Header.Get(httpapi.HeaderPrincipalKind) != client.KindServiceAccount ||
-		resp.Header.Get(httpapi.HeaderPrincipalName) != "dashboard" || resp.Header.Get(httpapi.HeaderKeyID) != s.ViewerKeyID {
-		t.Errorf("identity headers = %v; want principal %s, key %s", resp.Header, s.ViewerID, s.ViewerKeyID)
+		resp.Header.Get(httpapi.HeaderPrincipalName) != "dashboard" || resp.Header.Get(httpapi.HeaderKeyID) != s.ViewerKeyID ||
+		resp.Header.Get(httpapi.HeaderWorkspace) != s.DefaultWorkspace {
+		t.Errorf("identity headers = %v; want principal %s, key %s, workspace %s", resp.Header, s.ViewerID, s.ViewerKeyID, s.DefaultWorkspace)
 	}
 	// Any method.
 	for _, m := range []string{"POST", "PUT", "DELETE", "HEAD"} {
@@ -200,6 +212,106 @@ func testForwardAuth(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Errorf("%s forward-auth = %d; want 200", m, resp.StatusCode)
+		}
+	}
+}
+
+// TestForwardAuthWorkspace: the workspace is the operator's (the proxy's
+// URL); a caller's workspace header may only pick one the operator listed
+// in client_workspaces, and is otherwise refused.
+func TestForwardAuthWorkspace(t *testing.T) { testdb.ForEach(t, testForwardAuthWorkspace) }
+
+func testForwardAuthWorkspace(t *testing.T) {
+	s := signettest.Start(t, signettest.Options{})
+	// sandboxKey holds metrics:write only in the other workspace.
+	sb, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
+		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
+		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sandboxKey, other, def := sb.APIKey.Key, s.OtherWorkspace, s.DefaultWorkspace
+	base := s.URL + "/api/v1/forward-auth?permission=metrics:write"
+	const notAllowed = "workspace_not_allowed"
+	tests := []struct {
+		name   string
+		url    string
+		hdr    []string
+		status int
+		reason string
+		ws     string // the X-Signet-Workspace answered, when 200 or permission_denied
+	}{
+		// Protected for the default workspace (no workspace in the URL).
+		{"sandbox key, no header", base, []string{"X-API-Key", sandboxKey}, 403, client.ReasonPermissionDenied, def},
+		{"sandbox key, X-Workspace-Id spoofed", base, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 403, notAllowed, ""},
+		{"sandbox key, X-Bigeye-Workspace-Id spoofed", base, []string{"X-API-Key", sandboxKey, "X-Bigeye-Workspace-Id", other}, 403, notAllowed, ""},
+		{"sandbox key, X-Signet-Workspace spoofed (ignored)", base, []string{"X-API-Key", sandboxKey, "X-Signet-Workspace", other}, 403, client.ReasonPermissionDenied, def},
+		{"sandbox key, spoofed on a second header line", base, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", def, "X-Workspace-Id", other}, 403, notAllowed, ""},
+		{"reader, the protected workspace named", base, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def}, 200, "", def},
+		{"reader, another workspace named: refused, not replaced", base, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, notAllowed, ""},
+		{"reader, two different workspaces named", base, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def, "X-Bigeye-Workspace-Id", other}, 403, notAllowed, ""},
+
+		// Protected for the other workspace, fixed by the operator.
+		{"fixed: sandbox key", base + "&workspace=" + other, []string{"X-API-Key", sandboxKey}, 200, "", other},
+		{"fixed: reader", base + "&workspace=" + other, []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonPermissionDenied, other},
+		{"fixed: reader names the default", base + "&workspace=" + other, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def}, 403, notAllowed, ""},
+
+		// The operator lets callers narrow to the other workspace.
+		{"narrowing allowed", base + "&client_workspaces=" + other, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
+		{"narrowing allowed, Bigeye header", base + "&client_workspaces=" + other, []string{"X-API-Key", sandboxKey, "X-Bigeye-Workspace-Id", other}, 200, "", other},
+		{"narrowing allowed, nothing named", base + "&client_workspaces=" + other, []string{"X-API-Key", sandboxKey}, 403, client.ReasonPermissionDenied, def},
+		{"narrowing to one not listed", base + "&client_workspaces=" + other, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", "ws_unlisted"}, 403, notAllowed, ""},
+		{"narrowing, list of two", base + "&client_workspaces=ws_x,%20" + other, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
+		{"any workspace", base + "&client_workspaces=*", []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
+		{"any workspace, reader in the other", base + "&client_workspaces=*", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, client.ReasonPermissionDenied, other},
+	}
+	for _, tt := range tests {
+		resp := forwardGet(t, tt.url, tt.hdr...)
+		if resp.StatusCode != tt.status || resp.Header.Get(httpapi.HeaderReason) != tt.reason || resp.Header.Get(httpapi.HeaderWorkspace) != tt.ws {
+			t.Errorf("%s: forward-auth = %d (reason %q, workspace %q); want %d (%q, %q)", tt.name, resp.StatusCode,
+				resp.Header.Get(httpapi.HeaderReason), resp.Header.Get(httpapi.HeaderWorkspace), tt.status, tt.reason, tt.ws)
+		}
+	}
+}
+
+// TestForwardAuthClientAddress: the address recorded as a key's last use
+// through forward-auth is the one the server's client-address rule decides:
+// the proxy itself unless it is a trusted proxy, never a header the client
+// sent.
+func TestForwardAuthClientAddress(t *testing.T) { testdb.ForEach(t, testForwardAuthClientAddress) }
+
+func testForwardAuthClientAddress(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"the proxy is trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "198.51.100.78"},
+	} {
+		s := signettest.Start(t, signettest.Options{TrustedProxies: tt.trusted})
+		sa, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
+			Name: "fresh", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
+			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := forwardGet(t, s.URL+"/api/v1/forward-auth?permission=metrics:write", "X-API-Key", sa.APIKey.Key,
+			"X-Real-IP", "198.51.100.77", "X-Forwarded-For", "203.0.113.1, 198.51.100.78")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: forward-auth = %d; want 200", tt.name, resp.StatusCode)
+		}
+		if err := s.Uses.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		k, err := s.Admin.GetAPIKey(t.Context(), sa.APIKey.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.LastUsedIP != tt.want {
+			t.Errorf("%s: last_used_ip = %q; want %q", tt.name, k.LastUsedIP, tt.want)
 		}
 	}
 }

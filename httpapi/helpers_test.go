@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
@@ -65,8 +67,8 @@ type env struct {
 type envOptions struct {
 	auth  httpapi.Authenticator // replaces the real authenticator
 	ready func(context.Context) error
-	// trustXFF sets Config.TrustForwardedFor.
-	trustXFF bool
+	// trustedProxies sets Config.ClientAddr.
+	trustedProxies []netip.Prefix
 	// forwardAuth sets Config.ForwardAuth.
 	forwardAuth httpapi.ForwardAuthConfig
 	// basic accepts HTTP Basic on the API (signet serve --api-basic-auth).
@@ -106,7 +108,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	if ready == nil {
 		ready = st.Ping
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, TrustForwardedFor: o.trustXFF,
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, ClientAddr: httpedge.NewClientAddr(o.trustedProxies),
 		Verifier: verifier, ForwardAuth: o.forwardAuth}))
 	tb.Cleanup(srv.Close)
 	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, st: st, uses: uses, failures: failures, setupToken: token, logs: logs}

@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -79,7 +77,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", st.id)
 		ctx := context.WithValue(r.Context(), stateKey{}, st)
 		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{
-			IP:        s.clientIP(r),
+			IP:        s.clientAddr.Client(r),
 			UserAgent: r.UserAgent(),
 			RequestID: st.id,
 		})
@@ -193,22 +191,4 @@ func newRequestID() string {
 	var b [12]byte
 	rand.Read(b[:]) // never fails (crypto/rand)
 	return "req_" + hex.EncodeToString(b[:])
-}
-
-// clientIP returns the caller's IP: the host of RemoteAddr, or with
-// TrustForwardedFor the right-most valid address of X-Forwarded-For.
-func (s *server) clientIP(r *http.Request) string {
-	if s.trustXFF {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -137,23 +138,30 @@ func testAccessLog(t *testing.T) {
 	}
 }
 
-// TestClientIP checks X-Forwarded-For is ignored unless configured.
+// TestClientIP: the audit trail records the TCP peer, whatever a client
+// writes in forwarding headers, unless the peer is a trusted proxy; then
+// the right-most address its X-Forwarded-For names that is not itself a
+// trusted proxy.
 func TestClientIP(t *testing.T) { testdb.ForEach(t, testClientIP) }
 
 func testClientIP(t *testing.T) {
-	for _, trust := range []bool{false, true} {
-		e := newEnvWith(t, envOptions{trustXFF: trust}).withAdmin()
-		e.do("POST", "/api/v1/workspaces", `{"name":"w"}`, "X-Forwarded-For: 203.0.113.9, 198.51.100.7")
+	for _, tt := range []struct {
+		trusted []netip.Prefix
+		want    string
+	}{
+		{nil, "127.0.0.1"},
+		{[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "127.0.0.1"}, // the peer is not a trusted proxy
+		{[]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "198.51.100.7"},
+		{[]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("198.51.100.0/24")}, "203.0.113.9"},
+	} {
+		e := newEnvWith(t, envOptions{trustedProxies: tt.trusted}).withAdmin()
+		e.do("POST", "/api/v1/workspaces", `{"name":"w"}`, "X-Forwarded-For: 203.0.113.9, 198.51.100.7", "X-Real-IP: 192.0.2.99")
 		evs := must(e.admin.ListAuditEvents(e.ctx, client.ListAuditEventsOptions{Action: "workspace.create"}))(t)
 		if len(evs.Data) != 1 {
 			t.Fatalf("audit events for workspace.create = %+v; want one", evs.Data)
 		}
-		want := "127.0.0.1"
-		if trust {
-			want = "198.51.100.7" // the right-most: added by the trusted proxy
-		}
-		if got := evs.Data[0].IP; got != want {
-			t.Errorf("TrustForwardedFor=%v: audit IP = %q; want %q", trust, got, want)
+		if got := evs.Data[0].IP; got != tt.want {
+			t.Errorf("trusted proxies %v: audit IP = %q; want %q", tt.trusted, got, tt.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,16 +41,19 @@ http {
 
         location / {
             auth_request /_signet_auth;
-            # Signet's answer names the caller; pass it on (overwriting
-            # whatever the client sent under these names).
+            # Signet's answer names the caller and the workspace it was
+            # checked in; pass them on (overwriting whatever the client
+            # sent under these names).
             auth_request_set $signet_principal_id   $upstream_http_x_signet_principal_id;
             auth_request_set $signet_principal_kind $upstream_http_x_signet_principal_kind;
             auth_request_set $signet_principal_name $upstream_http_x_signet_principal_name;
             auth_request_set $signet_key_id         $upstream_http_x_signet_key_id;
+            auth_request_set $signet_workspace      $upstream_http_x_signet_workspace;
             proxy_set_header X-Signet-Principal-Id   $signet_principal_id;
             proxy_set_header X-Signet-Principal-Kind $signet_principal_kind;
             proxy_set_header X-Signet-Principal-Name $signet_principal_name;
             proxy_set_header X-Signet-Key-Id         $signet_key_id;
+            proxy_set_header X-Signet-Workspace      $signet_workspace;
             proxy_pass http://{{upstream}};
         }
 
@@ -58,52 +62,37 @@ http {
             proxy_pass http://{{signet}}/api/v1/forward-auth?permission=metrics:write;
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
-            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Original-URI $request_uri;
         }
     }
 }
 `
 
-// TestNginxForwardAuth runs real nginx with auth_request in front of a
-// small upstream that echoes the identity headers, against a real Signet.
-func TestNginxForwardAuth(t *testing.T) { testdb.ForEach(t, testNginxForwardAuth) }
-
-func testNginxForwardAuth(t *testing.T) {
-	nginx, err := exec.LookPath("nginx")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-			if _, err := os.Stat(p); err == nil {
-				nginx = p
-			}
+// nginxPath returns the nginx binary, or skips the test.
+func nginxPath(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
 		}
 	}
-	if nginx == "" {
-		t.Skip("nginx is not installed (Debian: apt-get install -y nginx; .ci/run installs it): skipping the nginx auth_request test")
-	}
-	ctx := context.Background()
-	s := signettest.Start(t, signettest.Options{})
-	expiring, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
-		Name: "short-lived", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
-		APIKey: &client.CreateAPIKeyRequest{Name: "k", ExpiresAt: ptr(time.Now().Add(1500 * time.Millisecond))},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Skip("nginx is not installed (Debian: apt-get install -y nginx; .ci/run installs it): skipping the nginx auth_request test")
+	return ""
+}
 
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, h := range []string{"X-Signet-Principal-Id", "X-Signet-Principal-Kind", "X-Signet-Principal-Name", "X-Signet-Key-Id"} {
-			w.Header().Set("Echo-"+h, r.Header.Get(h))
-		}
-		io.WriteString(w, "upstream reached")
-	}))
-	defer upstream.Close()
-
+// startNginx runs nginx with nginxConf in front of upstream and Signet at
+// signetURL until the test ends, and returns its base URL.
+func startNginx(t *testing.T, nginx, upstreamURL, signetURL string) string {
+	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
 	conf := strings.NewReplacer("{{dir}}", dir, "{{port}}", fmt.Sprint(port),
-		"{{upstream}}", strings.TrimPrefix(upstream.URL, "http://"),
-		"{{signet}}", strings.TrimPrefix(s.URL, "http://")).Replace(nginxConf)
+		"{{upstream}}", strings.TrimPrefix(upstreamURL, "http://"),
+		"{{signet}}", strings.TrimPrefix(signetURL, "http://")).Replace(nginxConf)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -114,15 +103,14 @@ func testNginxForwardAuth(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 			t.Logf("nginx output:\n%s\nerror.log:\n%s", out.String(), log)
 		}
-	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
@@ -136,6 +124,54 @@ func testNginxForwardAuth(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// echoUpstream is the protected service: it answers with the identity
+// headers it received.
+func echoUpstream(t *testing.T) *httptest.Server {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, h := range []string{"X-Signet-Principal-Id", "X-Signet-Principal-Kind", "X-Signet-Principal-Name", "X-Signet-Key-Id", "X-Signet-Workspace"} {
+			w.Header().Set("Echo-"+h, r.Header.Get(h))
+		}
+		io.WriteString(w, "upstream reached")
+	}))
+	t.Cleanup(upstream.Close)
+	return upstream
+}
+
+// clientFrom returns an HTTP client whose connections come from the
+// loopback address local, so that nginx's $remote_addr is not the address
+// nginx itself uses towards Signet (127.0.0.1).
+func clientFrom(local string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// TestNginxForwardAuth runs real nginx with auth_request in front of a
+// small upstream that echoes the identity headers, against a real Signet.
+func TestNginxForwardAuth(t *testing.T) { testdb.ForEach(t, testNginxForwardAuth) }
+
+func testNginxForwardAuth(t *testing.T) {
+	nginx := nginxPath(t)
+	ctx := context.Background()
+	s := signettest.Start(t, signettest.Options{})
+	expiring, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+		Name: "short-lived", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
+		APIKey: &client.CreateAPIKeyRequest{Name: "k", ExpiresAt: ptr(time.Now().Add(1500 * time.Millisecond))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sandbox holds metrics:write only in the other workspace.
+	sandbox, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
+		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startNginx(t, nginx, echoUpstream(t).URL, s.URL)
 
 	get := func(hdr ...string) (*http.Response, string) {
 		t.Helper()
@@ -153,8 +189,9 @@ func testNginxForwardAuth(t *testing.T) {
 	}
 
 	// A valid key holding the permission reaches the upstream, which sees
-	// who is calling; a client cannot forge the identity headers.
-	resp, body := get("Authorization", "Bearer "+s.ReaderKey, "X-Signet-Principal-Id", "forged")
+	// who is calling and in which workspace; a client cannot forge the
+	// identity headers.
+	resp, body := get("Authorization", "Bearer "+s.ReaderKey, "X-Signet-Principal-Id", "forged", "X-Signet-Workspace", s.OtherWorkspace)
 	if resp.StatusCode != 200 || body != "upstream reached" {
 		t.Fatalf("valid key: %d %q; want 200 from the upstream", resp.StatusCode, body)
 	}
@@ -168,6 +205,9 @@ func testNginxForwardAuth(t *testing.T) {
 	if resp.Header.Get("Echo-X-Signet-Principal-Kind") != "service_account" || resp.Header.Get("Echo-X-Signet-Principal-Name") != "metrics-writer" ||
 		resp.Header.Get("Echo-X-Signet-Key-Id") != me.KeyID {
 		t.Errorf("upstream saw identity %v; want service_account metrics-writer %s", resp.Header, me.KeyID)
+	}
+	if got := resp.Header.Get("Echo-X-Signet-Workspace"); got != s.DefaultWorkspace {
+		t.Errorf("upstream saw workspace %q; want the checked one, %s", got, s.DefaultWorkspace)
 	}
 	if resp, _ := get("X-API-Key", expiring.APIKey.Key); resp.StatusCode != 200 {
 		t.Errorf("key before expiry: %d; want 200", resp.StatusCode)
@@ -185,10 +225,77 @@ func testNginxForwardAuth(t *testing.T) {
 		{"expired key", []string{"X-API-Key", expiring.APIKey.Key}, 401},
 		{"disabled owner", []string{"Authorization", "apikey " + s.DisabledKey}, 401},
 		{"without the permission", []string{"Authorization", "Bearer " + s.ViewerKey}, 403},
+		{"without the permission, asking for a weaker one", []string{"Authorization", "Bearer " + s.ViewerKey, "X-Signet-Permission", "metrics:read"}, 403},
+		// The service is protected for the default workspace: a key holding
+		// the permission elsewhere cannot choose its workspace by header.
+		{"other workspace's key", []string{"X-API-Key", sandbox.APIKey.Key}, 403},
+		{"other workspace's key, X-Workspace-Id", []string{"X-API-Key", sandbox.APIKey.Key, "X-Workspace-Id", s.OtherWorkspace}, 403},
+		{"other workspace's key, X-Signet-Workspace", []string{"X-API-Key", sandbox.APIKey.Key, "X-Signet-Workspace", s.OtherWorkspace}, 403},
+		{"other workspace's key, X-Bigeye-Workspace-Id", []string{"X-API-Key", sandbox.APIKey.Key, "X-Bigeye-Workspace-Id", s.OtherWorkspace}, 403},
+		{"valid key naming another workspace", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", s.OtherWorkspace}, 403},
 	} {
 		resp, body := get(tt.hdr...)
 		if resp.StatusCode != tt.want || body == "upstream reached" {
 			t.Errorf("%s: nginx answered %d %q; want %d without reaching the upstream", tt.name, resp.StatusCode, body, tt.want)
+		}
+	}
+}
+
+// TestNginxClientAddress: the last-used IP of a key used through nginx is
+// nginx's own address, unless Signet trusts nginx (--trusted-proxies);
+// then the address nginx appended to X-Forwarded-For. What the client
+// wrote in X-Forwarded-For or X-Real-IP never counts.
+func TestNginxClientAddress(t *testing.T) { testdb.ForEach(t, testNginxClientAddress) }
+
+func testNginxClientAddress(t *testing.T) {
+	nginx := nginxPath(t)
+	// The client connects from 127.0.0.2; nginx reaches Signet from
+	// 127.0.0.1.
+	from := clientFrom("127.0.0.2")
+	if c, err := (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).Dial("tcp", strings.TrimPrefix(echoUpstream(t).URL, "http://")); err != nil {
+		t.Skipf("cannot connect from 127.0.0.2 on this machine: %v", err)
+	} else {
+		c.Close()
+	}
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"nginx not trusted", nil, "127.0.0.1"},
+		{"nginx trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "127.0.0.2"},
+	} {
+		s := signettest.Start(t, signettest.Options{TrustedProxies: tt.trusted})
+		sa, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
+			Name: "through-nginx", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
+			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := startNginx(t, nginx, echoUpstream(t).URL, s.URL)
+		req, _ := http.NewRequest("GET", base+"/metrics/ingest", nil)
+		req.Header.Set("X-API-Key", sa.APIKey.Key)
+		req.Header.Set("X-Forwarded-For", "198.51.100.66")
+		req.Header.Set("X-Real-IP", "198.51.100.67")
+		resp, err := from.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: nginx answered %d; want 200", tt.name, resp.StatusCode)
+		}
+		if err := s.Uses.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		k, err := s.Admin.GetAPIKey(t.Context(), sa.APIKey.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.LastUsedIP != tt.want {
+			t.Errorf("%s: last_used_ip = %q; want %q", tt.name, k.LastUsedIP, tt.want)
 		}
 	}
 }

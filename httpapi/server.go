@@ -20,6 +20,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/service"
 )
 
@@ -48,11 +49,12 @@ type Config struct {
 	// Now is the clock used to derive API key statuses in responses;
 	// nil means time.Now.
 	Now func() time.Time
-	// TrustForwardedFor makes the client IP the right-most address of
-	// X-Forwarded-For (the one added by the reverse proxy in front of
-	// Signet). Leave it false unless such a proxy exists: otherwise callers
-	// could write any IP they like into the audit trail.
-	TrustForwardedFor bool
+	// ClientAddr decides each request's client address (audit events,
+	// throttles, keys' last-used IPs): the TCP peer, or behind a trusted
+	// proxy the address X-Forwarded-For names (see httpedge.ClientAddr).
+	// nil trusts no proxy: the client is always the TCP peer. The web UI
+	// must be given the same one.
+	ClientAddr *httpedge.ClientAddr
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Verifier verifies the keys presented to the check and forward-auth
@@ -71,7 +73,7 @@ type server struct {
 	log          *slog.Logger
 	ready        func(ctx context.Context) error
 	now          func() time.Time
-	trustXFF     bool
+	clientAddr   *httpedge.ClientAddr
 	maxBodyBytes int64
 	mux          *http.ServeMux
 	verifier     KeyVerifier
@@ -92,7 +94,7 @@ func New(cfg Config) http.Handler {
 		log:          cfg.Logger,
 		ready:        cfg.Ready,
 		now:          cfg.Now,
-		trustXFF:     cfg.TrustForwardedFor,
+		clientAddr:   cfg.ClientAddr,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		mux:          http.NewServeMux(),
 		verifier:     cfg.Verifier,

@@ -15,6 +15,9 @@ func ExampleAuth_RequirePermission() {
 	auth, err := signetauth.New(signetauth.Config{
 		URL: "http://127.0.0.1:8080",
 		Key: os.Getenv("SIGNET_CHECK_KEY"),
+		// The workspace this service checks callers in (empty: Signet's
+		// default); a caller's X-Workspace-Id naming another is refused.
+		Workspace: os.Getenv("SIGNET_WORKSPACE"),
 	})
 	if err != nil {
 		log.Fatal(err)

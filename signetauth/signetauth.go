@@ -4,10 +4,17 @@
 // request's context, and refuses callers without a permission.
 //
 //	auth, err := signetauth.New(signetauth.Config{
-//		URL: "http://signet.internal:8080",
-//		Key: os.Getenv("SIGNET_CHECK_KEY"), // this service's key, holding signet:check
+//		URL:       "http://signet.internal:8080",
+//		Key:       os.Getenv("SIGNET_CHECK_KEY"), // this service's key, holding signet:check
+//		Workspace: "ws_…",                        // the workspace this service serves; empty: the default
 //	})
 //	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(ingest))
+//
+// The workspace is this service's decision, not its callers': a request's
+// X-Workspace-Id (or X-Bigeye-Workspace-Id) may only pick one of
+// Config.ClientWorkspaces, and naming any other workspace than
+// Config.Workspace is refused with 403 (signet.EdgeWorkspace is the rule).
+// Handlers must act in Principal.Workspace, the workspace that was checked.
 //
 // Answers are cached in memory, so most requests cost no round trip to
 // Signet. The staleness bound is explicit: an allowed answer is reused for
@@ -16,8 +23,8 @@
 // working here within TTL plus Signet's own bound. Errors reaching Signet
 // are never cached; the request gets 503.
 //
-// The package depends only on the standard library and Signet's client
-// package.
+// The package depends only on the standard library, Signet's client
+// package and its root package (domain rules, standard library only).
 package signetauth
 
 import (
@@ -27,8 +34,10 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 )
 
@@ -53,9 +62,16 @@ type Config struct {
 	// MaxEntries bounds the cache; when full it is emptied. 0 means
 	// DefaultMaxEntries.
 	MaxEntries int
-	// Workspace is the workspace id to check in when the request has no
-	// X-Workspace-Id header; empty means Signet's default workspace.
+	// Workspace is the workspace id this service checks its callers in;
+	// empty means Signet's default workspace.
 	Workspace string
+	// ClientWorkspaces lists the workspace ids a caller may pick instead
+	// of Workspace with its request's X-Workspace-Id (or
+	// X-Bigeye-Workspace-Id) header; "*" allows any. Empty: none, and a
+	// request naming a workspace other than Workspace is refused with 403
+	// rather than checked in Workspace, since the handler might act in the
+	// workspace the request names.
+	ClientWorkspaces []string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,7 +105,12 @@ func FromContext(ctx context.Context) (*Principal, bool) {
 // Auth checks keys against Signet. Safe for concurrent use.
 type Auth struct {
 	cfg    Config
+	edge   signet.EdgeWorkspace
 	client *client.Client
+	// defaultWS is the id of Signet's default workspace once an answer
+	// named it (it never changes), for comparing with a workspace a
+	// request names when Config.Workspace is empty.
+	defaultWS atomic.Pointer[string]
 
 	mu    sync.Mutex // guards cache
 	cache map[cacheKey]cached
@@ -132,13 +153,16 @@ func New(cfg Config) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Auth{cfg: cfg, client: c, cache: make(map[cacheKey]cached)}, nil
+	edge := signet.EdgeWorkspace{Fixed: cfg.Workspace, ClientMayChoose: append([]string(nil), cfg.ClientWorkspaces...)}
+	return &Auth{cfg: cfg, edge: edge, client: c, cache: make(map[cacheKey]cached)}, nil
 }
 
 // Check asks whether key may do permission in workspace (empty: Config's,
 // else Signet's default), from the cache when a fresh answer is there.
 // A denial is a result (Allowed false, Reason set), not an error; an error
-// means Signet could not answer.
+// means Signet could not answer. The workspace is the calling code's
+// decision: do not pass one a request names without deciding on it
+// (RequirePermission does, with signet.EdgeWorkspace).
 func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (client.CheckResult, error) {
 	if workspace == "" {
 		workspace = a.cfg.Workspace
@@ -172,10 +196,13 @@ func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (cl
 
 // RequirePermission returns middleware that lets a request through only
 // when its API key (Authorization: Bearer <key>, Authorization: apikey
-// <key> or X-API-Key: <key>) holds permission in the request's workspace
-// (X-Workspace-Id, else Config.Workspace). It answers 401 without a valid
-// key, 403 when the key lacks the permission, and 503 when Signet cannot
-// be reached. The handler finds the caller with FromContext.
+// <key> or X-API-Key: <key>) holds permission in the workspace this service
+// decided: Config.Workspace, or one of Config.ClientWorkspaces the request
+// picks with X-Workspace-Id (or X-Bigeye-Workspace-Id). It answers 401
+// without a valid key, 403 when the key lacks the permission or the
+// request names a workspace it may not choose, and 503 when Signet cannot
+// be reached. The handler finds the caller, and the workspace it was
+// checked in, with FromContext.
 func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -185,14 +212,18 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 				http.Error(w, "an API key is required", http.StatusUnauthorized)
 				return
 			}
-			res, err := a.Check(r.Context(), key, permission, strings.TrimSpace(r.Header.Get("X-Workspace-Id")))
+			res, err := a.checkRequest(r, key, permission)
 			if err != nil {
+				if signet.ErrorCode(err) == signet.EFORBIDDEN {
+					http.Error(w, signet.ErrorMessage(err), http.StatusForbidden)
+					return
+				}
 				http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
 				return
 			}
 			if !res.Allowed {
 				if res.Reason == client.ReasonPermissionDenied {
-					http.Error(w, "the API key does not hold "+permission, http.StatusForbidden)
+					http.Error(w, "the API key does not hold "+permission+" in workspace "+res.Workspace, http.StatusForbidden)
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="signet", error="invalid_token"`)
@@ -206,6 +237,47 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		})
 	}
+}
+
+// checkRequest decides the workspace of r (signet.EdgeWorkspace) and
+// checks key in it. An EFORBIDDEN error means r names a workspace it may
+// not choose; any other error, that Signet could not answer.
+func (a *Auth) checkRequest(r *http.Request, key, permission string) (client.CheckResult, error) {
+	requested := requestedWorkspaces(r)
+	edge := a.edge
+	if edge.Fixed == "" && len(requested) > 0 {
+		// The default workspace: the rule compares ids, so learn its id
+		// from Signet's answer for it (once; it never changes).
+		def := a.defaultWS.Load()
+		if def == nil {
+			res, err := a.Check(r.Context(), key, permission, "")
+			if err != nil {
+				return res, err
+			}
+			a.defaultWS.Store(&res.Workspace)
+			def = &res.Workspace
+		}
+		edge.Fixed = *def
+	}
+	ws, err := edge.Decide(requested...)
+	if err != nil {
+		return client.CheckResult{}, err
+	}
+	return a.Check(r.Context(), key, permission, ws)
+}
+
+// requestedWorkspaces returns the workspaces r names in its headers, every
+// line of each.
+func requestedWorkspaces(r *http.Request) []string {
+	var out []string
+	for _, h := range []string{"X-Workspace-Id", "X-Bigeye-Workspace-Id"} {
+		for _, v := range r.Header.Values(h) {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // KeyFromRequest returns the API key a request presents, in the headers

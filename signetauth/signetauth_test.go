@@ -119,6 +119,85 @@ func testRequirePermission(t *testing.T) {
 	}
 }
 
+// TestRequirePermissionWorkspace: the service decides the workspace
+// (Config.Workspace); a request's workspace header may only pick one of
+// Config.ClientWorkspaces, and naming another is refused, never checked
+// somewhere else.
+func TestRequirePermissionWorkspace(t *testing.T) { testdb.ForEach(t, testRequirePermissionWorkspace) }
+
+func testRequirePermissionWorkspace(t *testing.T) {
+	s := signettest.Start(t, signettest.Options{})
+	// sandboxKey holds metrics:write only in the other workspace.
+	sb, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
+		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
+		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sandboxKey, other, def := sb.APIKey.Key, s.OtherWorkspace, s.DefaultWorkspace
+	serve := func(cfg signetauth.Config) string {
+		cfg.URL, cfg.Key, cfg.TTL = s.URL, s.CheckerKey, -1
+		auth, err := signetauth.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := httptest.NewServer(auth.RequirePermission("metrics:write")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, _ := signetauth.FromContext(r.Context())
+			io.WriteString(w, p.Workspace)
+		})))
+		t.Cleanup(svc.Close)
+		return svc.URL
+	}
+	byDefault := serve(signetauth.Config{})
+	fixedOther := serve(signetauth.Config{Workspace: other})
+	fixedDefault := serve(signetauth.Config{Workspace: def})
+	narrowing := serve(signetauth.Config{ClientWorkspaces: []string{other}})
+	anyWS := serve(signetauth.Config{Workspace: def, ClientWorkspaces: []string{"*"}})
+	for _, tt := range []struct {
+		name   string
+		url    string
+		hdr    []string
+		status int
+		ws     string // the workspace the handler sees, when 200
+	}{
+		{"default: reader", byDefault, []string{"X-API-Key", s.ReaderKey}, 200, def},
+		{"default: sandbox key", byDefault, []string{"X-API-Key", sandboxKey}, 403, ""},
+		{"default: sandbox key names its workspace", byDefault, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 403, ""},
+		{"default: sandbox key, Bigeye header", byDefault, []string{"X-API-Key", sandboxKey, "X-Bigeye-Workspace-Id", other}, 403, ""},
+		{"default: reader names another workspace", byDefault, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, ""},
+		{"default: reader names the default", byDefault, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def}, 200, def},
+		{"fixed other: sandbox key", fixedOther, []string{"X-API-Key", sandboxKey}, 200, other},
+		{"fixed other: reader", fixedOther, []string{"X-API-Key", s.ReaderKey}, 403, ""},
+		{"fixed other: reader names the default", fixedOther, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def}, 403, ""},
+		{"fixed default: sandbox key names its workspace", fixedDefault, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 403, ""},
+		{"fixed default: reader names it", fixedDefault, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", def}, 200, def},
+		{"narrowing: sandbox key picks its workspace", narrowing, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, other},
+		{"narrowing: Bigeye header", narrowing, []string{"X-API-Key", sandboxKey, "X-Bigeye-Workspace-Id", other}, 200, other},
+		{"narrowing: nothing picked", narrowing, []string{"X-API-Key", sandboxKey}, 403, ""},
+		{"narrowing: reader, nothing picked", narrowing, []string{"X-API-Key", s.ReaderKey}, 200, def},
+		{"narrowing: not listed", narrowing, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", "ws_unlisted"}, 403, ""},
+		{"narrowing: two different", narrowing, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other, "X-Bigeye-Workspace-Id", def}, 403, ""},
+		{"any: sandbox key picks its workspace", anyWS, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, other},
+		{"any: reader picks the other", anyWS, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, ""},
+		{"no key, names a workspace", byDefault, []string{"X-Workspace-Id", other}, 401, ""},
+	} {
+		req, _ := http.NewRequest("GET", tt.url, nil)
+		for i := 0; i+1 < len(tt.hdr); i += 2 {
+			req.Header.Add(tt.hdr[i], tt.hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || (tt.status == 200 && string(b) != tt.ws) {
+			t.Errorf("%s: %d %q; want %d %q", tt.name, resp.StatusCode, b, tt.status, tt.ws)
+		}
+	}
+}
+
 func TestSignetUnreachable(t *testing.T) {
 	auth, err := signetauth.New(signetauth.Config{URL: "http://127.0.0.1:1", Key: "k"})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/web"
@@ -65,6 +67,8 @@ type envOptions struct {
 	sessionTTL, sessionIdle time.Duration
 	noAdmin                 bool
 	secureCookies           bool
+	// trustedProxies sets the client-address rule of both handlers.
+	trustedProxies []netip.Prefix
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -90,8 +94,9 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		tb.Fatalf("Bootstrap: %v", err)
 	}
 	e.setupToken = token
-	api := httpapi.New(httpapi.Config{Service: e.svc, Auth: authn.NewAuthenticator(verifier, e.svc), Logger: logger, Ready: st.Ping})
-	ui := web.New(web.Config{Service: e.svc, Logger: logger, Now: e.clock, SecureCookies: o.secureCookies})
+	clientAddr := httpedge.NewClientAddr(o.trustedProxies)
+	api := httpapi.New(httpapi.Config{Service: e.svc, Auth: authn.NewAuthenticator(verifier, e.svc), Logger: logger, Ready: st.Ping, ClientAddr: clientAddr})
+	ui := web.New(web.Config{Service: e.svc, Logger: logger, Now: e.clock, SecureCookies: o.secureCookies, ClientAddr: clientAddr})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/", ui)

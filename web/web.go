@@ -25,15 +25,16 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/service"
 )
 
@@ -63,20 +64,21 @@ type Config struct {
 	// deployments behind a TLS-terminating proxy (set it when the public
 	// URL is https). Requests arriving over TLS always get Secure cookies.
 	SecureCookies bool
-	// TrustForwardedFor makes the client IP the right-most address of
-	// X-Forwarded-For, as in httpapi.Config.
-	TrustForwardedFor bool
+	// ClientAddr decides each request's client address (sign-in
+	// throttles, audit events), as in httpapi.Config: give both the same
+	// one. nil trusts no proxy: the client is always the TCP peer.
+	ClientAddr *httpedge.ClientAddr
 }
 
 // server is the state every handler shares. Immutable after New.
 type server struct {
-	svc      *service.Service
-	log      *slog.Logger
-	now      func() time.Time
-	secure   bool
-	trustXFF bool
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	svc        *service.Service
+	log        *slog.Logger
+	now        func() time.Time
+	secure     bool
+	clientAddr *httpedge.ClientAddr
+	pages      map[string]*template.Template
+	mux        *http.ServeMux
 }
 
 // New returns the UI handler. It parses every template and panics if one
@@ -85,7 +87,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Service == nil {
 		panic("web: Config.Service is required")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, trustXFF: cfg.TrustForwardedFor, mux: http.NewServeMux()}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, clientAddr: cfg.ClientAddr, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -344,12 +346,58 @@ func (s *server) toLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a local path, else the default page.
+// safeNext returns where to send a browser after sign-in: next, cleaned,
+// if it is a path on this site, else "/". The test is made on what a
+// browser does with the Location header: browsers drop ASCII tab, CR and
+// LF anywhere in a URL and read a backslash as "/", so "/<TAB>/evil.example"
+// and "/\evil.example" mean "//evil.example", another host; and
+// http.Redirect applies path.Clean, which turns "/./\evil.example" into
+// "/\evil.example". So next is accepted only if, normalised as a browser
+// would and cleaned as http.Redirect does (the path before "?"):
+//   - it starts with exactly one "/" (a path-absolute reference, not
+//     "//host" nor a scheme), also once its path is percent-decoded;
+//   - url.Parse finds no scheme, host or user information;
+//   - it holds no control character and no backslash at all, raw or
+//     percent-encoded in its path.
+//
+// The cleaned form is returned, so that what is validated is what is sent
+// (http.Redirect's own cleaning leaves it unchanged).
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+	const fallback = "/"
+	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
 	}
-	return "/"
+	// The browser's normalisation (a no-op after the check above; kept so
+	// that the test below is the browser's view even if that check is ever
+	// relaxed).
+	n := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\r', '\n':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, next)
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") {
+		return fallback
+	}
+	p, rest := n, ""
+	if i := strings.IndexByte(n, '?'); i >= 0 {
+		p, rest = n[:i], n[i:]
+	}
+	cleaned := path.Clean(p)
+	if strings.HasSuffix(p, "/") && cleaned != "/" {
+		cleaned += "/"
+	}
+	cleaned += rest
+	u, err := url.Parse(cleaned)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
+		strings.ContainsFunc(u.Path, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return fallback
+	}
+	return cleaned
 }
 
 // contentSecurityPolicy forbids inline script, every foreign origin and
@@ -367,7 +415,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		rand.Read(b[:])
 		rid := "req_" + hex.EncodeToString(b[:])
 		ctx := context.WithValue(r.Context(), reqIDKey{}, rid)
-		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: rid})
+		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientAddr.Client(r), UserAgent: r.UserAgent(), RequestID: rid})
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", rid)
@@ -425,22 +473,6 @@ func (w *statusWriter) code() int {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *server) clientIP(r *http.Request) string {
-	if s.trustXFF {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // statusOf maps error codes to HTTP statuses, as the REST API does.
 var statusOf = map[string]int{

@@ -18,6 +18,7 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store/sqlstore"
@@ -50,6 +51,9 @@ type serverConfig struct {
 	outageCacheTTL time.Duration
 	// forwardAuth says who may call the forward-auth endpoint.
 	forwardAuth httpapi.ForwardAuthConfig
+	// trustedProxies are the networks whose X-Forwarded-For is believed
+	// (httpedge.ClientAddr); none by default.
+	trustedProxies []netip.Prefix
 	// metrics enables GET /metrics.
 	metrics bool
 	// apiBasicAuth accepts HTTP Basic (email and password) on the API.
@@ -132,6 +136,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		"comma-separated source networks (CIDR) that may call /api/v1/forward-auth without the secret; empty: none")
 	faSecret := stringEnv(fs, e, "forward-auth-secret", "SIGNET_FORWARD_AUTH_SECRET", "",
 		"shared secret a reverse proxy sends in X-Signet-Forward-Auth-Secret to call /api/v1/forward-auth from any network")
+	trustedProxies := stringEnv(fs, e, "trusted-proxies", "SIGNET_TRUSTED_PROXIES", "",
+		"comma-separated networks (CIDR) of the reverse proxies in front of Signet, whose X-Forwarded-For names the client's address; empty: none, the TCP peer is the client")
 	metricsOn, err := boolEnv(fs, e, "metrics", "SIGNET_METRICS", true, "serve Prometheus metrics at GET /metrics")
 	if err != nil {
 		return err
@@ -161,12 +167,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--forward-auth-networks: %v", err)
 	}
+	proxies, err := parseNetworks(*trustedProxies)
+	if err != nil {
+		return usagef("--trusted-proxies: %v", err)
+	}
 	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
 		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
 		db: dbFlags(), outageCacheTTL: *outageTTL}
+	cfg.trustedProxies = proxies
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -280,6 +291,8 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 			"setup_url", strings.TrimRight(base, "/")+"/setup?token="+setupToken)
 	}
 
+	// One client-address rule for the API and the UI.
+	clientAddr := httpedge.NewClientAddr(cfg.trustedProxies)
 	api := httpapi.New(httpapi.Config{
 		Service: svc,
 		Auth:    auth,
@@ -289,10 +302,12 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Verifier:    verifier,
 		ForwardAuth: cfg.forwardAuth,
 		Metrics:     metricsHandler,
+		ClientAddr:  clientAddr,
 	})
 	ui := web.New(web.Config{
 		Service:       svc,
 		Logger:        logger,
+		ClientAddr:    clientAddr,
 		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
 	})
 	handler := mount(api, ui)

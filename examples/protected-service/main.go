@@ -4,6 +4,11 @@
 //
 //	SIGNET_URL=http://127.0.0.1:8080 SIGNET_CHECK_KEY=sgn_sa_… go run ./examples/protected-service
 //	curl -H "Authorization: Bearer $CALLER_KEY" -X POST http://127.0.0.1:9090/ingest
+//
+// The service checks callers in SIGNET_WORKSPACE (a workspace id; unset:
+// Signet's default workspace). SIGNET_CLIENT_WORKSPACES (comma-separated
+// ids, or *) lets callers pick one of those with X-Workspace-Id instead;
+// a caller naming any other workspace is refused with 403.
 package main
 
 import (
@@ -11,6 +16,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/signetdev/signet/signetauth"
 )
@@ -20,6 +26,9 @@ func main() {
 		URL: os.Getenv("SIGNET_URL"),
 		// This service's own key: a service account holding signet:check.
 		Key: os.Getenv("SIGNET_CHECK_KEY"),
+		// The workspace is this service's decision, not its callers'.
+		Workspace:        os.Getenv("SIGNET_WORKSPACE"),
+		ClientWorkspaces: splitList(os.Getenv("SIGNET_CLIENT_WORKSPACES")),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -37,4 +46,14 @@ func main() {
 	}
 	log.Printf("listening on %s", addr)
 	log.Fatal(http.ListenAndServe(addr, mux))
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

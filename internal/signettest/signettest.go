@@ -9,12 +9,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/service"
 )
@@ -25,7 +27,10 @@ type Server struct {
 	HTTP     *httptest.Server
 	Service  *service.Service
 	Verifier *authn.Verifier
-	Admin    *client.Client
+	// Uses records keys' last use; nothing flushes it but the test
+	// (Flush), so last-used data is written when a test asks.
+	Uses  *authn.UseRecorder
+	Admin *client.Client
 
 	// DefaultWorkspace is the default workspace's id; Other is a second
 	// workspace.
@@ -48,6 +53,9 @@ type Server struct {
 // Options configures Start.
 type Options struct {
 	ForwardAuth httpapi.ForwardAuthConfig
+	// TrustedProxies are the networks whose X-Forwarded-For is believed
+	// (signet serve --trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -72,9 +80,9 @@ func Start(tb testing.TB, o Options) *Server {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
-		Verifier: verifier, ForwardAuth: o.ForwardAuth}))
+		Verifier: verifier, ForwardAuth: o.ForwardAuth, ClientAddr: httpedge.NewClientAddr(o.TrustedProxies)}))
 	tb.Cleanup(srv.Close)
-	s := &Server{URL: srv.URL, HTTP: srv, Service: svc, Verifier: verifier}
+	s := &Server{URL: srv.URL, HTTP: srv, Service: svc, Verifier: verifier, Uses: uses}
 
 	c := func(opts ...client.Option) *client.Client {
 		cl, err := client.New(srv.URL, append([]client.Option{client.WithHTTPClient(srv.Client())}, opts...)...)
