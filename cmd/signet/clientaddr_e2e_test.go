@@ -64,7 +64,12 @@ func testServeTrustedProxies(t *testing.T) {
 			t.Fatalf("POST /login = %d; want 303", resp.StatusCode)
 		}
 
-		admin, _ := client.New(s.url, client.WithBasicAuth(email, password))
+		anon, _ := client.New(s.url)
+		k, err := anon.Login(context.Background(), client.LoginRequest{Email: email, Password: password, DeviceID: "clientaddr-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, _ := client.New(s.url, client.WithAPIKey(k.Key))
 		evs, err := admin.ListAuditEvents(context.Background(), client.ListAuditEventsOptions{})
 		if err != nil {
 			t.Fatal(err)
