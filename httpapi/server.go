@@ -180,7 +180,8 @@ var routes = []route{
 	{method: "GET", pattern: "/metrics", h: (*server).serveMetrics, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, quiet: true},
 	{method: anyMethod, pattern: "/api/v1/forward-auth", h: (*server).forwardAuth, auth: public, quiet: true},
-	// Envoy's ext_authz appends the original path to its path_prefix.
+	// Envoy's path_prefix appends the client's path and query: answered 400
+	// with how to configure it (path_override), rather than a bare 404.
 	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 	{method: "POST", pattern: "/api/v1/login", h: (*server).login, auth: public},
