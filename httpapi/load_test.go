@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"slices"
 	"sort"
@@ -101,6 +102,82 @@ func testLoadCheckVsBare(t *testing.T) {
 		if ratio < min {
 			t.Errorf("ratio %.2f < SIGNET_LOAD_MIN_RATIO %.2f", ratio, min)
 		}
+	}
+}
+
+// TestLoadCheckUnderPasswordFlood is the load harness of BENCHMARKS.md's
+// "Password floods" section. It runs only with SIGNET_LOAD=1:
+//
+//	SIGNET_LOAD=1 go test -count=1 -v -run '^TestLoadCheckUnderPasswordFlood$' ./httpapi
+//
+// In one run it measures the check API's p50/p99 latency at a fixed rate
+// (SIGNET_LOAD_CHECK_RATE, default 200 req/s) on two servers with bcrypt at
+// its production cost (12): one with Signet's bounded password hashing
+// (the default: half the CPUs) and one allowing 64 hashes at once (as if
+// unbounded), each first alone and then while SIGNET_LOAD_FLOOD (16)
+// clients send sign-ins (POST /api/v1/login) for unknown emails from ever
+// new addresses — a distributed flood the per-address throttle cannot
+// stop (the addresses come through a trusted proxy's X-Forwarded-For).
+func TestLoadCheckUnderPasswordFlood(t *testing.T) { testdb.ForEach(t, testLoadCheckUnderPasswordFlood) }
+
+func testLoadCheckUnderPasswordFlood(t *testing.T) {
+	if os.Getenv("SIGNET_LOAD") == "" {
+		t.Skip("load harness: set SIGNET_LOAD=1 to run it")
+	}
+	if testdb.Backend(t) != "sqlite" {
+		t.Skip("cached verification does not touch storage: SQLite only")
+	}
+	dur := envDuration(t, "SIGNET_LOAD_DURATION", 5*time.Second)
+	rate := float64(envInt(t, "SIGNET_LOAD_CHECK_RATE", 200))
+	flooders := envInt(t, "SIGNET_LOAD_FLOOD", 16)
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	for _, c := range []struct {
+		name        string
+		concurrency int
+	}{{"bounded (default)", 0}, {"64 at once", 64}} {
+		s := signettest.Start(t, signettest.Options{BcryptCost: 12, PasswordHashConcurrency: c.concurrency, TrustedProxies: loopback})
+		body := []byte(`{"key":"` + s.ReaderKey + `","permission":"metrics:write"}`)
+		check := target{name: "signet check", url: s.URL + "/api/v1/check", client: newLoadClient(8),
+			hdr: http.Header{"Authorization": {"Bearer " + s.CheckerKey}, "Content-Type": {"application/json"}}}
+		check.closedLoop(4, body, time.Second) // warm up
+		p50, p99, _ := check.fixedRate(rate, body, dur)
+		t.Logf("%-18s alone:        check p50 %v, p99 %v at %.0f req/s", c.name, p50, p99, rate)
+
+		stop := make(chan struct{})
+		var sent, refused atomic.Int64
+		var wg sync.WaitGroup
+		flood := newLoadClient(flooders)
+		for w := range flooders {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					lb := fmt.Sprintf(`{"email":"nobody%d-%d@example.com","password":"a guess","device_id":"flooding-device"}`, w, i)
+					req, _ := http.NewRequest("POST", s.URL+"/api/v1/login", strings.NewReader(lb))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", w, (i>>8)&255, i&255))
+					resp, err := flood.Do(req)
+					if err != nil {
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					sent.Add(1)
+					if resp.StatusCode == http.StatusTooManyRequests {
+						refused.Add(1)
+					}
+				}
+			})
+		}
+		time.Sleep(time.Second) // let the flood build up
+		p50, p99, _ = check.fixedRate(rate, body, dur)
+		close(stop)
+		wg.Wait()
+		t.Logf("%-18s under a flood: check p50 %v, p99 %v at %.0f req/s; %d sign-ins sent, %d refused busy at once",
+			c.name, p50, p99, rate, sent.Load(), refused.Load())
 	}
 }
 

@@ -58,6 +58,11 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Logger; nil discards.
 	Logger *slog.Logger
+	// BcryptCost of passwords; 0 means 4, cheap for tests (production
+	// uses 12).
+	BcryptCost int
+	// PasswordHashConcurrency is service.Options.PasswordHashConcurrency.
+	PasswordHashConcurrency int
 }
 
 // Start starts Signet on a fresh database (testdb.Open) and creates the
@@ -71,7 +76,12 @@ func Start(tb testing.TB, o Options) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var verifier *authn.Verifier
-	svc := service.New(st, service.Options{Logger: logger, BcryptCost: 4, OnChange: func() { verifier.Invalidate() }})
+	cost := o.BcryptCost
+	if cost == 0 {
+		cost = 4
+	}
+	svc := service.New(st, service.Options{Logger: logger, BcryptCost: cost, PasswordHashConcurrency: o.PasswordHashConcurrency,
+		OnChange: func() { verifier.Invalidate() }})
 	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
 	auth := authn.NewAuthenticator(verifier, svc)
