@@ -118,7 +118,9 @@ func testLoadCheckVsBare(t *testing.T) {
 // clients send sign-ins (POST /api/v1/login) for unknown emails from ever
 // new addresses — a distributed flood the per-address throttle cannot
 // stop (the addresses come through a trusted proxy's X-Forwarded-For).
-func TestLoadCheckUnderPasswordFlood(t *testing.T) { testdb.ForEach(t, testLoadCheckUnderPasswordFlood) }
+func TestLoadCheckUnderPasswordFlood(t *testing.T) {
+	testdb.ForEach(t, testLoadCheckUnderPasswordFlood)
+}
 
 func testLoadCheckUnderPasswordFlood(t *testing.T) {
 	if os.Getenv("SIGNET_LOAD") == "" {
