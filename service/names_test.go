@@ -21,11 +21,11 @@ func testConfusableServiceAccountNames(t *testing.T) {
 		wantMsg  string
 	}{
 		{name: "Cyrillic a", in: "sa_аdmin", wantCode: signet.ECONFLICT,
-			wantMsg: `"sa_аdmin" looks the same as the existing service account "sa_admin" (it mixes Cyrillic and Latin letters); choose a name that does not`},
+			wantMsg: `"sa_аdmin" looks the same as the existing service account "sa_admin" (it differs at position 4: U+0430, a Cyrillic letter); choose a name that does not`},
 		{name: "all Cyrillic look-alike", in: "еtl-1", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "etl-l"`},
-		{name: "digit for letter", in: "etl-1", wantCode: signet.ECONFLICT, wantMsg: `"etl-1" looks the same as the existing service account "etl-l"; choose`},
+		{name: "digit for letter", in: "etl-1", wantCode: signet.ECONFLICT, wantMsg: `"etl-1" looks the same as the existing service account "etl-l" (it differs at position 5: U+0031, a digit); choose`},
 		{name: "rn for m", in: "sa_adrnin", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "sa_admin"`},
-		{name: "full width", in: "ｓａ＿ａｄｍｉｎ", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "sa_admin"`},
+		{name: "full width", in: "ｓａ＿ａｄｍｉｎ", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "sa_admin" (it differs at position 1: U+FF53, a Latin letter)`},
 		{name: "case only is a duplicate", in: "SA_ADMIN", wantCode: signet.ECONFLICT, wantMsg: `a service account named "sa_admin" already exists`},
 		{name: "decomposed is a duplicate", in: "cafe\u0301", wantCode: signet.ECONFLICT, wantMsg: `a service account named "café" already exists`},
 		{name: "different", in: "sa_audit"},
@@ -120,15 +120,15 @@ func testNameWarnings(t *testing.T) {
 	}{
 		{name: "admin sees every look-alike", actor: e.admin, want: map[string]NameWarning{
 			// "ada" differs from "Ada" only in case: not a look-alike.
-			ada.ID:        {LooksLike: []string{"Аda"}},
-			spoof.ID:      {LooksLike: []string{"Ada", "ada"}, MixedScripts: []string{"Cyrillic", "Latin"}},
-			sa.User.ID:    {LooksLike: []string{"Аda"}},
+			ada.ID:        {LooksLike: named("Аda")},
+			spoof.ID:      {LooksLike: named("Ada", "ada"), MixedScripts: []string{"Cyrillic", "Latin"}},
+			sa.User.ID:    {LooksLike: named("Аda")},
 			greek.User.ID: {MixedScripts: []string{"Greek", "Latin"}},
 			reversed.ID:   {Invisible: true},
 		}},
 		{name: "service accounts only", actor: e.actorWith("service_accounts:read"), want: map[string]NameWarning{
 			// Humans are not compared for someone who may not list them.
-			spoof.ID:      {LooksLike: []string{"ada"}, MixedScripts: []string{"Cyrillic", "Latin"}},
+			spoof.ID:      {LooksLike: named("ada"), MixedScripts: []string{"Cyrillic", "Latin"}},
 			greek.User.ID: {MixedScripts: []string{"Greek", "Latin"}},
 			reversed.ID:   {Invisible: true},
 		}},
@@ -144,7 +144,7 @@ func testNameWarnings(t *testing.T) {
 			e.must(err)
 			for _, u := range all {
 				g, w := got[u.ID], tt.want[u.ID]
-				if !slices.Equal(g.LooksLike, w.LooksLike) || !slices.Equal(g.MixedScripts, w.MixedScripts) || g.Invisible != w.Invisible {
+				if !slices.Equal(lookAlikeNames(g), lookAlikeNames(w)) || !slices.Equal(g.MixedScripts, w.MixedScripts) || g.Invisible != w.Invisible {
 					t.Errorf("NameWarnings()[%q] = %+v; want %+v", u.Name, g, w)
 				}
 				if _, ok := got[u.ID]; ok != w.Any() {
@@ -153,7 +153,29 @@ func testNameWarnings(t *testing.T) {
 			}
 		})
 	}
+	ws, err := e.svc.NameWarnings(e.ctx, e.admin, []*signet.User{spoof})
+	e.must(err)
+	if got := ws[spoof.ID].LooksLike; len(got) != 2 ||
+		got[0] != (LookAlike{ID: ada.ID, Kind: signet.KindHuman, Name: "Ada"}) || got[1] != (LookAlike{ID: sa.User.ID, Kind: signet.KindServiceAccount, Name: "ada"}) {
+		t.Errorf("LooksLike = %+v; want Ada (human) and ada (service account) with their ids", got)
+	}
 	if got := (NameWarning{MixedScripts: []string{"Cyrillic", "Greek", "Latin"}}).Scripts(); got != "Cyrillic, Greek and Latin" {
 		t.Errorf("Scripts() = %q", got)
 	}
+}
+
+func named(names ...string) []LookAlike {
+	var out []LookAlike
+	for _, n := range names {
+		out = append(out, LookAlike{Name: n})
+	}
+	return out
+}
+
+func lookAlikeNames(w NameWarning) []string {
+	var out []string
+	for _, l := range w.LooksLike {
+		out = append(out, l.Name)
+	}
+	return out
 }

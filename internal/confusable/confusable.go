@@ -80,10 +80,10 @@ type scriptTable struct {
 	table *unicode.RangeTable
 }
 
-// scriptOf returns the Unicode script of r ("Latin", "Cyrillic", …;
+// Script returns the Unicode script of r ("Latin", "Cyrillic", …;
 // "Common" for digits, punctuation and symbols shared by all, "Inherited"
 // for combining marks that take their base's script, "" if unassigned).
-func scriptOf(r rune) string {
+func Script(r rune) string {
 	if r < 0x80 {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
 			return "Latin"
@@ -103,7 +103,7 @@ func scriptOf(r rune) string {
 func Scripts(s string) []string {
 	var out []string
 	for _, r := range s {
-		switch sc := scriptOf(r); sc {
+		switch sc := Script(r); sc {
 		case "", "Common", "Inherited":
 		default:
 			if !slices.Contains(out, sc) {
