@@ -55,10 +55,12 @@ const maxMarks = 6
 //     word joiner U+2060, U+FEFF, soft hyphen U+00AD, the tag characters
 //     of U+E0000–U+E007F that carry invisible ASCII, …) and the characters
 //     Unicode itself says render as nothing (Other_Default_Ignorable: the
-//     Hangul fillers U+115F, U+1160, U+3164, U+FFA0, U+034F, U+17B4/U+17B5),
-//     since any of them lets "sa_admin" and "sa_admin"+U+200B be two
-//     different names that look the same;
-//   - unassigned and private-use code points, whose look no one can know.
+//     Hangul fillers U+115F, U+1160, U+3164, U+FFA0, the combining
+//     grapheme joiner U+034F, U+17B4/U+17B5), since any of them lets
+//     "sa_admin" and "sa_admin"+U+200B be two different names that look
+//     the same;
+//   - unassigned and private-use code points, whose look no one can know
+//     (unassigned as of the Unicode version of Go's unicode package, 15.0).
 //
 // Two invisible characters are part of how some scripts and emoji are
 // spelt, and are allowed there only, by the rules IDNA uses for domain
