@@ -6,10 +6,12 @@ require (
 	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
 	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // UTS #39 skeletons over Unicode's confusables table, to refuse and flag look-alike names
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
 	golang.org/x/crypto v0.59.0
+	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
 	modernc.org/sqlite v1.62.0
 )
 
@@ -34,7 +36,6 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/libc v1.80.2 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

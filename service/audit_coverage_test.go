@@ -28,6 +28,8 @@ var readOnly = []string{
 	// Sessions: listing, and looking one up (which only refreshes its
 	// last-seen time, like a key's last use).
 	"ListSessions", "LookupSession",
+	// Warnings about misleading names, shown beside them in the UI.
+	"NameWarnings",
 }
 
 // mutation is one mutating service operation and the audit event it must

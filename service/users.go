@@ -38,6 +38,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 		if err := o.checkServiceAccountNameFree(name, ""); err != nil {
 			return err
 		}
+		if err := o.checkServiceAccountNameNotConfusable(name, ""); err != nil {
+			return err
+		}
 		u := &signet.User{
 			ID:          id.New(id.ServiceAccount),
 			Kind:        signet.KindServiceAccount,
@@ -381,6 +384,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 			if name != u.Name {
 				if u.IsServiceAccount() {
 					if err := o.checkServiceAccountNameFree(name, u.ID); err != nil {
+						return err
+					}
+					if err := o.checkServiceAccountNameNotConfusable(name, u.ID); err != nil {
 						return err
 					}
 				}

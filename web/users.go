@@ -77,6 +77,7 @@ type userRow struct {
 	Groups     []string
 	Roles      []string
 	LastActive *time.Time
+	Warning    service.NameWarning // shown beside the name
 }
 
 // saForm is what the create-service-account dialog holds, kept on error.
@@ -189,8 +190,12 @@ func (s *server) usersView(r *http.Request, c *reqCtx) (*usersView, error) {
 			}
 		}
 	}
+	warnings, err := s.svc.NameWarnings(ctx, c.actor, users)
+	if err != nil {
+		return nil, err
+	}
 	for _, u := range users {
-		row := userRow{User: u, Groups: groupsOf[u.ID], Roles: rolesOf[u.ID], LastActive: u.LastActiveAt}
+		row := userRow{User: u, Groups: groupsOf[u.ID], Roles: rolesOf[u.ID], LastActive: u.LastActiveAt, Warning: warnings[u.ID]}
 		if t := lastUsed[u.ID]; t != nil && (row.LastActive == nil || t.After(*row.LastActive)) {
 			row.LastActive = t
 		}
@@ -319,6 +324,7 @@ func (s *server) createHuman(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 type editView struct {
 	base
 	Detail        *service.UserDetail
+	NameWarning   service.NameWarning
 	IsSA          bool
 	Self          bool
 	CanWrite      bool // may change the user's details, status
@@ -365,6 +371,11 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 		v.CanRevokeKeys = v.Self || c.me.Can("api_keys:write")
 	}
 	v.CanCreateKey = v.CanCreateKey && d.User.Status == signet.StatusActive
+	warnings, err := s.svc.NameWarnings(ctx, c.actor, []*signet.User{d.User})
+	if err != nil {
+		return nil, err
+	}
+	v.NameWarning = warnings[d.User.ID]
 	n := ch.names()
 	for _, g := range d.Groups {
 		v.MemberOf[g.ID] = true
