@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -185,23 +184,26 @@ func newLogger(e *env, level, format string) (*slog.Logger, error) {
 // openStore opens the database named by the --database flag (a SQLite path,
 // sqlite:PATH, or a postgres:// URL) and applies migrations.
 func openStore(ctx context.Context, database string, opts sqlstore.Options) (*sqlstore.Store, error) {
-	if strings.TrimPrefix(database, "sqlite:") == "" {
-		return nil, usagef("--database is empty")
+	if err := checkDatabase("--database", database); err != nil {
+		return nil, err
 	}
 	return sqlstore.Open(ctx, database, opts)
 }
 
-// redactURL hides the password of a database URL, for the log.
-func redactURL(database string) string {
-	u, err := url.Parse(database)
-	if err != nil || u.User == nil {
-		return database
+// checkDatabase checks the value of a database flag (see
+// sqlstore.ParseDatabase). A refusal is a usage error that names the flag
+// and the form the value looks like, never the value: it may hold a
+// password.
+func checkDatabase(flag, database string) error {
+	if _, _, err := sqlstore.ParseDatabase(database); err != nil {
+		return usagef("%s: %s", flag, signet.ErrorMessage(err))
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	return nil
 }
+
+// redactURL returns a database flag's value fit for the log or the
+// terminal: a URL's password hidden (see sqlstore.RedactDatabase).
+func redactURL(database string) string { return sqlstore.RedactDatabase(database) }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	st, err := openStore(ctx, cfg.database, cfg.db.options(logger))
@@ -415,8 +417,8 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if strings.TrimPrefix(*db, "sqlite:") == "" {
-		return usagef("--database is empty")
+	if err := checkDatabase("--database", *db); err != nil {
+		return err
 	}
 	applied, err := sqlstore.Migrate(ctx, *db)
 	if err != nil {
