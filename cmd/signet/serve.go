@@ -51,6 +51,9 @@ type serverConfig struct {
 	forwardAuth httpapi.ForwardAuthConfig
 	// metrics enables GET /metrics.
 	metrics bool
+	// tlsCert and tlsKey, when set, are the PEM files of the certificate
+	// served over HTTPS, reloaded when they change.
+	tlsCert, tlsKey string
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -106,7 +109,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	logLevel := stringEnv(fs, e, "log-level", "SIGNET_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := stringEnv(fs, e, "log-format", "SIGNET_LOG_FORMAT", "text", "log format: text or json")
-	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log (default: http://<addr>)")
+	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log; https:// makes cookies Secure (default: http://<addr>, https://<addr> with --tls-cert)")
 	flush, err := durationEnv(fs, e, "last-used-flush", "SIGNET_LAST_USED_FLUSH", 10*time.Second, "how often key last-used data is written")
 	if err != nil {
 		return err
@@ -133,6 +136,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tlsCert := stringEnv(fs, e, "tls-cert", "SIGNET_TLS_CERT", "", "serve HTTPS with this PEM certificate (chain) file, reloaded when it changes; needs --tls-key")
+	tlsKey := stringEnv(fs, e, "tls-key", "SIGNET_TLS_KEY", "", "PEM private key file of --tls-cert")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -153,12 +158,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--forward-auth-networks: %v", err)
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together: give both, or neither")
+	}
 	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
 		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
 		db: dbFlags(), outageCacheTTL: *outageTTL}
+	cfg.tlsCert, cfg.tlsKey = *tlsCert, *tlsKey
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -206,6 +215,13 @@ func checkDatabase(flag, database string) error {
 func redactURL(database string) string { return sqlstore.RedactDatabase(database) }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
+	var certs *certReloader
+	if cfg.tlsCert != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.tlsCert, cfg.tlsKey, logger, time.Now); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(ctx, cfg.database, cfg.db.options(logger))
 	if err != nil {
 		return err
@@ -263,7 +279,11 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	}
 	base := cfg.publicURL
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		scheme := "http://"
+		if certs != nil {
+			scheme = "https://"
+		}
+		base = scheme + ln.Addr().String()
 	}
 	logger.Info("signet listening", "addr", ln.Addr().String(), "database", redactURL(cfg.database), "url", base)
 	if setupToken != "" {
@@ -298,6 +318,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		srv.TLSConfig = certs.tlsConfig()
+	}
 
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -317,7 +340,13 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	wg.Go(func() { st.WatchChanges(feedCtx, verifier) })
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			serveErr <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 
 	select {
 	case err = <-serveErr:
