@@ -109,3 +109,25 @@ func TestOpenRefusesUnknownDatabase(t *testing.T) {
 		t.Errorf("files created: %v; want none", entries)
 	}
 }
+
+// TestOpenPostgresErrorsHideThePassword checks the errors of PostgreSQL
+// URLs that do not parse or do not connect: they reach the operator's
+// terminal and log, and must not carry the password.
+func TestOpenPostgresErrorsHideThePassword(t *testing.T) {
+	for _, db := range []string{
+		"postgres://signet:s3cret@db:port/signet",                       // does not parse
+		"postgres://signet@db/signet?password=s3cret&sslmode=nonsense",  // parses, bad parameter
+		"postgres://signet:s3cret@127.0.0.1:1/signet?connect_timeout=5", // nothing listens
+		"postgres://signet@127.0.0.1:1/signet?password=s3cret&connect_timeout=5",
+	} {
+		s, err := sqlstore.Open(t.Context(), db)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%s) = nil; want an error", sqlstore.RedactDatabase(db))
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%s) = %v; the error carries the password", sqlstore.RedactDatabase(db), err)
+		}
+	}
+}
