@@ -42,6 +42,7 @@ func (s *syncBuffer) String() string {
 // testServer is a running "signet serve" started through run().
 type testServer struct {
 	url      string
+	addr     string // the address it listens on
 	setupURL string
 	database string // the --database value
 	logs     *syncBuffer
@@ -59,6 +60,15 @@ func startServer(t testing.TB, extraArgs ...string) *testServer {
 // use by other servers, and waits until /readyz answers; with wantSetup,
 // also for the first-admin setup link (an empty database).
 func startReplica(t testing.TB, database string, wantSetup bool, extraArgs ...string) *testServer {
+	t.Helper()
+	return startServing(t, http.DefaultClient, database, wantSetup, extraArgs...)
+}
+
+// startServing is startReplica polling /readyz through hc (one that trusts
+// the server's certificate, for HTTPS). With hc nil it does not poll, for
+// a server whose logged URL is not where it listens (--public-url): the
+// listener is open once the address is logged.
+func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool, extraArgs ...string) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -99,15 +109,15 @@ func startReplica(t testing.TB, database string, wantSetup bool, extraArgs ...st
 				continue
 			}
 			if u, ok := rec["url"].(string); ok && rec["msg"] == "signet listening" {
-				s.url = u
+				s.url, s.addr = u, fmt.Sprint(rec["addr"])
 			}
 			if u, ok := rec["setup_url"].(string); ok {
 				s.setupURL = u
 			}
 		}
 	}
-	for {
-		resp, err := http.Get(s.url + "/readyz")
+	for hc != nil {
+		resp, err := hc.Get(s.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -29,7 +28,16 @@ func cmdMigrateData(ctx context.Context, e *env, args []string) error {
 	if *from == "" || *to == "" || fs.NArg() > 0 {
 		return usagef("usage: signet migrate-data --from DATABASE --to DATABASE [--replace]")
 	}
-	if strings.TrimPrefix(*from, "sqlite:") == strings.TrimPrefix(*to, "sqlite:") {
+	// Both checked before either is opened (and migrated).
+	if err := checkDatabase("--from", *from); err != nil {
+		return err
+	}
+	if err := checkDatabase("--to", *to); err != nil {
+		return err
+	}
+	_, fromTarget, _ := sqlstore.ParseDatabase(*from)
+	_, toTarget, _ := sqlstore.ParseDatabase(*to)
+	if fromTarget == toTarget {
 		return usagef("--from and --to name the same database")
 	}
 	src, err := openStore(ctx, *from, sqlstore.Options{})

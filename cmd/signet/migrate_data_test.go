@@ -186,6 +186,8 @@ func TestRedactURL(t *testing.T) {
 		{"signet.db", "signet.db"},
 		{"postgres://signet@db/signet", "postgres://signet@db/signet"},
 		{"postgres://signet:s3cret@db:5432/signet?sslmode=require", "postgres://signet:xxxxx@db:5432/signet?sslmode=require"},
+		{"postgres://signet@db/signet?password=s3cret", "postgres://signet@db/signet?password=xxxxx"},
+		{"host=db password=s3cret", "(unrecognised database name, not shown)"},
 	}
 	for _, tc := range tests {
 		if got := redactURL(tc.in); got != tc.want {

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +57,9 @@ type serverConfig struct {
 	metrics bool
 	// apiBasicAuth accepts HTTP Basic (email and password) on the API.
 	apiBasicAuth bool
+	// tlsCert and tlsKey, when set, are the PEM files of the certificate
+	// served over HTTPS, reloaded when they change.
+	tlsCert, tlsKey string
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -113,7 +115,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	logLevel := stringEnv(fs, e, "log-level", "SIGNET_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := stringEnv(fs, e, "log-format", "SIGNET_LOG_FORMAT", "text", "log format: text or json")
-	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log (default: http://<addr>)")
+	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log; https:// makes cookies Secure (default: http://<addr>, https://<addr> with --tls-cert)")
 	flush, err := durationEnv(fs, e, "last-used-flush", "SIGNET_LAST_USED_FLUSH", 10*time.Second, "how often key last-used data is written")
 	if err != nil {
 		return err
@@ -147,6 +149,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tlsCert := stringEnv(fs, e, "tls-cert", "SIGNET_TLS_CERT", "", "serve HTTPS with this PEM certificate (chain) file, reloaded when it changes; needs --tls-key")
+	tlsKey := stringEnv(fs, e, "tls-key", "SIGNET_TLS_KEY", "", "PEM private key file of --tls-cert")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -171,6 +175,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together: give both, or neither")
+	}
 	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
@@ -178,6 +185,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
 		db: dbFlags(), outageCacheTTL: *outageTTL}
 	cfg.trustedProxies = proxies
+	cfg.tlsCert, cfg.tlsKey = *tlsCert, *tlsKey
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -203,25 +211,35 @@ func newLogger(e *env, level, format string) (*slog.Logger, error) {
 // openStore opens the database named by the --database flag (a SQLite path,
 // sqlite:PATH, or a postgres:// URL) and applies migrations.
 func openStore(ctx context.Context, database string, opts sqlstore.Options) (*sqlstore.Store, error) {
-	if strings.TrimPrefix(database, "sqlite:") == "" {
-		return nil, usagef("--database is empty")
+	if err := checkDatabase("--database", database); err != nil {
+		return nil, err
 	}
 	return sqlstore.Open(ctx, database, opts)
 }
 
-// redactURL hides the password of a database URL, for the log.
-func redactURL(database string) string {
-	u, err := url.Parse(database)
-	if err != nil || u.User == nil {
-		return database
+// checkDatabase checks the value of a database flag (see
+// sqlstore.ParseDatabase). A refusal is a usage error that names the flag
+// and the form the value looks like, never the value: it may hold a
+// password.
+func checkDatabase(flag, database string) error {
+	if _, _, err := sqlstore.ParseDatabase(database); err != nil {
+		return usagef("%s: %s", flag, signet.ErrorMessage(err))
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	return nil
 }
 
+// redactURL returns a database flag's value fit for the log or the
+// terminal: a URL's password hidden (see sqlstore.RedactDatabase).
+func redactURL(database string) string { return sqlstore.RedactDatabase(database) }
+
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
+	var certs *certReloader
+	if cfg.tlsCert != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.tlsCert, cfg.tlsKey, logger, time.Now); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(ctx, cfg.database, cfg.db.options(logger))
 	if err != nil {
 		return err
@@ -280,7 +298,11 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	}
 	base := cfg.publicURL
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		scheme := "http://"
+		if certs != nil {
+			scheme = "https://"
+		}
+		base = scheme + ln.Addr().String()
 	}
 	logger.Info("signet listening", "addr", ln.Addr().String(), "database", redactURL(cfg.database), "url", base)
 	if setupToken != "" {
@@ -319,6 +341,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		srv.TLSConfig = certs.tlsConfig()
+	}
 
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -339,7 +364,13 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	wg.Go(func() { st.WatchChanges(feedCtx, verifier) })
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			serveErr <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 
 	select {
 	case err = <-serveErr:
@@ -439,8 +470,8 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if strings.TrimPrefix(*db, "sqlite:") == "" {
-		return usagef("--database is empty")
+	if err := checkDatabase("--database", *db); err != nil {
+		return err
 	}
 	applied, err := sqlstore.Migrate(ctx, *db)
 	if err != nil {

@@ -53,6 +53,10 @@ func openAuditSink(ctx context.Context, spec string, stdout io.Writer, src audit
 		s.w = stdout
 	case strings.HasPrefix(spec, "file:") && len(spec) > len("file:"):
 		path := strings.TrimPrefix(spec, "file:")
+		// Created private: audit events hold no secret, but say who did
+		// what from where. An existing file keeps its mode, unlike the
+		// database: giving a log shipper's group read access to it is
+		// the operator's call, and one a SIEM setup often needs.
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("audit sink: %w", err)

@@ -28,3 +28,10 @@ func (m mergedFS) Open(name string) (fs.File, error) {
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
+
+// WithSynchronous returns o with SQLite's synchronous setting set to mode
+// (NORMAL, FULL), for the benchmark that compares them.
+func WithSynchronous(o Options, mode string) Options {
+	o.synchronous = mode
+	return o
+}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -117,28 +116,31 @@ func classifyPostgres(err error) errClass {
 	return errOther
 }
 
-// IsPostgresURL reports whether database names a PostgreSQL database
-// (postgres:// or postgresql://) rather than a SQLite file.
-func IsPostgresURL(database string) bool {
-	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
-}
-
-// Open opens the database named by a --database value: a postgres:// or
-// postgresql:// URL, or a SQLite file path, optionally prefixed "sqlite:".
+// Open opens the database named by a --database value (see ParseDatabase):
+// a postgres:// or postgresql:// URL, or a SQLite file path, optionally
+// prefixed "sqlite:".
 func Open(ctx context.Context, database string, options ...Options) (*Store, error) {
-	if IsPostgresURL(database) {
-		return OpenPostgres(ctx, database, options...)
+	backend, target, err := ParseDatabase(database)
+	if err != nil {
+		return nil, err
 	}
-	return OpenSQLite(ctx, strings.TrimPrefix(database, "sqlite:"), options...)
+	if backend == BackendPostgres {
+		return OpenPostgres(ctx, target, options...)
+	}
+	return OpenSQLite(ctx, target, options...)
 }
 
 // Migrate applies pending migrations to the database named by a --database
-// value (see Open) and returns the versions it applied.
+// value (see ParseDatabase) and returns the versions it applied.
 func Migrate(ctx context.Context, database string, options ...Options) ([]int64, error) {
-	if IsPostgresURL(database) {
-		return MigratePostgres(ctx, database, options...)
+	backend, target, err := ParseDatabase(database)
+	if err != nil {
+		return nil, err
 	}
-	return MigrateSQLite(ctx, strings.TrimPrefix(database, "sqlite:"), options...)
+	if backend == BackendPostgres {
+		return MigratePostgres(ctx, target, options...)
+	}
+	return MigrateSQLite(ctx, target, options...)
 }
 
 // pgConfig parses a PostgreSQL URL and applies opts to it.

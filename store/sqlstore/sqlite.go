@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/pressly/goose/v3"
@@ -83,10 +85,13 @@ func sqliteDSN(path string, opts Options, readOnly bool) string {
 		return path + "?" + q.Encode()
 	}
 	q.Add("_pragma", "journal_mode(WAL)")
-	// In WAL mode NORMAL loses no committed data on a crash of the process,
-	// only possibly the last transactions on a power loss, and saves an
-	// fsync per commit.
-	q.Add("_pragma", "synchronous(NORMAL)")
+	// FULL syncs the WAL at every commit, so a transaction that committed
+	// survives a power loss or an OS crash, not only a crash of the
+	// process. NORMAL would save that fsync, but lose the last commits on
+	// a power loss: a revocation the caller was told had happened would
+	// come back, and the audit chain would lose its tail. See
+	// BENCHMARKS.md for what the fsync costs.
+	q.Add("_pragma", "synchronous("+opts.sqliteSynchronous()+")")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -142,6 +147,16 @@ func openSQLiteDB(ctx context.Context, path string, opts Options, readOnly bool)
 		// The driver would take what follows "?" for its own parameters.
 		return nil, invalid(op, "invalid SQLite database path %q", path)
 	}
+	if strings.HasPrefix(path, "file:") {
+		// The driver would open it as a URI, naming another file than the
+		// one prepareSQLiteFile looked at.
+		return nil, invalid(op, "SQLite URIs (file:…) are not supported; name the file as a path (./file:… for a file named so)")
+	}
+	if !readOnly && path != MemoryPath {
+		if err := prepareSQLiteFile(path, opts.Logger); err != nil {
+			return nil, &signet.Error{Code: signet.EUNAVAILABLE, Message: "cannot open the database", Op: op, Err: err}
+		}
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(path, opts, readOnly))
 	if err != nil {
 		return nil, signet.Internal(op, err)
@@ -166,4 +181,57 @@ func openSQLiteDB(ctx context.Context, path string, opts Options, readOnly bool)
 		return nil, &signet.Error{Code: signet.EUNAVAILABLE, Message: "cannot open the database", Op: op, Err: fmt.Errorf("%s: %w", path, err)}
 	}
 	return db, nil
+}
+
+// sqliteFileMode is the mode of the database file and, since SQLite's unix
+// VFS gives its -wal, -shm and -journal files the mode of the database
+// file, of those too. The database holds the hashes of passwords, keys
+// and sessions and the whole audit trail: no one but the server's own
+// user has a reason to read it.
+const sqliteFileMode = 0o600
+
+// prepareSQLiteFile creates the database file at path with sqliteFileMode
+// when there is none (left to itself, SQLite creates it 0644 less the
+// umask; an empty file is a valid empty database), and tightens an
+// existing database file, with its -wal and -shm files, that its group or
+// others may access, warning that it did.
+//
+// Tightening, rather than refusing to start or leaving the mode alone:
+// refusing would stop every installation made before this rule on
+// upgrade, over a mode its operator never chose (SQLite did), and leaving
+// it would keep the hashes readable by every local user. The warning tells
+// an operator who did share the file on purpose (say, a backup job under
+// another user) what changed and why; such a job should run as Signet's
+// user, or copy a backup Signet's user made. The owner's own bits are kept.
+func prepareSQLiteFile(path string, logger *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, sqliteFileMode)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			// No -wal or -shm while no connection is open (nor for a
+			// directory, which SQLite will refuse).
+			continue
+		}
+		mode := fi.Mode().Perm()
+		if mode&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, mode&^0o077); err != nil {
+			logger.Warn("the database file is accessible to other users, and its mode could not be changed; make it 0600",
+				"file", p, "mode", fmt.Sprintf("%#o", mode), "err", err)
+			continue
+		}
+		logger.Warn("the database file was accessible to other users; changed its mode",
+			"file", p, "old_mode", fmt.Sprintf("%#o", mode), "mode", fmt.Sprintf("%#o", mode&^0o077))
+	}
+	return nil
 }

@@ -83,6 +83,10 @@ type Options struct {
 	// counter, the safety net under PostgreSQL notifications (and the only
 	// mechanism on SQLite). Default 500ms.
 	ChangePollInterval time.Duration
+
+	// synchronous is SQLite's synchronous setting; "" is FULL. Only the
+	// benchmark that measures what FULL costs sets it.
+	synchronous string
 }
 
 func lastOptions(opts []Options) Options {
@@ -118,6 +122,13 @@ func (o Options) changePollInterval() time.Duration {
 		return 500 * time.Millisecond
 	}
 	return o.ChangePollInterval
+}
+
+func (o Options) sqliteSynchronous() string {
+	if o.synchronous == "" {
+		return "FULL"
+	}
+	return o.synchronous
 }
 
 func (o Options) readConns() int {
