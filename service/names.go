@@ -19,33 +19,23 @@ import (
 // service account is known by its name in lists, logs, audit events and
 // the CLI's name lookup, so two that a reader cannot tell apart are as
 // bad as two with one name. Names look alike when their skeletons (see
-// confusable.Skeleton) are equal. Humans are only flagged (NameWarnings),
-// since their names need not be unique. exceptID is the account being
-// renamed. Storage has no index on skeletons, so this reads every live
-// service account in the transaction: measured on two busy cores, about
-// 6 ms with 1,000 accounts and 60–80 ms (SQLite) or 150–200 ms
-// (PostgreSQL) with 10,000, on writes that are rare. An indexed skeleton
-// column in storage would make it one lookup.
+// confusable.Skeleton) are equal; storage keeps each name's skeleton in an
+// index, so this is one lookup however many accounts exist. Humans are
+// only flagged (NameWarnings), since their names need not be unique.
+// exceptID is the account being renamed.
 func (o *op) checkServiceAccountNameNotConfusable(name, exceptID string) error {
-	key := skeleton(name)
-	f := signet.UserFilter{Kind: signet.KindServiceAccount, Page: signet.Page{Limit: signet.MaxPageSize}}
-	for {
-		users, next, err := o.tx.ListUsers(o.ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			if u.ID == exceptID || skeleton(u.Name) != key {
-				continue
-			}
-			return signet.Errorf(signet.ECONFLICT, "%s looks the same as the existing service account %s%s; choose a name that does not",
-				quote(name), quote(u.Name), difference(name, u.Name))
-		}
-		if next == "" || len(users) == 0 {
-			return nil
-		}
-		f.Page.Cursor = next
+	alike, err := o.tx.FindUsersBySkeleton(o.ctx, signet.KindServiceAccount, []string{skeleton(name)})
+	if err != nil {
+		return err
 	}
+	for _, u := range alike {
+		if u.ID == exceptID {
+			continue
+		}
+		return signet.Errorf(signet.ECONFLICT, "%s looks the same as the existing service account %s%s; choose a name that does not",
+			quote(name), quote(u.Name), difference(name, u.Name))
+	}
+	return nil
 }
 
 // NameWarning says why a user's name may mislead whoever reads it in a
@@ -81,44 +71,32 @@ func (w NameWarning) Scripts() string { return scriptList(w.MixedScripts) }
 // maxLooksLike bounds the look-alike names given for one user.
 const maxLooksLike = 3
 
-// maxComparedPages bounds the users NameWarnings compares with: the first
-// 50 pages (10,000 users) of each kind, oldest first, as the users page
-// bounds the other lists it reads. In a larger directory a look-alike of
-// a newer user goes unflagged; the oldest accounts, usually the ones a
-// look-alike imitates, are always compared.
-const maxComparedPages = 50
-
 // NameWarnings returns, by user id, the warnings about the names of users
 // (as listed by ListUsers or GetUser) that raise any. A name is compared
 // with every live user the actor may list — humans with users:read,
-// service accounts with service_accounts:read — so that a look-alike is
-// found when the real one is on another page or filtered out, and nobody
-// learns of a user they may not see (up to maxComparedPages of each kind).
-// Returns EUNAUTHENTICATED.
+// service accounts with service_accounts:read — through storage's index of
+// name skeletons, so that a look-alike is found when the real one is on
+// another page or filtered out, and nobody learns of a user they may not
+// see. Returns EUNAUTHENTICATED.
 func (s *Service) NameWarnings(ctx context.Context, a *signet.Actor, users []*signet.User) (map[string]NameWarning, error) {
 	out := map[string]NameWarning{}
 	err := s.view(ctx, a, func(o *op) error {
-		// byKey holds every visible user under its name's skeleton.
+		keys := make([]string, 0, len(users))
+		for _, u := range users {
+			keys = append(keys, skeleton(u.Name))
+		}
+		alike, err := o.tx.FindUsersBySkeleton(ctx, "", dedupe(keys))
+		if err != nil {
+			return err
+		}
+		// byKey holds the visible users under their names' skeletons.
 		byKey := map[string][]LookAlike{}
-		for _, kind := range []string{signet.KindHuman, signet.KindServiceAccount} {
-			if !o.access.Can(userPerm(&signet.User{Kind: kind}, "read"), "") {
+		for _, u := range alike {
+			if !o.access.Can(userPerm(u, "read"), "") {
 				continue
 			}
-			f := signet.UserFilter{Kind: kind, Page: signet.Page{Limit: signet.MaxPageSize}}
-			for range maxComparedPages {
-				page, next, err := o.tx.ListUsers(ctx, f)
-				if err != nil {
-					return err
-				}
-				for _, u := range page {
-					k := skeleton(u.Name)
-					byKey[k] = append(byKey[k], LookAlike{ID: u.ID, Kind: u.Kind, Name: u.Name})
-				}
-				if next == "" || len(page) == 0 {
-					break
-				}
-				f.Page.Cursor = next
-			}
+			k := skeleton(u.Name)
+			byKey[k] = append(byKey[k], LookAlike{ID: u.ID, Kind: u.Kind, Name: u.Name})
 		}
 		for _, u := range users {
 			var w NameWarning

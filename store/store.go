@@ -74,6 +74,11 @@ type Tx interface {
 	// password hash, status, updated/deleted/last-active times).
 	// Returns ENOTFOUND, or ECONFLICT as CreateUser.
 	UpdateUser(ctx context.Context, u *signet.User) error
+	// FindUsersBySkeleton returns the non-deleted users of a kind ("" =
+	// all) whose names have one of the given UTS #39 skeletons
+	// (confusable.Skeleton), at most 1,000, by id: the names that look
+	// like a given one, found through an index.
+	FindUsersBySkeleton(ctx context.Context, kind string, skeletons []string) ([]*signet.User, error)
 	// CountUsers returns the number of non-deleted users of a kind ("" = all).
 	CountUsers(ctx context.Context, kind string) (int, error)
 

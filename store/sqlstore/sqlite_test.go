@@ -12,6 +12,7 @@ import (
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/confusable"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 	"github.com/signetdev/signet/store/storetest"
@@ -144,9 +145,17 @@ func TestSQLiteReopen(t *testing.T) {
 
 func TestMigrateSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
+	files, err := filepath.Glob("migrations/sqlite/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no SQLite migrations found: %v", err)
+	}
+	var want []int64
+	for i := range files {
+		want = append(want, int64(i+1))
+	}
 	applied, err := sqlstore.MigrateSQLite(t.Context(), path, sqlstore.Options{})
-	if err != nil || !slices.Equal(applied, []int64{1, 2, 3, 4}) {
-		t.Fatalf("MigrateSQLite(new file) = %v, %v; want [1 2 3 4], nil", applied, err)
+	if err != nil || !slices.Equal(applied, want) {
+		t.Fatalf("MigrateSQLite(new file) = %v, %v; want %v, nil", applied, err, want)
 	}
 	applied, err = sqlstore.MigrateSQLite(t.Context(), path, sqlstore.Options{})
 	if err != nil || len(applied) != 0 {
@@ -279,5 +288,46 @@ func BenchmarkSQLiteCommit(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
 		})
+	}
+}
+
+// TestSkeletonsBackfilledOnOpen: users stored before migration 5 (no
+// skeleton) get theirs when the store opens, so that look-alikes of them
+// are found.
+func TestSkeletonsBackfilledOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signet.db")
+	s, err := sqlstore.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &signet.User{ID: "sa_01jbackfill0000000000000000", Kind: signet.KindServiceAccount, Name: "sa_admin",
+		Status: signet.StatusActive, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.Write(t.Context(), func(tx store.Tx) error { return tx.CreateUser(t.Context(), u) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// As a database written before the column existed holds it.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE users SET name_skeleton = ''`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err = sqlstore.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var found []*signet.User
+	err = s.Read(t.Context(), func(tx store.Tx) error {
+		var err error
+		found, err = tx.FindUsersBySkeleton(t.Context(), signet.KindServiceAccount, []string{confusable.Skeleton("sa_\u0430dmin")})
+		return err
+	})
+	if err != nil || len(found) != 1 || found[0].ID != u.ID {
+		t.Fatalf("FindUsersBySkeleton after reopening = %v, %v; want the user stored without a skeleton", found, err)
 	}
 }

@@ -306,5 +306,8 @@ func migrate(ctx context.Context, d *dialect, db *sql.DB, logger *slog.Logger) (
 	if err != nil {
 		return applied, mapErr(d, op, err)
 	}
+	if err := backfillSkeletons(ctx, d, db); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }

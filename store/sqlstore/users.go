@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/confusable"
 )
 
 const userCols = `id, kind, name, email, description, password_hash, status,
@@ -77,10 +80,10 @@ func (t *tx) CreateUser(ctx context.Context, u *signet.User) error {
 	if err := t.userConflicts(ctx, op, u); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, email, email_key,
+	_, err := t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, name_skeleton, email, email_key,
 		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Kind, u.Name, fold(u.Name), u.Email, emailKey(u.Email),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Kind, u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt),
 		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt))
 	if t.d.is(err, errUnique) {
@@ -141,10 +144,10 @@ func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
 	if err := t.userConflicts(ctx, op, u); err != nil {
 		return err
 	}
-	ok, err := t.execOne(ctx, `UPDATE users SET name = ?, name_key = ?, email = ?, email_key = ?,
+	ok, err := t.execOne(ctx, `UPDATE users SET name = ?, name_key = ?, name_skeleton = ?, email = ?, email_key = ?,
 		description = ?, password_hash = ?, status = ?, updated_at = ?, deleted_at = ?, last_active_at = ?
 		WHERE id = ?`,
-		u.Name, fold(u.Name), u.Email, emailKey(u.Email),
+		u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.UpdatedAt), nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt),
 		u.ID)
 	switch {
@@ -156,6 +159,87 @@ func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
 		return notFound(op, "user not found")
 	}
 	return nil
+}
+
+// maxLookAlikes bounds the users FindUsersBySkeleton returns.
+const maxLookAlikes = 1000
+
+func (t *tx) FindUsersBySkeleton(ctx context.Context, kind string, skeletons []string) ([]*signet.User, error) {
+	const op = "sqlstore.FindUsersBySkeleton"
+	if len(skeletons) == 0 {
+		return nil, nil
+	}
+	var w where
+	w.add(`deleted_at IS NULL`)
+	if kind != "" {
+		w.add(`kind = ?`, kind)
+	}
+	marks := make([]string, len(skeletons))
+	args := make([]any, len(skeletons))
+	for i, k := range skeletons {
+		marks[i], args[i] = "?", k
+	}
+	w.add(`name_skeleton IN (`+strings.Join(marks, ", ")+`)`, args...)
+	rows, err := t.query(ctx, `SELECT `+userCols+` FROM users`+w.String()+` ORDER BY id LIMIT `+strconv.Itoa(maxLookAlikes), w.args...)
+	if err != nil {
+		return nil, t.fail(op, err)
+	}
+	defer rows.Close()
+	var out []*signet.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, t.fail(op, err)
+		}
+		out = append(out, u)
+	}
+	return out, t.fail(op, rows.Err())
+}
+
+// backfillSkeletons fills name_skeleton for the users stored before it
+// existed (migration 5): SQL cannot compute a skeleton, so the store does
+// it once, when it opens, in batches of one transaction each.
+func backfillSkeletons(ctx context.Context, d *dialect, db *sql.DB) error {
+	const op = "sqlstore.backfillSkeletons"
+	for {
+		rows, err := db.QueryContext(ctx, d.rebind(`SELECT id, name FROM users WHERE name_skeleton = '' AND name <> '' LIMIT 500`))
+		if err != nil {
+			return mapErr(d, op, err)
+		}
+		type pending struct{ id, name string }
+		var batch []pending
+		for rows.Next() {
+			var p pending
+			if err := rows.Scan(&p.id, &p.name); err != nil {
+				rows.Close()
+				return mapErr(d, op, err)
+			}
+			batch = append(batch, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(d, op, err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return mapErr(d, op, err)
+		}
+		for _, p := range batch {
+			// Only if the row is still as read: a replica that renamed the
+			// user meanwhile has stored the new name's skeleton.
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE users SET name_skeleton = ? WHERE id = ? AND name = ? AND name_skeleton = ''`),
+				confusable.Skeleton(p.name), p.id, p.name); err != nil {
+				tx.Rollback()
+				return mapErr(d, op, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return mapErr(d, op, err)
+		}
+	}
 }
 
 func (t *tx) CountUsers(ctx context.Context, kind string) (int, error) {

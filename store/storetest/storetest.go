@@ -18,6 +18,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"UserRoundTrip", testUserRoundTrip},
 		{"UserLookups", testUserLookups},
+		{"FindUsersBySkeleton", testFindUsersBySkeleton},
 		{"UserUniqueness", testUserUniqueness},
 		{"DeletedUserFreesNameAndEmail", testDeletedUserFreesNames},
 		{"UpdateUser", testUpdateUser},

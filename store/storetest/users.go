@@ -7,6 +7,7 @@ import (
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/confusable"
 	"github.com/signetdev/signet/store"
 )
 
@@ -328,4 +329,59 @@ func testPagination(t *testing.T, s store.Store) {
 		})
 		wantCode(t, fmt.Sprintf("ListUsers(cursor %q)", cursor), err, signet.EINVALID)
 	}
+}
+
+func testFindUsersBySkeleton(t *testing.T, s store.Store) {
+	admin := serviceAccount("sa_admin")
+	human := human("SA_Admin", "sa@example.com") // looks alike, another kind
+	other := serviceAccount("etl")
+	gone := serviceAccount("sa_admln")
+	create(t, s, admin, human, other, gone)
+	// Deleted users are not found: their names are free.
+	gone.Status, gone.DeletedAt = signet.StatusDeleted, ptr(at(time.Hour))
+	write(t, s, func(tx store.Tx) error { return tx.UpdateUser(t.Context(), gone) })
+
+	find := func(kind string, names ...string) []string {
+		var keys []string
+		for _, n := range names {
+			keys = append(keys, confusable.Skeleton(n))
+		}
+		var ids []string
+		read(t, s, func(tx store.Tx) error {
+			us, err := tx.FindUsersBySkeleton(t.Context(), kind, keys)
+			for _, u := range us {
+				ids = append(ids, u.ID)
+			}
+			return err
+		})
+		return ids
+	}
+	tests := []struct {
+		name  string
+		kind  string
+		names []string
+		want  []string
+	}{
+		{"Cyrillic а among service accounts", signet.KindServiceAccount, []string{"sa_\u0430dmin"}, []string{admin.ID}},
+		{"any kind", "", []string{"sa_\u0430dmin"}, sortedIDs(admin, human)},
+		{"several skeletons", signet.KindServiceAccount, []string{"sa_admin", "ETL"}, sortedIDs(admin, other)},
+		{"nothing alike", "", []string{"nobody"}, nil},
+		{"no skeletons", "", nil, nil},
+	}
+	for _, tc := range tests {
+		wantEqual(t, "FindUsersBySkeleton("+tc.name+")", find(tc.kind, tc.names...), tc.want)
+	}
+	// A rename moves the user to its new name's skeleton.
+	other.Name = "sa_adm1n"
+	write(t, s, func(tx store.Tx) error { return tx.UpdateUser(t.Context(), other) })
+	wantEqual(t, "FindUsersBySkeleton(after a rename)", find(signet.KindServiceAccount, "etl"), []string(nil))
+}
+
+func sortedIDs(us ...*signet.User) []string {
+	var ids []string
+	for _, u := range us {
+		ids = append(ids, u.ID)
+	}
+	slices.Sort(ids)
+	return ids
 }
