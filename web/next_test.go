@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
@@ -100,4 +101,37 @@ func testLoginRedirectStaysOnSite(t *testing.T) {
 			t.Errorf("GET /login?next=%s signed in: Location %q; want /", raw, loc)
 		}
 	}
+}
+
+// FuzzSafeNext: whatever next is, the target safeNext returns, after what
+// http.Redirect and a browser do to it (path.Clean; tabs and line breaks
+// dropped, '\' read as '/'), resolves to this site.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/settings/users?x=1", "/%09/evil.example", "/./\\evil.example", "//evil.example", "https://evil.example", "/\t/evil", "/../..//evil"} {
+		f.Add(s)
+	}
+	base, _ := url.Parse("https://signet.example/login")
+	f.Fuzz(func(t *testing.T, next string) {
+		out := web.SafeNext(next)
+		if !strings.HasPrefix(out, "/") {
+			t.Fatalf("SafeNext(%q) = %q; want a path", next, out)
+		}
+		// What http.Redirect sends for a path, as a browser reads it.
+		p, q, _ := strings.Cut(out, "?")
+		sent := path.Clean(p)
+		if strings.HasSuffix(p, "/") && sent != "/" {
+			sent += "/"
+		}
+		if q != "" || strings.Contains(out, "?") {
+			sent += "?" + q
+		}
+		read := strings.NewReplacer("\t", "", "\r", "", "\n", "", "\\", "/").Replace(sent)
+		ref, err := url.Parse(read)
+		if err != nil {
+			t.Fatalf("SafeNext(%q) = %q, which does not parse as a browser reads it: %v", next, out, err)
+		}
+		if got := base.ResolveReference(ref); got.Host != base.Host || got.Scheme != base.Scheme || strings.HasPrefix(read, "//") {
+			t.Fatalf("SafeNext(%q) = %q leads to %s; want this site", next, out, got)
+		}
+	})
 }
