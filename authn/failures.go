@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signetdev/signet/internal/periodic"
 	"github.com/signetdev/signet/service"
 )
 
@@ -182,21 +183,5 @@ func (g *FailureAggregator) Flush(ctx context.Context, all bool) error {
 // Run flushes closed buckets every interval until ctx is done, then writes
 // every open bucket with a fresh deadline.
 func (g *FailureAggregator) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if err := g.Flush(ctx, false); err != nil {
-				g.logger.Warn("writing authentication failure events failed; will retry", "err", err, "open", g.Open())
-			}
-		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			if err := g.Flush(final, true); err != nil {
-				g.logger.Error("final write of authentication failure events failed", "err", err, "lost", g.Open())
-			}
-			cancel()
-			return
-		}
-	}
+	periodic.Flush(ctx, interval, g.logger, "authentication failure events", g.Flush, g.Open)
 }

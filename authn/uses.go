@@ -10,6 +10,7 @@ import (
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/periodic"
 )
 
 // UseRecorder coalesces "last used" observations of keys, and counts of
@@ -223,23 +224,8 @@ func (r *UseRecorder) Flush(ctx context.Context) error {
 // Run flushes every interval until ctx is done, then flushes once more
 // with a fresh deadline so that uses seen before shutdown are not lost.
 func (r *UseRecorder) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if err := r.Flush(ctx); err != nil {
-				r.logger.Warn("flushing key last-used data failed; will retry", "err", err, "pending", r.Pending())
-			}
-		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			if err := r.Flush(final); err != nil {
-				r.logger.Error("final flush of key last-used data failed", "err", err, "lost", r.Pending())
-			}
-			cancel()
-			return
-		}
-	}
+	periodic.Flush(ctx, interval, r.logger, "key last-used data",
+		func(ctx context.Context, _ bool) error { return r.Flush(ctx) }, r.Pending)
 }
 
 // adder is a counter that stays one word for a key used now and then,

@@ -2,13 +2,13 @@ package service
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/id"
+	"github.com/signetdev/signet/internal/periodic"
 	"github.com/signetdev/signet/store"
 )
 
@@ -170,21 +170,5 @@ func (g *DeniedAggregator) Flush(ctx context.Context, all bool) error {
 // Run flushes closed runs every interval until ctx is done, then writes
 // every open run with a fresh deadline.
 func (g *DeniedAggregator) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if err := g.Flush(ctx, false); err != nil {
-				g.s.logger.Warn("writing repeated refusals to the audit trail failed; will retry", "err", err, "open", g.Open())
-			}
-		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			if err := g.Flush(final, true); err != nil {
-				g.s.logger.LogAttrs(final, slog.LevelError, "final write of repeated refusals failed", slog.Any("err", err), slog.Int("lost", g.Open()))
-			}
-			cancel()
-			return
-		}
-	}
+	periodic.Flush(ctx, interval, g.s.logger, "repeated refusals", g.Flush, g.Open)
 }

@@ -180,11 +180,7 @@ func (s *Service) DeleteGrant(ctx context.Context, a *signet.Actor, grantID stri
 		}
 		// Taking a grant away is bounded like giving it: the actor must
 		// cover what it gives, and, for a user's grant, the user.
-		lost, err := o.accessOfGrants([]*signet.Grant{g})
-		if err != nil {
-			return err
-		}
-		if err := o.checkTakesWithin(&lost, "deleting this grant of role "+quote(o.event.TargetName)); err != nil {
+		if err := o.checkTakesGrantsWithin([]*signet.Grant{g}, "deleting this grant of role "+quote(o.event.TargetName)); err != nil {
 			return err
 		}
 		if g.SubjectType == signet.SubjectUser {

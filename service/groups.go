@@ -153,11 +153,7 @@ func (s *Service) DeleteGroup(ctx context.Context, a *signet.Actor, groupID stri
 		if err != nil {
 			return err
 		}
-		lost, err := o.accessOfGrants(grants)
-		if err != nil {
-			return err
-		}
-		if err := o.checkTakesWithin(&lost, "deleting group "+quote(g.Name)); err != nil {
+		if err := o.checkTakesGrantsWithin(grants, "deleting group "+quote(g.Name)); err != nil {
 			return err
 		}
 		return notFound(o.tx.DeleteGroup(ctx, g.ID), "group %q not found", groupID)

@@ -345,6 +345,16 @@ func (o *op) checkTakesWithin(lost *signet.Access, what string) error {
 	return signet.Errorf(signet.EFORBIDDEN, "%s would take away permissions you do not hold yourself: %s", what, strings.Join(miss, ", "))
 }
 
+// checkTakesGrantsWithin is checkTakesWithin for what a set of grants
+// gives (a group's, a workspace's, one grant).
+func (o *op) checkTakesGrantsWithin(grants []*signet.Grant, what string) error {
+	lost, err := o.accessOfGrants(grants)
+	if err != nil {
+		return err
+	}
+	return o.checkTakesWithin(&lost, what)
+}
+
 // missing lists (at most a few of) the permissions of want that have does
 // not cover, for error messages.
 func missing(have, want *signet.Access) []string {

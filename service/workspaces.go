@@ -174,11 +174,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, a *signet.Actor, wsID str
 		if err != nil {
 			return err
 		}
-		lost, err := o.accessOfGrants(grants)
-		if err != nil {
-			return err
-		}
-		if err := o.checkTakesWithin(&lost, "deleting workspace "+quote(w.Name)); err != nil {
+		if err := o.checkTakesGrantsWithin(grants, "deleting workspace "+quote(w.Name)); err != nil {
 			return err
 		}
 		return notFound(o.tx.DeleteWorkspace(ctx, w.ID), "workspace %q not found", wsID)
