@@ -224,13 +224,7 @@ func TestForwardAuthWorkspace(t *testing.T) { testdb.ForEach(t, testForwardAuthW
 func testForwardAuthWorkspace(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
 	// sandboxKey holds metrics:write only in the other workspace.
-	sb, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
-		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
-		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := s.ServiceAccount(t, "sandbox-writer", "role_edit", s.OtherWorkspace)
 	sandboxKey, other, def := sb.APIKey.Key, s.OtherWorkspace, s.DefaultWorkspace
 	base := s.URL + "/api/v1/forward-auth?permission=metrics:write"
 	const notAllowed = "workspace_not_allowed"
@@ -291,13 +285,7 @@ func testForwardAuthClientAddress(t *testing.T) {
 		{"the proxy is trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "198.51.100.78"},
 	} {
 		s := signettest.Start(t, signettest.Options{TrustedProxies: tt.trusted})
-		sa, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
-			Name: "fresh", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
-			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := s.ServiceAccount(t, "fresh", "role_edit", s.DefaultWorkspace)
 		resp := forwardGet(t, s.URL+"/api/v1/forward-auth?permission=metrics:write", "X-API-Key", sa.APIKey.Key,
 			"X-Real-IP", "198.51.100.77", "X-Forwarded-For", "203.0.113.1, 198.51.100.78")
 		if resp.StatusCode != 200 {

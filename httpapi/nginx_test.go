@@ -266,13 +266,7 @@ func testNginxClientAddress(t *testing.T) {
 		{"nginx trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "127.0.0.2"},
 	} {
 		s := signettest.Start(t, signettest.Options{TrustedProxies: tt.trusted})
-		sa, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
-			Name: "through-nginx", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
-			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := s.ServiceAccount(t, "through-nginx", "role_edit", s.DefaultWorkspace)
 		base := startNginx(t, nginx, echoUpstream(t).URL, s.URL)
 		req, _ := http.NewRequest("GET", base+"/metrics/ingest", nil)
 		req.Header.Set("X-API-Key", sa.APIKey.Key)

@@ -128,13 +128,7 @@ func TestRequirePermissionWorkspace(t *testing.T) { testdb.ForEach(t, testRequir
 func testRequirePermissionWorkspace(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
 	// sandboxKey holds metrics:write only in the other workspace.
-	sb, err := s.Admin.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{
-		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
-		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := s.ServiceAccount(t, "sandbox-writer", "role_edit", s.OtherWorkspace)
 	sandboxKey, other, def := sb.APIKey.Key, s.OtherWorkspace, s.DefaultWorkspace
 	serve := func(cfg signetauth.Config) string {
 		cfg.URL, cfg.Key, cfg.TTL = s.URL, s.CheckerKey, -1

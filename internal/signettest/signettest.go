@@ -126,14 +126,7 @@ func Start(tb testing.TB, o Options) *Server {
 		tb.Fatal(err)
 	}
 	sa := func(name, roleID, ws string) *client.CreateServiceAccountResponse {
-		r, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
-			Name: name, Grants: []client.GrantSpec{{RoleID: roleID, WorkspaceID: ws}},
-			APIKey: &client.CreateAPIKeyRequest{Name: "k"},
-		})
-		if err != nil {
-			tb.Fatalf("CreateServiceAccount(%s): %v", name, err)
-		}
-		return r
+		return s.ServiceAccount(tb, name, roleID, ws)
 	}
 	s.CheckerKey = sa("gateway", role.ID, client.OrganisationWide).APIKey.Key
 	s.ReaderKey = sa("metrics-writer", signet.RoleEditID, s.DefaultWorkspace).APIKey.Key
@@ -160,4 +153,19 @@ func (s *Server) Client(tb testing.TB, key string) *client.Client {
 		tb.Fatal(err)
 	}
 	return c
+}
+
+// ServiceAccount creates, as the administrator, a service account holding
+// roleID in workspace ws (a workspace id, or client.OrganisationWide),
+// with one key.
+func (s *Server) ServiceAccount(tb testing.TB, name, roleID, ws string) *client.CreateServiceAccountResponse {
+	tb.Helper()
+	r, err := s.Admin.CreateServiceAccount(context.Background(), client.CreateServiceAccountRequest{
+		Name: name, Grants: []client.GrantSpec{{RoleID: roleID, WorkspaceID: ws}},
+		APIKey: &client.CreateAPIKeyRequest{Name: "k"},
+	})
+	if err != nil {
+		tb.Fatalf("CreateServiceAccount(%s): %v", name, err)
+	}
+	return r
 }
