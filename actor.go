@@ -37,8 +37,33 @@ func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
 	return context.WithValue(ctx, requestInfoKey{}, ri)
 }
 
+// RequestInfoSource is a context value that carries a request's info
+// besides state of its own: the HTTP edge's per-request state, so that one
+// context value serves both (see WithRequestInfoSource).
+type RequestInfoSource interface {
+	RequestInfo() RequestInfo
+}
+
+// WithRequestInfoSource returns ctx carrying src, whose RequestInfo is
+// what RequestInfoFrom returns.
+func WithRequestInfoSource(ctx context.Context, src RequestInfoSource) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, src)
+}
+
+// RequestInfoSourceFrom returns the source WithRequestInfoSource put in
+// ctx, or nil.
+func RequestInfoSourceFrom(ctx context.Context) RequestInfoSource {
+	src, _ := ctx.Value(requestInfoKey{}).(RequestInfoSource)
+	return src
+}
+
 // RequestInfoFrom returns the RequestInfo in ctx, or the zero value.
 func RequestInfoFrom(ctx context.Context) RequestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
-	return ri
+	switch v := ctx.Value(requestInfoKey{}).(type) {
+	case RequestInfo:
+		return v
+	case RequestInfoSource:
+		return v.RequestInfo()
+	}
+	return RequestInfo{}
 }

@@ -5,6 +5,27 @@ package signet
 
 import "time"
 
+// MaxClientTokenLen bounds an identifier a client chooses (see
+// ValidClientToken).
+const MaxClientTokenLen = 64
+
+// ValidClientToken reports whether v is an identifier a client may
+// choose for itself — a request id, a device id — : min to
+// MaxClientTokenLen characters of [A-Za-z0-9._-], so that it is safe in
+// headers, logs and audit events as it is.
+func ValidClientToken(v string, min int) bool {
+	if len(v) < min || len(v) > MaxClientTokenLen || len(v) == 0 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // User kinds.
 const (
 	KindHuman          = "human"

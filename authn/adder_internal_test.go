@@ -8,6 +8,7 @@ import (
 // TestAdderLosesNothing adds from many goroutines while swapping the
 // count out: the swapped totals add up to every add.
 func TestAdderLosesNothing(t *testing.T) {
+	t.Parallel()
 	var a adder
 	const workers, each = 8, 20000
 	var wg sync.WaitGroup

@@ -79,7 +79,7 @@ func failureOf(r *http.Request, err error) Failure {
 	switch {
 	case !ok:
 		f.Credential = "malformed"
-		v := strings.Join(append(r.Header.Values("Authorization"), r.Header.Values("X-API-Key")...), "\n")
+		v := strings.Join(append(r.Header.Values("Authorization"), r.Header[headerAPIKey]...), "\n")
 		f.Fingerprint = Fingerprint(v)
 	case c.Kind == CredentialKey:
 		f.Credential = "api_key"

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// headerAPIKey is X-API-Key as net/http stores it (canonical form).
+const headerAPIKey = "X-Api-Key"
+
 // Credential kinds.
 const (
 	CredentialNone  = ""
@@ -32,8 +35,10 @@ type Credential struct {
 // header is present but malformed. Presenting both Authorization and
 // X-API-Key is malformed: which one counts would be ambiguous.
 func ParseCredential(h http.Header) (c Credential, ok bool) {
-	auth := h.Values("Authorization")
-	xkey := h.Values("X-API-Key")
+	// By their canonical names: Values would canonicalise "X-API-Key"
+	// again, an allocation on every request.
+	auth := h["Authorization"]
+	xkey := h[headerAPIKey]
 	if len(auth) > 1 || len(xkey) > 1 || (len(auth) == 1 && len(xkey) == 1) {
 		return Credential{}, false
 	}

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseCredential(t *testing.T) {
+	t.Parallel()
 	const key = "sgn_sa_01jd5x7d0e5k3v8q2m4n6p8r9t_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ012345"
 	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
 	tests := []struct {

@@ -13,3 +13,7 @@ func (v *Verifier) CacheForTest(rawID string, st *service.KeyState, now time.Tim
 	e.verified.Access = v.interned.intern(e.verified.Access)
 	v.store(rawID, e)
 }
+
+// SetNegativeCacheSizeForTest bounds v's negative cache at n unknown key
+// ids instead of DefaultNegativeCacheSize; before v is used.
+func (v *Verifier) SetNegativeCacheSizeForTest(n int) { v.neg.max = n }

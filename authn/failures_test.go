@@ -43,6 +43,7 @@ func (s *sink) take() []service.AuthFailure {
 // clock: one event per (subject, IP, reason) per window, carrying the
 // count; a bounded number of subjects per source; a bounded total.
 func TestFailureAggregation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	var s sink
@@ -126,6 +127,7 @@ func TestFailureAggregation(t *testing.T) {
 // credentials and checks the events: key id when the key parses, a
 // fingerprint otherwise, never the secret.
 func TestFailedAuthenticationIsAudited(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testFailedAuthenticationIsAudited)
 }
 
@@ -187,7 +189,7 @@ func testFailedAuthenticationIsAudited(t *testing.T) {
 
 // TestKeyActivityCounts checks that successes and failures of a key are
 // counted per hour in memory and written with the last-used flush.
-func TestKeyActivityCounts(t *testing.T) { testdb.ForEach(t, testKeyActivityCounts) }
+func TestKeyActivityCounts(t *testing.T) { t.Parallel(); testdb.ForEach(t, testKeyActivityCounts) }
 
 func testKeyActivityCounts(t *testing.T) {
 	ctx := context.Background()

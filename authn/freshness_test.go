@@ -28,7 +28,7 @@ func (b *flakyBackend) LoadKeyState(ctx context.Context, keyID string) (*service
 	return b.Service.LoadKeyState(ctx, keyID)
 }
 
-func TestVerifierFreshness(t *testing.T) { testdb.ForEach(t, testVerifierFreshness) }
+func TestVerifierFreshness(t *testing.T) { t.Parallel(); testdb.ForEach(t, testVerifierFreshness) }
 
 func testVerifierFreshness(t *testing.T) {
 	ctx := context.Background()

@@ -48,10 +48,32 @@ const (
 	ReasonBasicDisabled  = "basic_auth_disabled"
 )
 
-// Verified is the result of a successful key verification. Immutable.
+// Verified is the result of a successful key verification. Immutable but
+// for its memoised view (View).
 type Verified struct {
 	Actor  *signet.Actor
 	Access *signet.Access // the owner's access narrowed by the key's scopes
+
+	// view memoises a view of the caller derived from storage (what GET
+	// /api/v1/me answers), computed at most once per cache entry: an entry
+	// is replaced after every committed change, so the view is never
+	// older than the entry. The one mutable field.
+	view atomic.Pointer[[]byte]
+}
+
+// View returns the memoised view of the caller, building it with build
+// the first time (and again only if building failed). Concurrent first
+// calls may each build it; one result is kept.
+func (v *Verified) View(build func() ([]byte, error)) ([]byte, error) {
+	if p := v.view.Load(); p != nil {
+		return *p, nil
+	}
+	b, err := build()
+	if err != nil {
+		return nil, err
+	}
+	v.view.CompareAndSwap(nil, &b)
+	return b, nil
 }
 
 // entry is a cached key. Immutable once stored (but for use); replaced,

@@ -93,6 +93,7 @@ func reasonOf(err error) string {
 }
 
 func TestVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testVerifyKeyReflectsChangesOnNextRequest)
 }
 
@@ -130,7 +131,10 @@ func testVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyRevokedAndDeleted(t *testing.T) { testdb.ForEach(t, testVerifyKeyRevokedAndDeleted) }
+func TestVerifyKeyRevokedAndDeleted(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testVerifyKeyRevokedAndDeleted)
+}
 
 func testVerifyKeyRevokedAndDeleted(t *testing.T) {
 	ctx := context.Background()
@@ -156,7 +160,7 @@ func testVerifyKeyRevokedAndDeleted(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyInvalid(t *testing.T) { testdb.ForEach(t, testVerifyKeyInvalid) }
+func TestVerifyKeyInvalid(t *testing.T) { t.Parallel(); testdb.ForEach(t, testVerifyKeyInvalid) }
 
 func testVerifyKeyInvalid(t *testing.T) {
 	ctx := context.Background()
@@ -207,6 +211,7 @@ func testVerifyKeyInvalid(t *testing.T) {
 }
 
 func TestVerifyKeyLosesPermissionWithGrant(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testVerifyKeyLosesPermissionWithGrant)
 }
 
@@ -255,6 +260,7 @@ func defaultWorkspace(tb testing.TB, f *fixture) string {
 }
 
 func TestLastUsedIsWrittenOnlyByFlush(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testLastUsedIsWrittenOnlyByFlush)
 }
 
@@ -294,6 +300,7 @@ func testLastUsedIsWrittenOnlyByFlush(t *testing.T) {
 }
 
 func TestUseRecorderRunFlushesOnShutdown(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var written []signet.KeyUse
 	r := authn.NewUseRecorder(func(_ context.Context, u []signet.KeyUse) error {
@@ -355,6 +362,7 @@ func BenchmarkVerifyKeyUncached(b *testing.B) {
 }
 
 func TestBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testBasicAuthCacheDiesWithPasswordChange)
 }
 
@@ -390,6 +398,7 @@ func testBasicAuthCacheDiesWithPasswordChange(t *testing.T) {
 }
 
 func TestBasicAuthOffByDefaultAndThrottled(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testBasicAuthOffByDefaultAndThrottled)
 }
 
@@ -423,7 +432,10 @@ func testBasicAuthOffByDefaultAndThrottled(t *testing.T) {
 	}
 }
 
-func TestVerifyKeyFollowsRoleEdit(t *testing.T) { testdb.ForEach(t, testVerifyKeyFollowsRoleEdit) }
+func TestVerifyKeyFollowsRoleEdit(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testVerifyKeyFollowsRoleEdit)
+}
 
 func testVerifyKeyFollowsRoleEdit(t *testing.T) {
 	ctx := context.Background()

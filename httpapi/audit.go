@@ -8,7 +8,52 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/httpedge"
 )
+
+func (s *server) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	pg, err := page(q)
+	if err != nil {
+		return err
+	}
+	f := signet.AuditFilter{
+		ActorID: q.Get("actor_id"), KeyID: q.Get("key_id"), Action: q.Get("action"),
+		TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Query: q.Get("q"), Page: pg,
+	}
+	if f.Outcome, err = oneOf(q, "outcome", signet.OutcomeSuccess, signet.OutcomeDenied, signet.OutcomeError); err != nil {
+		return err
+	}
+	if err := auditWindow(r, &f); err != nil {
+		return err
+	}
+	evs, next, err := s.svc.ListAuditEvents(r.Context(), actor(r), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageJSON(evs, next, auditEventJSON))
+	return nil
+}
+
+// auditWindow reads the filters the audit list and the export share: the
+// workspace and the time range.
+func auditWindow(r *http.Request, f *signet.AuditFilter) error {
+	q := r.URL.Query()
+	var err error
+	if f.WorkspaceID, err = workspaceID(r); err != nil {
+		return err
+	}
+	if f.Since, err = timeParam(q, "since"); err != nil {
+		return err
+	}
+	f.Until, err = timeParam(q, "until")
+	return err
+}
+
+func (s *server) getAuditEvent(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.svc.GetAuditEvent(r.Context(), actor(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, e, err, auditEventJSON)
+}
 
 // verifyWriteWindow is how long verification may take before its answer
 // is written: it reads the whole chain (≈ 16 s per million events), which
@@ -18,11 +63,7 @@ const verifyWriteWindow = 30 * time.Minute
 func (s *server) verifyAuditChain(w http.ResponseWriter, r *http.Request) error {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(verifyWriteWindow)) // not every writer supports it
 	v, err := s.svc.VerifyAuditChain(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, AuditChainStatusJSON(v))
-	return nil
+	return reply(w, http.StatusOK, v, err, AuditChainStatusJSON)
 }
 
 // AuditChainStatusJSON is the wire form of a chain verification, shared
@@ -53,23 +94,15 @@ const exportWriteWindow = time.Minute
 // are answered normally; a failure mid-stream aborts the response (no
 // final chunk), so the client sees an error rather than a clean end.
 func (s *server) exportAuditEvents(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
 	var f signet.AuditFilter
-	var err error
-	if f.WorkspaceID, err = workspaceID(r); err != nil {
-		return err
-	}
-	if f.Since, err = timeParam(q, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = timeParam(q, "until"); err != nil {
+	if err := auditWindow(r, &f); err != nil {
 		return err
 	}
 	rc := http.NewResponseController(w)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	n := 0
-	err = s.svc.ExportAuditEvents(r.Context(), actor(r), f, func(e *signet.AuditEvent) error {
+	err := s.svc.ExportAuditEvents(r.Context(), actor(r), f, func(e *signet.AuditEvent) error {
 		if n == 0 {
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			w.Header().Set("Cache-Control", "no-store")
@@ -88,7 +121,7 @@ func (s *server) exportAuditEvents(w http.ResponseWriter, r *http.Request) error
 	})
 	if err != nil && n > 0 {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "audit export cut short",
-			slog.String("request_id", requestID(r.Context())), slog.Int("events", n), slog.String("err", err.Error()))
+			slog.String("request_id", httpedge.RequestID(r.Context())), slog.Int("events", n), slog.String("err", err.Error()))
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
@@ -98,31 +131,5 @@ func (s *server) exportAuditEvents(w http.ResponseWriter, r *http.Request) error
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		w.WriteHeader(http.StatusOK)
 	}
-	return nil
-}
-
-// defaultActivityWindow is how far back key activity goes without ?since=.
-const defaultActivityWindow = 7 * 24 * time.Hour
-
-func (s *server) keyActivity(w http.ResponseWriter, r *http.Request) error {
-	since, err := timeParam(r.URL.Query(), "since")
-	if err != nil {
-		return err
-	}
-	if since == nil {
-		t := s.now().Add(-defaultActivityWindow).Truncate(time.Hour)
-		since = &t
-	}
-	acts, err := s.svc.KeyActivity(r.Context(), actor(r), r.PathValue("id"), *since)
-	if err != nil {
-		return err
-	}
-	out := client.KeyActivity{KeyID: r.PathValue("id"), Since: since.UTC(), Hours: make([]client.KeyActivityHour, 0, len(acts))}
-	for _, a := range acts {
-		out.Successes += a.Successes
-		out.Failures += a.Failures
-		out.Hours = append(out.Hours, client.KeyActivityHour{Hour: a.Hour, Successes: a.Successes, Failures: a.Failures})
-	}
-	writeJSON(w, http.StatusOK, out)
 	return nil
 }

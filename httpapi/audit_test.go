@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/apikey"
@@ -26,7 +27,10 @@ import (
 // TestAuditEventMatchesRequestID checks that the X-Request-Id echoed on a
 // response is the request id of the event the request produced, for a
 // change, a refusal and an authentication failure.
-func TestAuditEventMatchesRequestID(t *testing.T) { testdb.ForEach(t, testAuditEventMatchesRequestID) }
+func TestAuditEventMatchesRequestID(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testAuditEventMatchesRequestID)
+}
 
 func testAuditEventMatchesRequestID(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -85,6 +89,7 @@ func newestEvent(t *testing.T, e *env, o client.ListAuditEventsOptions) client.A
 }
 
 func TestAuditQueryVerifyAndActivity(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testAuditQueryVerifyAndActivity)
 }
 
@@ -134,7 +139,7 @@ func wrongSecret(t *testing.T, key string) string {
 	return other
 }
 
-func TestAuditExport(t *testing.T) { testdb.ForEach(t, testAuditExport) }
+func TestAuditExport(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditExport) }
 
 func testAuditExport(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -166,10 +171,13 @@ func testAuditExport(t *testing.T) {
 	}
 }
 
-// exportSize is the number of events of the export memory test: a
-// million, except under -short or the race detector (which makes seeding a
-// million events take over ten minutes), where it is 20,000; CI runs the
-// million without -race in a step of its own (.ci/run). Set
+// exportSize is the number of events of the export memory test. A
+// million is what the test is about (collecting that many events would
+// show in the heap) and runs with SIGNET_HEAVY: CI runs it without -race
+// in a step of its own (.ci/run); under the race detector, which makes
+// seeding a million events take over ten minutes, heavy is 20,000. By
+// default it is 2,500: three batches, enough to check that the export and
+// the chain verification carry on across batches, not the memory. Set
 // SIGNET_EXPORT_EVENTS to choose.
 func exportSize(t *testing.T) int {
 	if s := os.Getenv("SIGNET_EXPORT_EVENTS"); s != "" {
@@ -179,7 +187,11 @@ func exportSize(t *testing.T) int {
 		}
 		return n
 	}
-	if testing.Short() || raceEnabled {
+	switch {
+	case !testenv.Heavy() || testing.Short():
+		t.Logf("2,500 events; set %s=1 for a million (20,000 under -race)", testenv.EnvHeavy)
+		return 2_500
+	case raceEnabled:
 		return 20_000
 	}
 	return 1_000_000
@@ -187,7 +199,8 @@ func exportSize(t *testing.T) int {
 
 // TestAuditExportConstantMemory exports a million events through the real
 // handler and checks that the heap does not grow with them: the events are
-// read in batches and streamed, never collected.
+// read in batches and streamed, never collected. Not parallel: it
+// measures the process's heap.
 func TestAuditExportConstantMemory(t *testing.T) { testdb.ForEach(t, testAuditExportConstantMemory) }
 
 func testAuditExportConstantMemory(t *testing.T) {

@@ -183,7 +183,7 @@ type badCase struct {
 	msg          string // a substring of the message
 }
 
-func TestBadInput(t *testing.T) { testdb.ForEach(t, testBadInput) }
+func TestBadInput(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBadInput) }
 
 func testBadInput(t *testing.T) {
 	e := newEnv(t).withAdmin()

@@ -1,23 +1,19 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/subtle"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/httpedge"
 )
-
-// KeyVerifier verifies API keys presented by the callers of the services
-// behind Signet, for the check and forward-auth endpoints.
-// *authn.Verifier implements it.
-type KeyVerifier interface {
-	VerifyKey(ctx context.Context, raw, ip string) (*authn.Verified, error)
-}
 
 // accessAuthenticator is implemented by authenticators that also return
 // the caller's cached access (authn.Authenticator), so that the check
@@ -57,24 +53,7 @@ const (
 	HeaderReason        = "X-Signet-Reason"
 )
 
-// permCheck is the permission the asking service needs for the check API.
-const permCheck = "signet:check"
-
 var errNoVerifier = signet.Errorf(signet.EUNAVAILABLE, "key verification is not configured on this server")
-
-// defaultWorkspace returns the default workspace's id, loaded once (it
-// never changes: see service.DefaultWorkspaceID).
-func (s *server) defaultWorkspace(ctx context.Context) (string, error) {
-	if p := s.defaultWS.Load(); p != nil {
-		return *p, nil
-	}
-	id, err := s.svc.DefaultWorkspaceID(ctx)
-	if err != nil {
-		return "", err
-	}
-	s.defaultWS.Store(&id)
-	return id, nil
-}
 
 // check answers POST /api/v1/check: may the holder of a key do a
 // permission in a workspace? The asking service authenticated with its own
@@ -90,87 +69,83 @@ func (s *server) defaultWorkspace(ctx context.Context) (string, error) {
 // workspace header through unchecked (signetauth decides with
 // signet.EdgeWorkspace).
 func (s *server) check(w http.ResponseWriter, r *http.Request) error {
-	if s.verifier == nil {
+	if s.checker == nil {
 		return errNoVerifier
 	}
-	asker, _ := r.Context().Value(verifiedKey{}).(*authn.Verified)
-	if asker == nil || asker.Access == nil {
-		return signet.Errorf(signet.EFORBIDDEN, "the check API takes a service's API key holding %s, not a password", permCheck)
-	}
-	var in client.CheckRequest
-	if err := decodeBody(r, &in, true); err != nil {
+	in, err := decodeCheck(r)
+	if err != nil {
 		return err
-	}
-	single := in.Checks == nil
-	checks := in.Checks
-	if single {
-		if in.Key == "" || in.Permission == "" {
-			return signet.Errorf(signet.EINVALID, "key and permission are required (or checks, a list of them)")
-		}
-		checks = []client.Check{{Key: in.Key, Permission: in.Permission, Workspace: in.Workspace}}
-	} else {
-		if in.Key != "" || in.Permission != "" || in.Workspace != "" {
-			return badRequest("send either key and permission, or checks, not both")
-		}
-		if len(checks) == 0 || len(checks) > client.MaxChecks {
-			return signet.Errorf(signet.EINVALID, "checks must hold 1 to %d checks", client.MaxChecks)
-		}
 	}
 	headerWS, err := workspaceID(r)
 	if err != nil {
 		return err
 	}
 	ip := signet.RequestInfoFrom(r.Context()).IP
-	results := make([]client.CheckResult, len(checks))
-	for i, c := range checks {
+	asker := verified(r)
+	if in.Checks == nil {
+		if in.Key == "" || in.Permission == "" {
+			return signet.Errorf(signet.EINVALID, "key and permission are required (or checks, a list of them)")
+		}
+		a, err := s.checkOne(r, asker, client.Check{Key: in.Key, Permission: in.Permission, Workspace: in.Workspace}, headerWS, ip)
+		if err != nil {
+			return err
+		}
+		writeCheckAnswer(w, &a)
+		return nil
+	}
+	if in.Key != "" || in.Permission != "" || in.Workspace != "" {
+		return badRequest("send either key and permission, or checks, not both")
+	}
+	if len(in.Checks) == 0 || len(in.Checks) > client.MaxChecks {
+		return signet.Errorf(signet.EINVALID, "checks must hold 1 to %d checks", client.MaxChecks)
+	}
+	results := make([]client.CheckResult, len(in.Checks))
+	for i, c := range in.Checks {
 		if c.Key == "" || c.Permission == "" {
 			return signet.Errorf(signet.EINVALID, "checks[%d]: key and permission are required", i)
 		}
-		if _, _, ok := signet.SplitPermission(c.Permission); !ok {
-			return signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", c.Permission)
-		}
-		ws := c.Workspace
-		if ws == "" {
-			ws = headerWS
-		}
-		if ws == "" {
-			if ws, err = s.defaultWorkspace(r.Context()); err != nil {
-				return err
-			}
-		}
-		if !asker.Access.Can(permCheck, ws) {
-			return signet.Errorf(signet.EFORBIDDEN, "this key may not use the check API in workspace %q: it needs %s", ws, permCheck)
-		}
-		if results[i], err = s.checkOne(r.Context(), c.Key, c.Permission, ws, ip); err != nil {
+		a, err := s.checkOne(r, asker, c, headerWS, ip)
+		if err != nil {
 			return err
 		}
+		results[i] = checkResultJSON(a)
 	}
-	if single {
-		writeJSON(w, http.StatusOK, results[0])
-	} else {
-		writeJSON(w, http.StatusOK, client.CheckBatchResponse{Results: results})
-	}
+	writeJSON(w, http.StatusOK, client.CheckBatchResponse{Results: results})
 	return nil
 }
 
-// checkOne verifies one key and permission. Only a failure of storage is
-// an error.
-func (s *server) checkOne(ctx context.Context, key, perm, ws, ip string) (client.CheckResult, error) {
-	res := client.CheckResult{Workspace: ws}
-	v, err := s.verifier.VerifyKey(ctx, key, ip)
+// checkOne answers one check of the asking service (asker): the
+// permission's shape, the workspace (the check's, else the request's,
+// else the default), whether the asker may ask there, and the answer.
+func (s *server) checkOne(r *http.Request, asker *authn.Verified, c client.Check, headerWS, ip string) (authn.Answer, error) {
+	if _, _, ok := signet.SplitPermission(c.Permission); !ok {
+		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", c.Permission)
+	}
+	ws, err := s.checker.Workspace(r.Context(), firstOf(c.Workspace, headerWS))
 	if err != nil {
-		if signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
-			return res, err
-		}
-		res.Reason = signet.ErrorReason(err)
-		return res, nil
+		return authn.Answer{}, err
 	}
-	res.Principal = &client.Principal{ID: v.Actor.UserID, Kind: v.Actor.Kind, Name: v.Actor.Name}
-	res.KeyID = v.Actor.KeyID
-	if res.Allowed = v.Access.Can(perm, ws); !res.Allowed {
-		res.Reason = client.ReasonPermissionDenied
+	if err := s.checker.MayAsk(asker, ws); err != nil {
+		return authn.Answer{}, err
 	}
-	return res, nil
+	return s.checker.Check(r.Context(), c.Key, c.Permission, ws, ip)
+}
+
+// checkResultJSON is the wire form of a check's answer.
+func checkResultJSON(a authn.Answer) client.CheckResult {
+	res := client.CheckResult{Allowed: a.Allowed, Reason: a.Reason, Workspace: a.Workspace}
+	if v := a.Verified; v != nil {
+		res.Principal = &client.Principal{ID: v.Actor.UserID, Kind: v.Actor.Kind, Name: v.Actor.Name}
+		res.KeyID = v.Actor.KeyID
+	}
+	return res
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // forwardAuth answers a reverse proxy's sub-request (nginx auth_request,
@@ -186,7 +161,7 @@ func (s *server) checkOne(ctx context.Context, key, perm, ws, ip string) (client
 // the client's headers on: permission, workspace, client_workspaces. The
 // workspace is decided by signet.EdgeWorkspace.
 func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
-	if s.verifier == nil {
+	if s.checker == nil {
 		return errNoVerifier
 	}
 	if !s.forwardAllowed(r) {
@@ -197,24 +172,17 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		// the query would be the client's, not the operator's.
 		return signet.Errorf(signet.EBADREQUEST, "forward-auth must be called at exactly %s?permission=…: a path after it means the proxy appended the client's path and query string, which must not decide the permission or workspace (Envoy: use path_override, not path_prefix)", forwardAuthPath)
 	}
-	q := r.URL.Query()
-	perm := strings.TrimSpace(q.Get("permission"))
-	if perm != "" {
-		if _, _, ok := signet.SplitPermission(perm); !ok {
-			return signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", perm)
-		}
-	}
-	edge := signet.EdgeWorkspace{Fixed: strings.TrimSpace(q.Get("workspace")), ClientMayChoose: splitList(q.Get("client_workspaces"))}
-	if edge.Fixed == "" {
-		var err error
-		if edge.Fixed, err = s.defaultWorkspace(r.Context()); err != nil {
-			return err
-		}
-	}
-	h := w.Header()
-	ws, err := edge.Decide(callerWorkspaces(r)...)
+	q, err := s.forwardQueries.parse(r.URL.RawQuery)
 	if err != nil {
-		h.Set(HeaderReason, signet.ErrorReason(err))
+		return err
+	}
+	perm := q.permission
+	h := w.Header()
+	ws, err := s.checker.EdgeWorkspace(r.Context(), q.edge, callerWorkspaces(r)...)
+	if err != nil {
+		if reason := signet.ErrorReason(err); reason != "" {
+			h.Set(HeaderReason, reason)
+		}
 		return err
 	}
 	c, ok := authn.ParseCredential(r.Header)
@@ -225,26 +193,87 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	// The client's address is the one the HTTP edge decided: the proxy
 	// (the TCP peer), or with --trusted-proxies covering the proxy, the
 	// address its X-Forwarded-For names.
-	v, err := s.verifier.VerifyKey(r.Context(), c.Key, signet.RequestInfoFrom(r.Context()).IP)
+	a, err := s.checker.Check(r.Context(), c.Key, perm, ws, signet.RequestInfoFrom(r.Context()).IP)
 	if err != nil {
-		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
-			h.Set(HeaderReason, signet.ErrorReason(err))
-		}
 		return err
 	}
-	h.Set(HeaderPrincipalID, v.Actor.UserID)
-	h.Set(HeaderPrincipalKind, v.Actor.Kind)
-	h.Set(HeaderPrincipalName, headerSafe(v.Actor.Name))
-	h.Set(HeaderKeyID, v.Actor.KeyID)
-	h.Set(HeaderWorkspace, ws)
-	if perm != "" && !v.Access.Can(perm, ws) {
-		h.Set(HeaderReason, client.ReasonPermissionDenied)
-		return &signet.Error{Code: signet.EFORBIDDEN, Reason: client.ReasonPermissionDenied,
+	if a.Verified == nil {
+		h.Set(HeaderReason, a.Reason)
+		return &signet.Error{Code: signet.EUNAUTHENTICATED, Reason: a.Reason, Message: "the API key is not valid (" + a.Reason + ")"}
+	}
+	v := a.Verified
+	// The identity headers share one backing array: one allocation for
+	// all, where Header.Set makes one each (the names are canonical).
+	vals := [...]string{v.Actor.UserID, v.Actor.Kind, headerSafe(v.Actor.Name), v.Actor.KeyID, ws}
+	one := vals[:]
+	h[HeaderPrincipalID] = one[0:1:1]
+	h[HeaderPrincipalKind] = one[1:2:2]
+	h[HeaderPrincipalName] = one[2:3:3]
+	h[HeaderKeyID] = one[3:4:4]
+	h[HeaderWorkspace] = one[4:5:5]
+	if !a.Allowed {
+		h.Set(HeaderReason, a.Reason)
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason,
 			Message: "the API key does not hold " + perm + " in workspace " + ws}
 	}
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = hdrNoStore
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// forwardQuery is what the query string of forward-auth's URL says: the
+// operator's permission and workspaces.
+type forwardQuery struct {
+	permission string
+	edge       signet.EdgeWorkspace
+}
+
+// forwardQueries remembers the parsed query strings of forward-auth: a
+// proxy sends the same one on every request, so it is parsed once. The
+// map is replaced, never changed (copy-on-write), so a lookup takes no
+// lock and allocates nothing; at most maxForwardQueries are remembered,
+// beyond which a query is parsed each time.
+type forwardQueries struct {
+	m  atomic.Pointer[map[string]*forwardQuery]
+	mu sync.Mutex // serialises additions
+}
+
+const maxForwardQueries = 64
+
+func (c *forwardQueries) parse(raw string) (*forwardQuery, error) {
+	if m := c.m.Load(); m != nil {
+		if q := (*m)[raw]; q != nil {
+			return q, nil
+		}
+	}
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, badRequest("the query string of forward-auth's URL does not parse: %v", err)
+	}
+	q := &forwardQuery{
+		permission: strings.TrimSpace(vals.Get("permission")),
+		edge:       signet.EdgeWorkspace{Fixed: strings.TrimSpace(vals.Get("workspace")), ClientMayChoose: splitList(vals.Get("client_workspaces"))},
+	}
+	if q.permission != "" {
+		if _, _, ok := signet.SplitPermission(q.permission); !ok {
+			return nil, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", q.permission)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := map[string]*forwardQuery{}
+	if m := c.m.Load(); m != nil {
+		old = *m
+	}
+	if len(old) < maxForwardQueries {
+		next := make(map[string]*forwardQuery, len(old)+1)
+		for k, v := range old {
+			next[k] = v
+		}
+		next[raw] = q
+		c.m.Store(&next)
+	}
+	return q, nil
 }
 
 // forwardAuthPath is the one path forward-auth answers at.
@@ -282,7 +311,7 @@ func (s *server) forwardAllowed(r *http.Request) bool {
 			return true
 		}
 	}
-	ip := s.clientAddr.Peer(r)
+	ip := httpedge.Peer(r)
 	if !ip.IsValid() {
 		return false
 	}

@@ -10,13 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/signettest"
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestCheck(t *testing.T) { testdb.ForEach(t, testCheck) }
+func TestCheck(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCheck) }
 
 func testCheck(t *testing.T) {
 	ctx := context.Background()
@@ -33,7 +34,7 @@ func testCheck(t *testing.T) {
 		{"lacks the permission", s.ViewerKey, "metrics:write", "", false, client.ReasonPermissionDenied},
 		{"viewer reads", s.ViewerKey, "metrics:read", "", true, ""},
 		{"junk", "junk", "metrics:read", "", false, client.ReasonInvalidKey},
-		{"typo", s.ViewerKey[:len(s.ViewerKey)-1] + "x", "metrics:read", "", false, client.ReasonInvalidKey},
+		{"typo", typo(s.ViewerKey), "metrics:read", "", false, client.ReasonInvalidKey},
 		{"revoked", s.RevokedKey, "metrics:read", "", false, client.ReasonRevoked},
 		{"owner disabled", s.DisabledKey, "metrics:read", "", false, client.ReasonOwnerDisabled},
 	}
@@ -138,7 +139,7 @@ func testCheck(t *testing.T) {
 	}
 }
 
-func TestForwardAuth(t *testing.T) { testdb.ForEach(t, testForwardAuth) }
+func TestForwardAuth(t *testing.T) { t.Parallel(); testdb.ForEach(t, testForwardAuth) }
 
 // forwardGet sends a forward-auth request as a proxy would, with the given
 // headers (name, value pairs).
@@ -219,7 +220,10 @@ func testForwardAuth(t *testing.T) {
 // TestForwardAuthWorkspace: the workspace is the operator's (the proxy's
 // URL); a caller's workspace header may only pick one the operator listed
 // in client_workspaces, and is otherwise refused.
-func TestForwardAuthWorkspace(t *testing.T) { testdb.ForEach(t, testForwardAuthWorkspace) }
+func TestForwardAuthWorkspace(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testForwardAuthWorkspace)
+}
 
 func testForwardAuthWorkspace(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
@@ -273,7 +277,10 @@ func testForwardAuthWorkspace(t *testing.T) {
 // through forward-auth is the one the server's client-address rule decides:
 // the proxy itself unless it is a trusted proxy, never a header the client
 // sent.
-func TestForwardAuthClientAddress(t *testing.T) { testdb.ForEach(t, testForwardAuthClientAddress) }
+func TestForwardAuthClientAddress(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testForwardAuthClientAddress)
+}
 
 func testForwardAuthClientAddress(t *testing.T) {
 	for _, tt := range []struct {
@@ -307,6 +314,7 @@ func testForwardAuthClientAddress(t *testing.T) {
 // TestForwardAuthSourceRestriction: outside the allowed networks only the
 // shared secret opens the endpoint.
 func TestForwardAuthSourceRestriction(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testForwardAuthSourceRestriction)
 }
 
@@ -334,5 +342,21 @@ func testForwardAuthSourceRestriction(t *testing.T) {
 	}
 	if got := try("s3cret-shared-with-the-proxy"); got != 200 {
 		t.Errorf("right secret: %d; want 200", got)
+	}
+}
+
+// typo returns key with its last character changed (never to itself).
+func typo(key string) string {
+	last := byte('x')
+	if key[len(key)-1] == last {
+		last = 'y'
+	}
+	return key[:len(key)-1] + string(last)
+}
+
+// The wire reason is the Checker's.
+func TestReasonPermissionDenied(t *testing.T) {
+	if client.ReasonPermissionDenied != authn.ReasonPermissionDenied {
+		t.Errorf("client.ReasonPermissionDenied %q != authn.ReasonPermissionDenied %q", client.ReasonPermissionDenied, authn.ReasonPermissionDenied)
 	}
 }

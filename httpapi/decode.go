@@ -23,13 +23,14 @@ func decodeBody(r *http.Request, v any, required bool) error {
 		}
 		return badRequest("request body is required: send a JSON object with Content-Type: application/json")
 	}
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		return &httpError{status: http.StatusUnsupportedMediaType,
-			err: signet.Errorf(signet.EBADREQUEST, "Content-Type must be application/json")}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case, without parsing
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return &httpError{status: http.StatusUnsupportedMediaType,
+				err: signet.Errorf(signet.EBADREQUEST, "Content-Type must be application/json")}
+		}
 	}
-	err = decodeJSON(r.Body, v)
+	err := decodeJSON(r.Body, v)
 	if errors.Is(err, errEmptyBody) && !required {
 		return nil
 	}
@@ -181,9 +182,12 @@ func timeParam(q url.Values, name string) (*time.Time, error) {
 // X-Bigeye-Workspace-Id header; "" when none does. Naming two different
 // workspaces is an error.
 func workspaceID(r *http.Request) (string, error) {
-	var ws string
-	for _, v := range []string{
-		r.URL.Query().Get("workspace_id"),
+	var ws, query string
+	if r.URL.RawQuery != "" { // parsing allocates; most requests have no query
+		query = r.URL.Query().Get("workspace_id")
+	}
+	for _, v := range [...]string{
+		query,
 		r.Header.Get("X-Workspace-Id"),
 		r.Header.Get("X-Bigeye-Workspace-Id"),
 	} {

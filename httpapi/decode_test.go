@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/client"
 )
 
@@ -90,10 +91,52 @@ func FuzzDecodeJSON(f *testing.F) {
 	})
 }
 
-func TestIncomingRequestID(t *testing.T) {
-	for in, want := range map[string]string{"": "", "a": "a", "a b": "", "x\n": "", strings.Repeat("z", 65): "", "A-z.0_9": "A-z.0_9"} {
-		if got := incomingRequestID(in); got != want {
-			t.Errorf("incomingRequestID(%q) = %q; want %q", in, got, want)
-		}
+// FuzzDecodeCheck holds the check body's scanner to the strict decoder:
+// whatever the scanner accepts, encoding/json decodes to the same request.
+func FuzzDecodeCheck(f *testing.F) {
+	for _, s := range []string{
+		`{"key":"sgn_sa_x","permission":"metrics:write"}`,
+		` { "key" : "k" , "permission":"p","workspace":"ws_1" } `,
+		`{"key":"k","key":"k2","permission":"p"}`,
+		`{"KEY":"k","permission":"p"}`,
+		`{"key":"k\u00e9","permission":"p"}`,
+		`{"key":"\xff","permission":"p"}`,
+		`{}`, `{"checks":[]}`, `{"key":"k","permission":"p"}x`, `{"key":"k",}`,
+	} {
+		f.Add([]byte(s))
 	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast client.CheckRequest
+		if !scanCheck(b, &fast) {
+			return
+		}
+		var slow client.CheckRequest
+		if err := decodeJSON(bytes.NewReader(b), &slow); err != nil {
+			t.Fatalf("scanCheck accepted %q, which the strict decoder refuses: %v", b, err)
+		}
+		if fast.Key != slow.Key || fast.Permission != slow.Permission || fast.Workspace != slow.Workspace || slow.Checks != nil {
+			t.Fatalf("scanCheck(%q) = %+v; the strict decoder says %+v", b, fast, slow)
+		}
+	})
+}
+
+// FuzzAppendCheckAnswer holds the hand-written encoder of the check answer
+// to encoding/json of the wire type, byte for byte.
+func FuzzAppendCheckAnswer(f *testing.F) {
+	f.Add(true, true, "usr_1", "service_account", "ingest bot", "key_1", "ws_default", "")
+	f.Add(false, false, "", "", "", "", "ws_1", "invalid_key")
+	f.Add(false, true, "usr_2", "human", "Zoë <&> \"q\" \\ \u2028 \x7f \xff", "", "ws\n", "permission_denied")
+	f.Fuzz(func(t *testing.T, allowed, verified bool, id, kind, name, keyID, ws, reason string) {
+		a := authn.Answer{Allowed: allowed, Workspace: ws, Reason: reason}
+		if verified {
+			a.Verified = &authn.Verified{Actor: &signet.Actor{UserID: id, Kind: kind, Name: name, KeyID: keyID}}
+		}
+		want, err := json.Marshal(checkResultJSON(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendCheckAnswer(nil, &a); !bytes.Equal(got, want) {
+			t.Fatalf("appendCheckAnswer(%+v) = %s; json.Marshal says %s", a, got, want)
+		}
+	})
 }

@@ -9,20 +9,8 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/httpedge"
 )
-
-// statusOf is the one table from error codes to HTTP statuses.
-var statusOf = map[string]int{
-	signet.EBADREQUEST:      http.StatusBadRequest,
-	signet.EINVALID:         http.StatusUnprocessableEntity,
-	signet.EUNAUTHENTICATED: http.StatusUnauthorized,
-	signet.EFORBIDDEN:       http.StatusForbidden,
-	signet.ENOTFOUND:        http.StatusNotFound,
-	signet.ECONFLICT:        http.StatusConflict,
-	signet.ERATELIMITED:     http.StatusTooManyRequests,
-	signet.EUNAVAILABLE:     http.StatusServiceUnavailable,
-	signet.EINTERNAL:        http.StatusInternalServerError,
-}
 
 // httpError is a transport-level error whose status is more precise than
 // its code's (405, 413, 415, all with code bad_request).
@@ -43,15 +31,21 @@ func badRequest(format string, args ...any) error {
 // with the request id and shown to the caller only as "Internal error.".
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := signet.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		code, status = signet.EINTERNAL, http.StatusInternalServerError
-	}
+	status := httpedge.Status(code)
 	var he *httpError
 	if errors.As(err, &he) {
 		status = he.status
 	}
-	rid := requestID(r.Context())
+	rid := httpedge.RequestID(r.Context())
+	if httpedge.ClientGone(r) && (code == signet.EINTERNAL || code == signet.EUNAVAILABLE) {
+		// The caller hung up (or the server is shutting down) and the
+		// work stopped with it: nobody is waiting for an answer, and the
+		// server did nothing wrong.
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "client went away before the answer",
+			slog.String("request_id", rid), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		w.WriteHeader(httpedge.StatusClientClosedRequest)
+		return
+	}
 	body := client.ErrorBody{Code: code, Message: signet.ErrorMessage(err), RequestID: rid}
 	if code == signet.EINTERNAL {
 		body.Message = "Internal error."
@@ -77,21 +71,42 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // writeJSON writes v as a JSON response with the given status. API
 // responses are never cached: some carry a key shown only once.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
 	if status == http.StatusNoContent {
+		w.Header()["Cache-Control"] = hdrNoStore
+		w.WriteHeader(status)
 		return
 	}
-	// An encoding error here means the client went away or a bug in a wire
-	// type; the status is already sent, so there is nothing to tell.
-	_ = json.NewEncoder(w).Encode(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		// A wire type that does not encode is a bug; say so in the shape
+		// of an error rather than send half an answer.
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"Internal error."}}`)
+	}
+	writeRawJSON(w, status, b)
 }
+
+// Header values of every JSON answer. Shared, never modified: assigning
+// them costs no allocation.
+var (
+	hdrJSON    = []string{"application/json"}
+	hdrNoStore = []string{"no-store"}
+)
+
+// writeRawJSON writes b, an encoded JSON value, as a response with the
+// given status, as writeJSON does.
+func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h["Content-Type"] = hdrJSON
+	h["Cache-Control"] = hdrNoStore
+	w.WriteHeader(status)
+	w.Write(b)
+	w.Write(newline)
+}
+
+var newline = []byte{'\n'}
 
 // noContent writes a 204 response.
 func noContent(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = hdrNoStore
 	w.WriteHeader(http.StatusNoContent)
 }

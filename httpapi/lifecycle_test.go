@@ -13,7 +13,10 @@ import (
 // TestServiceAccountLifecycle is the product's main path, driven through
 // the Go client: setup → admin → service account with a key → use the key
 // → list keys → revoke → the next call is refused.
-func TestServiceAccountLifecycle(t *testing.T) { testdb.ForEach(t, testServiceAccountLifecycle) }
+func TestServiceAccountLifecycle(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testServiceAccountLifecycle)
+}
 
 func testServiceAccountLifecycle(t *testing.T) {
 	// With HTTP Basic turned on (signet serve --api-basic-auth), as a

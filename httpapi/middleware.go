@@ -1,194 +1,58 @@
 package httpapi
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"time"
+	"strings"
 
 	signet "github.com/signetdev/signet"
 )
 
-// reqState is what the access log learns about a request while it is
-// handled. It lives in the request's context; only the goroutine serving
-// the request touches it.
-type reqState struct {
-	id     string
-	userID string
-	keyID  string
-	quiet  bool // the route logs at debug level; see route.quiet
-}
-
-type stateKey struct{}
-
-func stateFrom(ctx context.Context) *reqState {
-	st, _ := ctx.Value(stateKey{}).(*reqState)
-	return st
-}
-
-// requestID returns the request id of ctx, or "".
-func requestID(ctx context.Context) string {
-	if st := stateFrom(ctx); st != nil {
-		return st.id
-	}
-	return ""
-}
-
-// statusWriter records the status of a response for the access log and the
-// panic handler.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// middleware wraps next with, outermost first: request id and request
-// info, the access log, panic recovery and the body size limit.
-func (s *server) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		st := &reqState{id: incomingRequestID(r.Header.Get("X-Request-Id"))}
-		if st.id == "" {
-			st.id = newRequestID()
+// Register adds every route of the REST API to mux, and the JSON answers
+// for the requests under /api/ no route takes: 405 with Allow when the
+// path is known but not the method, else 404. The mux routes each
+// request once; behind the edge (httpedge) nothing else does.
+func (a *API) Register(mux *http.ServeMux) {
+	s := a.s
+	allow := map[string][]string{} // path pattern -> its methods
+	for _, rt := range routes {
+		pattern := rt.pattern
+		if rt.method != anyMethod {
+			pattern = rt.method + " " + pattern
+			allow[rt.pattern] = append(allow[rt.pattern], rt.method)
 		}
-		w.Header().Set("X-Request-Id", st.id)
-		ctx := context.WithValue(r.Context(), stateKey{}, st)
-		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{
-			IP:        s.clientAddr.Client(r),
-			UserAgent: r.UserAgent(),
-			RequestID: st.id,
-		})
-		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
-
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.LogAttrs(ctx, slog.LevelError, "panic serving request",
-					slog.String("request_id", st.id),
-					slog.String("panic", fmt.Sprint(v)),
-					slog.String("stack", string(debug.Stack())))
-				if sw.status == 0 {
-					s.writeError(sw, r, signet.Internal("httpapi: panic", fmt.Errorf("%v", v)))
-				}
-			}
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			// Never log header values or bodies: they may hold credentials.
-			// The query string is left out too (the setup token travels in it).
-			level := slog.LevelInfo
-			if st.quiet && status < 500 {
-				level = slog.LevelDebug
-			}
-			if !s.log.Enabled(ctx, level) {
-				return
-			}
-			s.log.LogAttrs(ctx, level, "http request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
-				slog.Int64("bytes", sw.bytes),
-				slog.String("request_id", st.id),
-				slog.String("user_id", st.userID),
-				slog.String("key_id", st.keyID),
-				slog.String("ip", signet.RequestInfoFrom(ctx).IP))
-		}()
-
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(sw, r.Body, s.maxBodyBytes)
-		}
-		next.ServeHTTP(sw, r)
-	})
-}
-
-// dispatch serves a request through the mux, rendering the mux's own
-// "not found" and "method not allowed" answers as JSON errors.
-func (s *server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
+		mux.Handle(pattern, s.endpoint(rt))
 	}
-	// Let the mux decide between 404, 405 (with its Allow header) and a
-	// redirect, into a throwaway writer, then answer in our own shape.
-	rec := &headerRecorder{header: http.Header{}}
-	s.mux.ServeHTTP(rec, r)
-	switch rec.status {
-	case http.StatusMethodNotAllowed:
-		w.Header().Set("Allow", rec.header.Get("Allow"))
-		s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
-			err: signet.Errorf(signet.EBADREQUEST, "method %s is not allowed here; allowed: %s", r.Method, rec.header.Get("Allow"))})
-	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound:
-		http.Redirect(w, r, rec.header.Get("Location"), rec.status)
-	default:
+	// A second mux, of paths only, tells a known path with a wrong method
+	// from an unknown path; only requests no route took reach it.
+	paths := http.NewServeMux()
+	for p, methods := range allow {
+		if slicesContainsAny(routes, p) {
+			continue
+		}
+		allowed := strings.Join(methods, ", ")
+		paths.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allowed)
+			s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
+				err: signet.Errorf(signet.EBADREQUEST, "method %s is not allowed here; allowed: %s", r.Method, allowed)})
+		}))
+	}
+	a.unmatched = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := paths.Handler(r); pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
 		s.writeError(w, r, signet.Errorf(signet.ENOTFOUND, "no route for %s %s", r.Method, r.URL.Path))
-	}
+	})
+	mux.Handle("/api/", a.unmatched)
 }
 
-// headerRecorder is a ResponseWriter that keeps the status and headers and
-// discards the body.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header { return h.header }
-func (h *headerRecorder) WriteHeader(code int) {
-	if h.status == 0 {
-		h.status = code
-	}
-}
-func (h *headerRecorder) Write(b []byte) (int, error) {
-	if h.status == 0 {
-		h.status = http.StatusOK
-	}
-	return len(b), nil
-}
-
-// incomingRequestID returns v if it is a sane request id (1 to 64
-// characters of [A-Za-z0-9._-]), else "".
-func incomingRequestID(v string) string {
-	if len(v) == 0 || len(v) > 64 {
-		return ""
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return ""
+// slicesContainsAny reports whether path has a route taking any method,
+// which answers every method itself.
+func slicesContainsAny(rts []route, path string) bool {
+	for _, rt := range rts {
+		if rt.pattern == path && rt.method == anyMethod {
+			return true
 		}
 	}
-	return v
-}
-
-func newRequestID() string {
-	var b [12]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
-	return "req_" + hex.EncodeToString(b[:])
+	return false
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestRequestID(t *testing.T) { testdb.ForEach(t, testRequestID) }
+func TestRequestID(t *testing.T) { t.Parallel(); testdb.ForEach(t, testRequestID) }
 
 func testRequestID(t *testing.T) {
 	e := newEnv(t)
@@ -53,7 +53,7 @@ func testRequestID(t *testing.T) {
 	}
 }
 
-func TestHealth(t *testing.T) { testdb.ForEach(t, testHealth) }
+func TestHealth(t *testing.T) { t.Parallel(); testdb.ForEach(t, testHealth) }
 
 func testHealth(t *testing.T) {
 	e := newEnv(t)
@@ -86,7 +86,7 @@ type panickingAuth struct{}
 
 func (panickingAuth) Authenticate(*http.Request) (*signet.Actor, error) { panic("boom: sgn_secret") }
 
-func TestPanicRecovery(t *testing.T) { testdb.ForEach(t, testPanicRecovery) }
+func TestPanicRecovery(t *testing.T) { t.Parallel(); testdb.ForEach(t, testPanicRecovery) }
 
 func testPanicRecovery(t *testing.T) {
 	e := newEnvWith(t, envOptions{auth: panickingAuth{}})
@@ -110,7 +110,7 @@ func testPanicRecovery(t *testing.T) {
 
 // TestAccessLog checks the log line of a request, and that credentials in
 // headers and bodies never reach it.
-func TestAccessLog(t *testing.T) { testdb.ForEach(t, testAccessLog) }
+func TestAccessLog(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAccessLog) }
 
 func testAccessLog(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -142,7 +142,7 @@ func testAccessLog(t *testing.T) {
 // writes in forwarding headers, unless the peer is a trusted proxy; then
 // the right-most address its X-Forwarded-For names that is not itself a
 // trusted proxy.
-func TestClientIP(t *testing.T) { testdb.ForEach(t, testClientIP) }
+func TestClientIP(t *testing.T) { t.Parallel(); testdb.ForEach(t, testClientIP) }
 
 func testClientIP(t *testing.T) {
 	for _, tt := range []struct {
@@ -166,7 +166,7 @@ func testClientIP(t *testing.T) {
 	}
 }
 
-func TestNotFoundAndMethods(t *testing.T) { testdb.ForEach(t, testNotFoundAndMethods) }
+func TestNotFoundAndMethods(t *testing.T) { t.Parallel(); testdb.ForEach(t, testNotFoundAndMethods) }
 
 func testNotFoundAndMethods(t *testing.T) {
 	e := newEnv(t)
@@ -187,7 +187,7 @@ func testNotFoundAndMethods(t *testing.T) {
 
 // TestUnauthenticated checks every authenticated route refuses requests
 // without a credential, and with a malformed one, before doing anything.
-func TestUnauthenticated(t *testing.T) { testdb.ForEach(t, testUnauthenticated) }
+func TestUnauthenticated(t *testing.T) { t.Parallel(); testdb.ForEach(t, testUnauthenticated) }
 
 func testUnauthenticated(t *testing.T) {
 	e := newEnv(t)

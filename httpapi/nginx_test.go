@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/internal/signettest"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 )
 
 // nginxConf is the configuration README.md gives for nginx, with the
@@ -111,7 +113,7 @@ func startNginx(t *testing.T, nginx, upstreamURL, signetURL string) string {
 			t.Logf("nginx output:\n%s\nerror.log:\n%s", out.String(), log)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := testenv.Deadline(t)
 	for {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
 		if err == nil {
@@ -120,7 +122,7 @@ func startNginx(t *testing.T, nginx, upstreamURL, signetURL string) string {
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx did not listen within 10s: %v\n%s\n%s", err, out.String(), log)
+			t.Fatalf("nginx did not listen: %v\n%s\n%s", err, out.String(), log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -150,19 +152,14 @@ func clientFrom(local string) *http.Client {
 
 // TestNginxForwardAuth runs real nginx with auth_request in front of a
 // small upstream that echoes the identity headers, against a real Signet.
+// Not parallel, nor is the other nginx test: nginx listens on a port
+// found free a moment before, which a parallel test's server could take.
 func TestNginxForwardAuth(t *testing.T) { testdb.ForEach(t, testNginxForwardAuth) }
 
 func testNginxForwardAuth(t *testing.T) {
 	nginx := nginxPath(t)
 	ctx := context.Background()
 	s := signettest.Start(t, signettest.Options{})
-	expiring, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
-		Name: "short-lived", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
-		APIKey: &client.CreateAPIKeyRequest{Name: "k", ExpiresAt: ptr(time.Now().Add(1500 * time.Millisecond))},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// sandbox holds metrics:write only in the other workspace.
 	sandbox, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
 		Name: "sandbox-writer", Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.OtherWorkspace}},
@@ -209,8 +206,31 @@ func testNginxForwardAuth(t *testing.T) {
 	if got := resp.Header.Get("Echo-X-Signet-Workspace"); got != s.DefaultWorkspace {
 		t.Errorf("upstream saw workspace %q; want the checked one, %s", got, s.DefaultWorkspace)
 	}
-	if resp, _ := get("X-API-Key", expiring.APIKey.Key); resp.StatusCode != 200 {
-		t.Errorf("key before expiry: %d; want 200", resp.StatusCode)
+	// A key that expires soon works until it does. How soon starts at
+	// 1.5s, and doubles until the machine answers before the expiry (or,
+	// slower still, creates the key before its expiry).
+	var expiring *client.CreateServiceAccountResponse
+	for life := 1500 * time.Millisecond; expiring == nil; life *= 2 {
+		if time.Now().After(testenv.Deadline(t)) {
+			t.Fatalf("no request answered within %v of creating its key", life/2)
+		}
+		sa, err := s.Admin.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+			Name: fmt.Sprintf("short-lived-%d", life.Milliseconds()), Grants: []client.GrantSpec{{RoleID: "role_edit", WorkspaceID: s.DefaultWorkspace}},
+			APIKey: &client.CreateAPIKeyRequest{Name: "k", ExpiresAt: ptr(time.Now().Add(life))},
+		})
+		if client.ErrorCode(err) == signet.EINVALID {
+			continue // expires_at was in the past when the server saw it
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := get("X-API-Key", sa.APIKey.Key)
+		if time.Now().Before(*sa.APIKey.ExpiresAt) {
+			if resp.StatusCode != 200 {
+				t.Errorf("key before expiry: %d; want 200", resp.StatusCode)
+			}
+			expiring = sa
+		}
 	}
 
 	time.Sleep(time.Until(*expiring.APIKey.ExpiresAt) + 50*time.Millisecond)

@@ -43,6 +43,7 @@ func loadOpenAPI(t *testing.T) openAPIDoc {
 // TestOpenAPIMatchesRoutes walks the route table: every API route must be
 // documented, and the document must not describe a route that does not exist.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
@@ -82,6 +83,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 // TestOpenAPIRefsResolve checks that every $ref names a component.
 func TestOpenAPIRefsResolve(t *testing.T) {
+	t.Parallel()
 	var doc map[string]any
 	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 // are exactly the JSON fields of the client type it describes, and that
 // every required property is one the server always sends or needs.
 func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	types := map[string]reflect.Type{
 		"Error":                           reflect.TypeFor[client.ErrorResponse](),
@@ -247,7 +250,7 @@ func jsonFields(typ reflect.Type) map[string]bool {
 }
 
 // TestOpenAPIServed checks the document is served as it is embedded.
-func TestOpenAPIServed(t *testing.T) { testdb.ForEach(t, testOpenAPIServed) }
+func TestOpenAPIServed(t *testing.T) { t.Parallel(); testdb.ForEach(t, testOpenAPIServed) }
 
 func testOpenAPIServed(t *testing.T) {
 	e := newEnv(t)

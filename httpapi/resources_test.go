@@ -15,7 +15,7 @@ import (
 
 // TestResources exercises every resource through the client once: users,
 // groups and members, roles and permissions, grants, workspaces.
-func TestResources(t *testing.T) { testdb.ForEach(t, testResources) }
+func TestResources(t *testing.T) { t.Parallel(); testdb.ForEach(t, testResources) }
 
 func testResources(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -178,7 +178,7 @@ func testResources(t *testing.T) {
 	}
 }
 
-func TestPersonalKeys(t *testing.T) { testdb.ForEach(t, testPersonalKeys) }
+func TestPersonalKeys(t *testing.T) { t.Parallel(); testdb.ForEach(t, testPersonalKeys) }
 
 func testPersonalKeys(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -224,7 +224,7 @@ func testPersonalKeys(t *testing.T) {
 	}
 }
 
-func TestPagination(t *testing.T) { testdb.ForEach(t, testPagination) }
+func TestPagination(t *testing.T) { t.Parallel(); testdb.ForEach(t, testPagination) }
 
 func testPagination(t *testing.T) {
 	e := newEnv(t).withAdmin()

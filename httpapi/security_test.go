@@ -12,6 +12,7 @@ import (
 // TestAPIKeysCannotChangeCredentials: PATCH /users/{self} with the owner's
 // key — scoped or not — changes neither password nor email.
 func TestAPIKeysCannotChangeCredentials(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testAPIKeysCannotChangeCredentials)
 }
 
@@ -33,7 +34,10 @@ func testAPIKeysCannotChangeCredentials(t *testing.T) {
 
 // TestLoginEndpointThrottled: the CLI's password path is throttled like
 // every other, with Retry-After.
-func TestLoginEndpointThrottled(t *testing.T) { testdb.ForEach(t, testLoginEndpointThrottled) }
+func TestLoginEndpointThrottled(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testLoginEndpointThrottled)
+}
 
 func testLoginEndpointThrottled(t *testing.T) {
 	e := newEnv(t).withAdmin()
@@ -54,6 +58,7 @@ func testLoginEndpointThrottled(t *testing.T) {
 // workspace is the default workspace's; "*" is organisation-wide, both
 // ways.
 func TestGrantsNameOrganisationWideExplicitly(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testGrantsNameOrganisationWideExplicitly)
 }
 

@@ -13,9 +13,9 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -33,7 +33,7 @@ type Authenticator interface {
 }
 
 // DefaultMaxBodyBytes is the default limit on the size of a request body.
-const DefaultMaxBodyBytes = 1 << 20
+const DefaultMaxBodyBytes = httpedge.DefaultMaxBodyBytes
 
 // Config configures the handler returned by New.
 type Config struct {
@@ -56,50 +56,63 @@ type Config struct {
 	// must be given the same one.
 	ClientAddr *httpedge.ClientAddr
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
+	// (Used by New; signet serve gives its edge the limit.)
 	MaxBodyBytes int64
+	// Observer is told of every request New serves (request metrics).
+	Observer httpedge.Observer
 	// Verifier verifies the keys presented to the check and forward-auth
 	// endpoints; nil makes them answer 503.
-	Verifier KeyVerifier
+	Verifier *authn.Verifier
 	// ForwardAuth says who may call the forward-auth endpoint.
 	ForwardAuth ForwardAuthConfig
 	// Metrics serves GET /metrics (Prometheus); nil answers 404.
 	Metrics http.Handler
 }
 
-// server is the state every handler shares. Immutable after New.
+// server is the state every handler shares. Immutable after NewAPI.
 type server struct {
-	svc          *service.Service
-	auth         Authenticator
-	log          *slog.Logger
-	ready        func(ctx context.Context) error
-	now          func() time.Time
-	clientAddr   *httpedge.ClientAddr
-	maxBodyBytes int64
-	mux          *http.ServeMux
-	verifier     KeyVerifier
-	forward      ForwardAuthConfig
-	metrics      http.Handler
-	defaultWS    atomic.Pointer[string] // the default workspace's id, once loaded
+	svc   *service.Service
+	auth  Authenticator
+	log   *slog.Logger
+	ready func(ctx context.Context) error
+	now   func() time.Time
+	// checker answers the check API and forward-auth; nil without a
+	// Verifier (they answer 503).
+	checker *authn.Checker
+	forward ForwardAuthConfig
+	// forwardQueries caches the parsed query strings of forward-auth.
+	forwardQueries forwardQueries
+	metrics        http.Handler
 }
 
-// New returns the HTTP handler of Signet's REST API and health endpoints.
-// (The first-administrator setup page is part of the web UI, package web.) It panics if cfg.Service or cfg.Auth is nil.
-func New(cfg Config) http.Handler {
+// API is the REST API and the health endpoints: Register puts its routes
+// on the one mux that signet serve puts behind the one edge
+// (httpedge.Edge), beside the UI's. (The first-administrator setup page is
+// part of the web UI, package web.)
+type API struct {
+	s   *server
+	cfg Config
+	// unmatched answers the requests no route takes (set by Register).
+	unmatched http.Handler
+}
+
+// NewAPI returns the REST API. It panics if cfg.Service or cfg.Auth is
+// nil.
+func NewAPI(cfg Config) *API {
 	if cfg.Service == nil || cfg.Auth == nil {
 		panic("httpapi: Config.Service and Config.Auth are required")
 	}
 	s := &server{
-		svc:          cfg.Service,
-		auth:         cfg.Auth,
-		log:          cfg.Logger,
-		ready:        cfg.Ready,
-		now:          cfg.Now,
-		clientAddr:   cfg.ClientAddr,
-		maxBodyBytes: cfg.MaxBodyBytes,
-		mux:          http.NewServeMux(),
-		verifier:     cfg.Verifier,
-		forward:      cfg.ForwardAuth,
-		metrics:      cfg.Metrics,
+		svc:     cfg.Service,
+		auth:    cfg.Auth,
+		log:     cfg.Logger,
+		ready:   cfg.Ready,
+		now:     cfg.Now,
+		forward: cfg.ForwardAuth,
+		metrics: cfg.Metrics,
+	}
+	if cfg.Verifier != nil {
+		s.checker = authn.NewChecker(cfg.Verifier, cfg.Service.DefaultWorkspaceID)
 	}
 	if s.forward.Networks == nil {
 		s.forward.Networks = DefaultForwardAuthNetworks
@@ -110,18 +123,29 @@ func New(cfg Config) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.maxBodyBytes <= 0 {
-		s.maxBodyBytes = DefaultMaxBodyBytes
-	}
-	for _, rt := range routes {
-		pattern := rt.pattern
-		if rt.method != anyMethod {
-			pattern = rt.method + " " + pattern
-		}
-		s.mux.Handle(pattern, s.endpoint(rt))
-	}
-	return s.middleware(http.HandlerFunc(s.dispatch))
+	return &API{s: s, cfg: cfg}
 }
+
+// New returns the REST API alone behind an edge of its own (with
+// cfg.ClientAddr, cfg.Logger and cfg.MaxBodyBytes): for programs and tests
+// that serve no UI. It panics if cfg.Service or cfg.Auth is nil.
+func New(cfg Config) http.Handler {
+	a := NewAPI(cfg)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	// Alone, the API answers every other path too, in its own shape.
+	mux.Handle("/", a.unmatched)
+	return httpedge.New(httpedge.Config{ClientAddr: cfg.ClientAddr, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		Panic: a.WritePanic, Observer: cfg.Observer}).Wrap(mux)
+}
+
+// WritePanic answers a request whose handler panicked, in the API's
+// error shape.
+func (a *API) WritePanic(w http.ResponseWriter, r *http.Request) {
+	a.s.writeError(w, r, signet.Internal("httpapi: panic", errPanic))
+}
+
+var errPanic = errors.New("a handler panicked (see the log line before)")
 
 // Route describes one registered route.
 type Route struct {
@@ -155,7 +179,8 @@ type route struct {
 	auth    bool // the route requires a credential
 	page    bool // HTML page, not part of the OpenAPI document
 	// quiet routes are machine traffic on every request of the services
-	// behind Signet (check, forward-auth, metrics): their successful and
+	// behind Signet (verify, check, forward-auth, health probes, metrics):
+	// their successful and
 	// client-error requests are logged at debug level, not info, so the
 	// access log does not cost more than the answer. Metrics count them.
 	quiet bool
@@ -174,8 +199,8 @@ const anyMethod = "*"
 // routes is the one table of every route. A test walks it against the
 // OpenAPI document.
 var routes = []route{
-	{method: "GET", pattern: "/healthz", h: (*server).healthz, auth: public},
-	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public},
+	{method: "GET", pattern: "/healthz", h: (*server).healthz, auth: public, quiet: true},
+	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public, quiet: true},
 	{method: "GET", pattern: "/api/v1/openapi.json", h: (*server).openAPI, auth: public},
 	{method: "GET", pattern: "/metrics", h: (*server).serveMetrics, auth: public, quiet: true},
 	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, quiet: true},
@@ -190,7 +215,7 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed},
 	{method: "POST", pattern: "/api/v1/me/api-keys", h: (*server).createPersonalKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/me/api-keys/{id}/revoke", h: (*server).revokePersonalKey, auth: authed},
-	{method: "GET", pattern: "/api/v1/personal-api-keys/verify", h: (*server).verifyKey, auth: authed},
+	{method: "GET", pattern: "/api/v1/personal-api-keys/verify", h: (*server).verifyKey, auth: authed, quiet: true},
 
 	{method: "POST", pattern: "/api/v1/service-accounts", h: (*server).createServiceAccount, auth: authed},
 	{method: "GET", pattern: "/api/v1/service-accounts", h: (*server).listServiceAccounts, auth: authed},
@@ -248,41 +273,39 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/audit-events/{id}", h: (*server).getAuditEvent, auth: authed},
 }
 
-type (
-	actorKey    struct{}
-	verifiedKey struct{}
-)
-
 // endpoint wraps a route's handler with its authentication requirement and
-// renders a returned error.
+// renders a returned error. The caller is kept in the edge's state of the
+// request, which the handlers read (actor, verified): no context value of
+// its own, no copy of the request.
 func (s *server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if st := stateFrom(r.Context()); st != nil {
-			st.quiet = rt.quiet
+		st := httpedge.From(r.Context())
+		if st == nil {
+			s.writeError(w, r, signet.Internal("httpapi.endpoint", errNoEdge))
+			return
 		}
+		st.Quiet = rt.quiet
 		if rt.auth {
 			a, v, err := s.authenticate(r)
 			if err == nil && a == nil {
-				err = signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key (Authorization: Bearer <key>) or HTTP Basic credentials")
+				err = signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key (Authorization: Bearer <key>)")
 			}
 			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			if st := stateFrom(r.Context()); st != nil {
-				st.userID, st.keyID = a.UserID, a.KeyID
-			}
-			ctx := context.WithValue(r.Context(), actorKey{}, a)
+			st.UserID, st.KeyID, st.Actor = a.UserID, a.KeyID, a
 			if v != nil {
-				ctx = context.WithValue(ctx, verifiedKey{}, v)
+				st.Auth = v
 			}
-			r = r.WithContext(ctx)
 		}
 		if err := rt.h(s, w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
 }
+
+var errNoEdge = errors.New("the API was served without the edge (httpedge); use New or Register behind an Edge")
 
 // authenticate authenticates r, with the caller's cached access when the
 // authenticator offers it.
@@ -309,6 +332,18 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 
 // actor returns the authenticated actor of a request on an authed route.
 func actor(r *http.Request) *signet.Actor {
-	a, _ := r.Context().Value(actorKey{}).(*signet.Actor)
-	return a
+	if st := httpedge.From(r.Context()); st != nil {
+		return st.Actor
+	}
+	return nil
+}
+
+// verified returns the verified key of a request on an authed route that
+// used one (with its cached access), or nil.
+func verified(r *http.Request) *authn.Verified {
+	if st := httpedge.From(r.Context()); st != nil {
+		v, _ := st.Auth.(*authn.Verified)
+		return v
+	}
+	return nil
 }

@@ -1,5 +1,6 @@
-// Package metrics exposes Signet's Prometheus metrics: key verifications
-// by outcome, verification latency, cache lookups, and last-used flushes.
+// Package metrics exposes Signet's Prometheus metrics: HTTP requests by
+// route and status, key verifications by outcome, verification latency,
+// cache lookups, and last-used flushes.
 //
 // The per-verification cost is kept off the hot path: outcome and cache
 // counters are authn's own striped atomic counters, read here only when
@@ -10,6 +11,9 @@ package metrics
 
 import (
 	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +27,15 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
+	// requests and durations are the HTTP request metrics; routes caches
+	// each route's children, copy-on-write, so that observing a request
+	// takes no lock and allocates nothing (a sync.Map would box the route
+	// string on every lookup).
+	requests  *prometheus.CounterVec
+	durations *prometheus.HistogramVec
+	routes    atomic.Pointer[map[string]*httpRoute]
+	routesMu  sync.Mutex // serialises additions to routes
+
 	verifyHit, verifyMiss prometheus.Observer
 
 	flushes, flushErrors, flushKeys prometheus.Counter
@@ -35,6 +48,18 @@ type Metrics struct {
 func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "signet_http_requests_total",
+		Help: "HTTP requests by route (the pattern that served it; /api/ and / for paths no route takes) and status code (499: the client went away).",
+	}, []string{"route", "code"})
+	m.durations = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "signet_http_request_duration_seconds",
+		Help:    "Time from the request reaching Signet to its handler returning, by route.",
+		Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 10},
+	}, []string{"route"})
+	m.reg.MustRegister(m.requests, m.durations)
+	empty := map[string]*httpRoute{}
+	m.routes.Store(&empty)
 	if v != nil {
 		st := v.Stats()
 		for _, o := range authn.Outcomes() {
@@ -83,6 +108,72 @@ func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 		uses.OnFlush = m.observeFlush
 	}
 	return m
+}
+
+// httpRoute holds one route's request metrics.
+type httpRoute struct {
+	duration prometheus.Observer
+	codes    atomic.Pointer[[]codeCounter] // copy-on-write; a route sees few codes
+}
+
+type codeCounter struct {
+	code int
+	c    prometheus.Counter
+}
+
+// ObserveRequest implements httpedge.Observer: one request served by
+// route, with status, in d.
+func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
+	hr := (*m.routes.Load())[route]
+	if hr == nil {
+		hr = m.addRoute(route)
+	}
+	var c prometheus.Counter
+	for _, cc := range *hr.codes.Load() {
+		if cc.code == status {
+			c = cc.c
+			break
+		}
+	}
+	if c == nil {
+		c = m.addCode(hr, route, status)
+	}
+	c.Inc()
+	hr.duration.Observe(d.Seconds())
+}
+
+func (m *Metrics) addRoute(route string) *httpRoute {
+	m.routesMu.Lock()
+	defer m.routesMu.Unlock()
+	old := *m.routes.Load()
+	if hr := old[route]; hr != nil {
+		return hr
+	}
+	hr := &httpRoute{duration: m.durations.WithLabelValues(route)}
+	none := []codeCounter{}
+	hr.codes.Store(&none)
+	next := make(map[string]*httpRoute, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[route] = hr
+	m.routes.Store(&next)
+	return hr
+}
+
+func (m *Metrics) addCode(hr *httpRoute, route string, status int) prometheus.Counter {
+	m.routesMu.Lock()
+	defer m.routesMu.Unlock()
+	old := *hr.codes.Load()
+	for _, cc := range old {
+		if cc.code == status {
+			return cc.c
+		}
+	}
+	c := m.requests.WithLabelValues(route, strconv.Itoa(status))
+	next := append(append(make([]codeCounter, 0, len(old)+1), old...), codeCounter{status, c})
+	hr.codes.Store(&next)
+	return c
 }
 
 // ObserveVerify implements authn.Observer.

@@ -212,7 +212,7 @@ func auditedMutations() []mutation {
 // TestAuditCoverage runs every mutating operation against the real service
 // and checks that each commits exactly one event, with the expected
 // action, target type and outcome, and that the chain stays intact.
-func TestAuditCoverage(t *testing.T) { testdb.ForEach(t, testAuditCoverage) }
+func TestAuditCoverage(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditCoverage) }
 
 func testAuditCoverage(t *testing.T) {
 	e := newEnv(t)
@@ -262,6 +262,7 @@ func testAuditCoverage(t *testing.T) {
 // TestEveryServiceMethodIsClassified fails when an exported Service method
 // is neither in the coverage table nor declared read-only.
 func TestEveryServiceMethodIsClassified(t *testing.T) {
+	t.Parallel()
 	covered := map[string]bool{"Bootstrap": true, "CompleteSetup": true} // checked at the start of TestAuditCoverage
 	for _, m := range auditedMutations() {
 		covered[m.method] = true
@@ -278,7 +279,10 @@ func TestEveryServiceMethodIsClassified(t *testing.T) {
 
 // TestDeniedMutationsAreAudited checks that a refused mutation leaves one
 // "denied" event naming the actor and the target, and nothing else.
-func TestDeniedMutationsAreAudited(t *testing.T) { testdb.ForEach(t, testDeniedMutationsAreAudited) }
+func TestDeniedMutationsAreAudited(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testDeniedMutationsAreAudited)
+}
 
 func testDeniedMutationsAreAudited(t *testing.T) {
 	e := newEnv(t)
@@ -301,7 +305,7 @@ func testDeniedMutationsAreAudited(t *testing.T) {
 // TestAuditAttribution checks the who/what/where of an event made with an
 // API key: actor, its name at the time, key, target name at the time,
 // request provenance, and old/new values.
-func TestAuditAttribution(t *testing.T) { testdb.ForEach(t, testAuditAttribution) }
+func TestAuditAttribution(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditAttribution) }
 
 func testAuditAttribution(t *testing.T) {
 	e := newEnv(t)

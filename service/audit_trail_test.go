@@ -18,6 +18,7 @@ import (
 // TestAuditChainConcurrentWriters runs audited mutations from many
 // goroutines at once and checks that the chain is one unbroken sequence.
 func TestAuditChainConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testAuditChainConcurrentWriters)
 }
 
@@ -55,7 +56,7 @@ func testAuditChainConcurrentWriters(t *testing.T) {
 // TestAuditRetention prunes old events and checks that the rest still
 // verifies from the checkpoint, that pruning is audited, and that a
 // checkpoint rewritten by hand is detected.
-func TestAuditRetention(t *testing.T) { testdb.ForEach(t, testAuditRetention) }
+func TestAuditRetention(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditRetention) }
 
 func testAuditRetention(t *testing.T) {
 	e := newEnv(t)
@@ -105,6 +106,7 @@ func testAuditRetention(t *testing.T) {
 }
 
 func TestVerifyAuditChainNeedsAuditRead(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testVerifyAuditChainNeedsAuditRead)
 }
 
@@ -118,7 +120,7 @@ func testVerifyAuditChainNeedsAuditRead(t *testing.T) {
 	}
 }
 
-func TestExportAuditEvents(t *testing.T) { testdb.ForEach(t, testExportAuditEvents) }
+func TestExportAuditEvents(t *testing.T) { t.Parallel(); testdb.ForEach(t, testExportAuditEvents) }
 
 func testExportAuditEvents(t *testing.T) {
 	e := newEnv(t)
@@ -140,7 +142,7 @@ func testExportAuditEvents(t *testing.T) {
 	wantCode(t, "ExportAuditEvents without audit:read", err, signet.EFORBIDDEN)
 }
 
-func TestKeyActivity(t *testing.T) { testdb.ForEach(t, testKeyActivity) }
+func TestKeyActivity(t *testing.T) { t.Parallel(); testdb.ForEach(t, testKeyActivity) }
 
 func testKeyActivity(t *testing.T) {
 	e := newEnv(t)
@@ -219,7 +221,10 @@ func (faultyTx) CreateGroup(context.Context, *signet.Group) error {
 	return signet.Internal("test.CreateGroup", errors.New("disk on fire"))
 }
 
-func TestFailedMutationRecordsError(t *testing.T) { testdb.ForEach(t, testFailedMutationRecordsError) }
+func TestFailedMutationRecordsError(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testFailedMutationRecordsError)
+}
 
 func testFailedMutationRecordsError(t *testing.T) {
 	e := newEnv(t)

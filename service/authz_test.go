@@ -126,7 +126,7 @@ func newFixture(e *env) *fixture {
 	return &fixture{sa: out.User, keyID: out.Key.Key.ID, ws: w.ID, role: e.role(signet.BaseView), grant: g.ID}
 }
 
-func TestDenyByDefault(t *testing.T) { testdb.ForEach(t, testDenyByDefault) }
+func TestDenyByDefault(t *testing.T) { t.Parallel(); testdb.ForEach(t, testDenyByDefault) }
 
 func testDenyByDefault(t *testing.T) {
 	for _, m := range mutations {
@@ -158,7 +158,7 @@ func testDenyByDefault(t *testing.T) {
 	}
 }
 
-func TestReadsNeedPermission(t *testing.T) { testdb.ForEach(t, testReadsNeedPermission) }
+func TestReadsNeedPermission(t *testing.T) { t.Parallel(); testdb.ForEach(t, testReadsNeedPermission) }
 
 func testReadsNeedPermission(t *testing.T) {
 	e := newEnv(t)
@@ -198,7 +198,7 @@ func testReadsNeedPermission(t *testing.T) {
 	wantCode(t, "CreateServiceAccount(nil actor)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestNoEscalation(t *testing.T) { testdb.ForEach(t, testNoEscalation) }
+func TestNoEscalation(t *testing.T) { t.Parallel(); testdb.ForEach(t, testNoEscalation) }
 
 func testNoEscalation(t *testing.T) {
 	tests := []struct {
@@ -381,7 +381,10 @@ func testNoEscalation(t *testing.T) {
 	}
 }
 
-func TestWorkspaceManagerGrants(t *testing.T) { testdb.ForEach(t, testWorkspaceManagerGrants) }
+func TestWorkspaceManagerGrants(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testWorkspaceManagerGrants)
+}
 
 func testWorkspaceManagerGrants(t *testing.T) {
 	e := newEnv(t)
@@ -418,7 +421,10 @@ func testWorkspaceManagerGrants(t *testing.T) {
 	e.must(e.svc.DeleteGrant(e.ctx, mgr, g.ID))
 }
 
-func TestKeyFollowsOwnerGrants(t *testing.T) { testdb.ForEach(t, testKeyFollowsOwnerGrants) }
+func TestKeyFollowsOwnerGrants(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testKeyFollowsOwnerGrants)
+}
 
 func testKeyFollowsOwnerGrants(t *testing.T) {
 	e := newEnv(t)
@@ -470,6 +476,7 @@ func testKeyFollowsOwnerGrants(t *testing.T) {
 }
 
 func TestActorKeyCheckedInTransaction(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testActorKeyCheckedInTransaction)
 }
 
@@ -489,7 +496,7 @@ func testActorKeyCheckedInTransaction(t *testing.T) {
 	wantCode(t, "CreateWorkspace(by revoked key)", err, signet.EFORBIDDEN)
 }
 
-func TestLastAdminProtection(t *testing.T) { testdb.ForEach(t, testLastAdminProtection) }
+func TestLastAdminProtection(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLastAdminProtection) }
 
 func testLastAdminProtection(t *testing.T) {
 	tests := []struct {
@@ -571,7 +578,7 @@ func testLastAdminProtection(t *testing.T) {
 	}
 }
 
-func TestAuditTrail(t *testing.T) { testdb.ForEach(t, testAuditTrail) }
+func TestAuditTrail(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditTrail) }
 
 func testAuditTrail(t *testing.T) {
 	e := newEnv(t)

@@ -9,7 +9,10 @@ import (
 	"github.com/signetdev/signet/store"
 )
 
-func TestBootstrapCreatesDefaults(t *testing.T) { testdb.ForEach(t, testBootstrapCreatesDefaults) }
+func TestBootstrapCreatesDefaults(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testBootstrapCreatesDefaults)
+}
 
 func testBootstrapCreatesDefaults(t *testing.T) {
 	e := newEnv(t)
@@ -73,7 +76,7 @@ func testBootstrapCreatesDefaults(t *testing.T) {
 	}
 }
 
-func TestSetupToken(t *testing.T) { testdb.ForEach(t, testSetupToken) }
+func TestSetupToken(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSetupToken) }
 
 func testSetupToken(t *testing.T) {
 	e := newEnv(t) // already set up by Ada
@@ -95,7 +98,7 @@ func testSetupToken(t *testing.T) {
 	wantCode(t, "CompleteSetup(after setup)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestCompleteSetupToken(t *testing.T) { testdb.ForEach(t, testCompleteSetupToken) }
+func TestCompleteSetupToken(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCompleteSetupToken) }
 
 func testCompleteSetupToken(t *testing.T) {
 	f := newBareEnv(t)
@@ -135,7 +138,7 @@ func testCompleteSetupToken(t *testing.T) {
 	}
 }
 
-func TestCreateAdmin(t *testing.T) { testdb.ForEach(t, testCreateAdmin) }
+func TestCreateAdmin(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCreateAdmin) }
 
 func testCreateAdmin(t *testing.T) {
 	e := newEnv(t)

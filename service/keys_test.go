@@ -11,7 +11,7 @@ import (
 	"github.com/signetdev/signet/store"
 )
 
-func TestCreateAPIKeyInput(t *testing.T) { testdb.ForEach(t, testCreateAPIKeyInput) }
+func TestCreateAPIKeyInput(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCreateAPIKeyInput) }
 
 func testCreateAPIKeyInput(t *testing.T) {
 	past := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
@@ -85,7 +85,7 @@ func testCreateAPIKeyInput(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestAPIKeyOwnership(t *testing.T) { testdb.ForEach(t, testAPIKeyOwnership) }
+func TestAPIKeyOwnership(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAPIKeyOwnership) }
 
 func testAPIKeyOwnership(t *testing.T) {
 	tests := []struct {
@@ -133,7 +133,7 @@ func testAPIKeyOwnership(t *testing.T) {
 	}
 }
 
-func TestRevokeAPIKey(t *testing.T) { testdb.ForEach(t, testRevokeAPIKey) }
+func TestRevokeAPIKey(t *testing.T) { t.Parallel(); testdb.ForEach(t, testRevokeAPIKey) }
 
 func testRevokeAPIKey(t *testing.T) {
 	e := newEnv(t)
@@ -187,7 +187,7 @@ func testRevokeAPIKey(t *testing.T) {
 	wantCode(t, "RevokeAPIKey(other's personal key by SA manager)", err, signet.EFORBIDDEN)
 }
 
-func TestKeyStatus(t *testing.T) { testdb.ForEach(t, testKeyStatus) }
+func TestKeyStatus(t *testing.T) { t.Parallel(); testdb.ForEach(t, testKeyStatus) }
 
 func testKeyStatus(t *testing.T) {
 	e := newEnv(t)
@@ -228,7 +228,10 @@ func testKeyStatus(t *testing.T) {
 	wantCode(t, "ListAPIKeys(bogus status)", err, signet.EINVALID)
 }
 
-func TestListAPIKeysVisibility(t *testing.T) { testdb.ForEach(t, testListAPIKeysVisibility) }
+func TestListAPIKeysVisibility(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testListAPIKeysVisibility)
+}
 
 func testListAPIKeysVisibility(t *testing.T) {
 	e := newEnv(t)

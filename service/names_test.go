@@ -10,6 +10,7 @@ import (
 )
 
 func TestConfusableServiceAccountNames(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testConfusableServiceAccountNames)
 }
 
@@ -66,6 +67,7 @@ func testConfusableServiceAccountNames(t *testing.T) {
 }
 
 func TestConfusableServiceAccountRename(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testConfusableServiceAccountRename)
 }
 
@@ -91,7 +93,7 @@ func testConfusableServiceAccountRename(t *testing.T) {
 	wantCode(t, "CreateHuman(look-alike of a service account)", err, "")
 }
 
-func TestNameWarnings(t *testing.T) { testdb.ForEach(t, testNameWarnings) }
+func TestNameWarnings(t *testing.T) { t.Parallel(); testdb.ForEach(t, testNameWarnings) }
 
 func testNameWarnings(t *testing.T) {
 	e := newEnv(t) // the first administrator is "Ada"

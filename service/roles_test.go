@@ -9,7 +9,10 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestCreateRoleValidation(t *testing.T) { testdb.ForEach(t, testCreateRoleValidation) }
+func TestCreateRoleValidation(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testCreateRoleValidation)
+}
 
 func testCreateRoleValidation(t *testing.T) {
 	tests := []struct {
@@ -52,7 +55,7 @@ func testCreateRoleValidation(t *testing.T) {
 	}
 }
 
-func TestRoleLifecycle(t *testing.T) { testdb.ForEach(t, testRoleLifecycle) }
+func TestRoleLifecycle(t *testing.T) { t.Parallel(); testdb.ForEach(t, testRoleLifecycle) }
 
 func testRoleLifecycle(t *testing.T) {
 	e := newEnv(t)
@@ -90,7 +93,10 @@ func testRoleLifecycle(t *testing.T) {
 	}
 }
 
-func TestRegisterPermissionDomain(t *testing.T) { testdb.ForEach(t, testRegisterPermissionDomain) }
+func TestRegisterPermissionDomain(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testRegisterPermissionDomain)
+}
 
 func testRegisterPermissionDomain(t *testing.T) {
 	tests := []struct {

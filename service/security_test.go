@@ -31,6 +31,7 @@ func (e *env) sessionActor(email, password string) *signet.Actor {
 }
 
 func TestKeysCannotTakeOverTheirOwner(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testKeysCannotTakeOverTheirOwner)
 }
 
@@ -89,7 +90,10 @@ func (e *env) lastEventOf(action, outcome string) *signet.AuditEvent {
 	return nil
 }
 
-func TestScopedKeysBindSelfService(t *testing.T) { testdb.ForEach(t, testScopedKeysBindSelfService) }
+func TestScopedKeysBindSelfService(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testScopedKeysBindSelfService)
+}
 
 func testScopedKeysBindSelfService(t *testing.T) {
 	e := newEnv(t)
@@ -123,6 +127,7 @@ func testScopedKeysBindSelfService(t *testing.T) {
 }
 
 func TestOwnCredentialChangeNeedsCurrentPassword(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testOwnCredentialChangeNeedsCurrentPassword)
 }
 
@@ -180,6 +185,7 @@ func (e *env) liveSessions(userID string) []string {
 }
 
 func TestAdminPasswordResetEndsSessions(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testAdminPasswordResetEndsSessions)
 }
 
@@ -204,7 +210,10 @@ func testAdminPasswordResetEndsSessions(t *testing.T) {
 	wantCode(t, "UpdateUser(an admin's password, by users:write alone)", err, signet.EFORBIDDEN)
 }
 
-func TestPasswordThrottleIsAtomic(t *testing.T) { testdb.ForEach(t, testPasswordThrottleIsAtomic) }
+func TestPasswordThrottleIsAtomic(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testPasswordThrottleIsAtomic)
+}
 
 func testPasswordThrottleIsAtomic(t *testing.T) {
 	e := newEnv(t)
@@ -246,6 +255,7 @@ func testPasswordThrottleIsAtomic(t *testing.T) {
 }
 
 func TestSetupCountsAgainstTheThrottle(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testSetupCountsAgainstTheThrottle)
 }
 
@@ -265,7 +275,10 @@ func testSetupCountsAgainstTheThrottle(t *testing.T) {
 	wantCode(t, "AuthenticatePassword(from a throttled address)", err, signet.ERATELIMITED)
 }
 
-func TestPasswordHashingIsBounded(t *testing.T) { testdb.ForEach(t, testPasswordHashingIsBounded) }
+func TestPasswordHashingIsBounded(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testPasswordHashingIsBounded)
+}
 
 func testPasswordHashingIsBounded(t *testing.T) {
 	e := newEnv(t)
@@ -299,6 +312,7 @@ func testPasswordHashingIsBounded(t *testing.T) {
 }
 
 func TestHashLimiterRunsAtMostItsSlots(t *testing.T) {
+	t.Parallel()
 	l := newHashLimiter(2)
 	var mu sync.Mutex
 	var running, peak int
@@ -324,6 +338,7 @@ func TestHashLimiterRunsAtMostItsSlots(t *testing.T) {
 }
 
 func TestSetupLinkNeverWhileAnAdministratorExists(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testSetupLinkNeverWhileAnAdministratorExists)
 }
 
@@ -347,6 +362,7 @@ func testSetupLinkNeverWhileAnAdministratorExists(t *testing.T) {
 }
 
 func TestLeftoverSetupTokenDiesWithTheFirstAdministrator(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testLeftoverSetupTokenDiesWithTheFirstAdministrator)
 }
 
@@ -381,7 +397,7 @@ func testLeftoverSetupTokenDiesWithTheFirstAdministrator(t *testing.T) {
 	}
 }
 
-func TestTakingAwayIsBounded(t *testing.T) { testdb.ForEach(t, testTakingAwayIsBounded) }
+func TestTakingAwayIsBounded(t *testing.T) { t.Parallel(); testdb.ForEach(t, testTakingAwayIsBounded) }
 
 func testTakingAwayIsBounded(t *testing.T) {
 	e := newEnv(t)
@@ -462,6 +478,7 @@ func (e *env) userGrant(userID, roleID string) string {
 }
 
 func TestRepeatedRefusalsAreAggregated(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testRepeatedRefusalsAreAggregated)
 }
 
@@ -507,6 +524,7 @@ func testRepeatedRefusalsAreAggregated(t *testing.T) {
 }
 
 func TestChainVerificationIsOneAtATime(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testChainVerificationIsOneAtATime)
 }
 
@@ -527,7 +545,7 @@ func testChainVerificationIsOneAtATime(t *testing.T) {
 	wantCode(t, "ExportAuditEvents(while the others run)", err, signet.ERATELIMITED)
 }
 
-func TestLoginKey(t *testing.T) { testdb.ForEach(t, testLoginKey) }
+func TestLoginKey(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLoginKey) }
 
 func testLoginKey(t *testing.T) {
 	e := newEnv(t)

@@ -391,15 +391,5 @@ func (o *op) revokeLoginKeys(userID, device string) ([]any, error) {
 	return out, nil
 }
 
-func validDeviceID(v string) bool {
-	if len(v) < 8 || len(v) > 64 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validDeviceID: a device id is a client token of at least 8 characters.
+func validDeviceID(v string) bool { return signet.ValidClientToken(v, 8) }

@@ -16,6 +16,7 @@ func loginCtx(ip string) context.Context {
 }
 
 func TestLoginCreatesSessionAndAudits(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testLoginCreatesSessionAndAudits)
 }
 
@@ -45,7 +46,7 @@ func testLoginCreatesSessionAndAudits(t *testing.T) {
 	}
 }
 
-func TestLoginRefusals(t *testing.T) { testdb.ForEach(t, testLoginRefusals) }
+func TestLoginRefusals(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLoginRefusals) }
 
 func testLoginRefusals(t *testing.T) {
 	e := newEnv(t)
@@ -71,7 +72,7 @@ func testLoginRefusals(t *testing.T) {
 	}
 }
 
-func TestLoginThrottle(t *testing.T) { testdb.ForEach(t, testLoginThrottle) }
+func TestLoginThrottle(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLoginThrottle) }
 
 func testLoginThrottle(t *testing.T) {
 	e := newEnv(t)
@@ -103,7 +104,7 @@ func testLoginThrottle(t *testing.T) {
 	wantCode(t, "Login(from another IP)", err, "")
 }
 
-func TestSessionExpiry(t *testing.T) { testdb.ForEach(t, testSessionExpiry) }
+func TestSessionExpiry(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSessionExpiry) }
 
 func testSessionExpiry(t *testing.T) {
 	e := newBareEnv(t)
@@ -139,7 +140,7 @@ func testSessionExpiry(t *testing.T) {
 	wantCode(t, "LookupSession(unknown)", err, signet.EUNAUTHENTICATED)
 }
 
-func TestLogoutAndRevoke(t *testing.T) { testdb.ForEach(t, testLogoutAndRevoke) }
+func TestLogoutAndRevoke(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLogoutAndRevoke) }
 
 func testLogoutAndRevoke(t *testing.T) {
 	e := newEnv(t)

@@ -8,7 +8,7 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestServiceAccountNames(t *testing.T) { testdb.ForEach(t, testServiceAccountNames) }
+func TestServiceAccountNames(t *testing.T) { t.Parallel(); testdb.ForEach(t, testServiceAccountNames) }
 
 func testServiceAccountNames(t *testing.T) {
 	long := strings.Repeat("é", signet.MaxNameLen)
@@ -56,6 +56,7 @@ func testServiceAccountNames(t *testing.T) {
 }
 
 func TestCreateServiceAccountWithKeyAndGrants(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testCreateServiceAccountWithKeyAndGrants)
 }
 
@@ -90,7 +91,7 @@ func testCreateServiceAccountWithKeyAndGrants(t *testing.T) {
 	}
 }
 
-func TestUpdateUser(t *testing.T) { testdb.ForEach(t, testUpdateUser) }
+func TestUpdateUser(t *testing.T) { t.Parallel(); testdb.ForEach(t, testUpdateUser) }
 
 func testUpdateUser(t *testing.T) {
 	str := func(s string) *string { return &s }
@@ -166,7 +167,10 @@ func testUpdateUser(t *testing.T) {
 	}
 }
 
-func TestCreateHumanValidation(t *testing.T) { testdb.ForEach(t, testCreateHumanValidation) }
+func TestCreateHumanValidation(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testCreateHumanValidation)
+}
 
 func testCreateHumanValidation(t *testing.T) {
 	tests := []struct {
@@ -203,7 +207,7 @@ func testCreateHumanValidation(t *testing.T) {
 	}
 }
 
-func TestDisableAndDelete(t *testing.T) { testdb.ForEach(t, testDisableAndDelete) }
+func TestDisableAndDelete(t *testing.T) { t.Parallel(); testdb.ForEach(t, testDisableAndDelete) }
 
 func testDisableAndDelete(t *testing.T) {
 	e := newEnv(t)
@@ -276,6 +280,7 @@ func testDisableAndDelete(t *testing.T) {
 }
 
 func TestDisableHumanRevokesSessions(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testDisableHumanRevokesSessions)
 }
 
@@ -299,7 +304,10 @@ func testDisableHumanRevokesSessions(t *testing.T) {
 	wantCode(t, "CreateServiceAccount(by disabled)", err, signet.EFORBIDDEN)
 }
 
-func TestListUsersPermissions(t *testing.T) { testdb.ForEach(t, testListUsersPermissions) }
+func TestListUsersPermissions(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testListUsersPermissions)
+}
 
 func testListUsersPermissions(t *testing.T) {
 	tests := []struct {
@@ -341,7 +349,10 @@ func testListUsersPermissions(t *testing.T) {
 	}
 }
 
-func TestAuthenticatePassword(t *testing.T) { testdb.ForEach(t, testAuthenticatePassword) }
+func TestAuthenticatePassword(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testAuthenticatePassword)
+}
 
 func testAuthenticatePassword(t *testing.T) {
 	e := newEnv(t)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestValidateName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -109,6 +110,7 @@ func TestValidateName(t *testing.T) {
 }
 
 func TestValidateText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want, wantMsg string
 	}{
@@ -137,6 +139,7 @@ func TestValidateText(t *testing.T) {
 }
 
 func TestValidateEmail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want, wantMsg string
 	}{

@@ -8,7 +8,7 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestWorkspaces(t *testing.T) { testdb.ForEach(t, testWorkspaces) }
+func TestWorkspaces(t *testing.T) { t.Parallel(); testdb.ForEach(t, testWorkspaces) }
 
 func testWorkspaces(t *testing.T) {
 	e := newEnv(t)
@@ -65,7 +65,10 @@ func testWorkspaces(t *testing.T) {
 	wantCode(t, "DeleteWorkspace(again)", err, signet.ENOTFOUND)
 }
 
-func TestListWorkspacesPaging(t *testing.T) { testdb.ForEach(t, testListWorkspacesPaging) }
+func TestListWorkspacesPaging(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testListWorkspacesPaging)
+}
 
 func testListWorkspacesPaging(t *testing.T) {
 	e := newEnv(t)
@@ -98,7 +101,7 @@ func testListWorkspacesPaging(t *testing.T) {
 	}
 }
 
-func TestGrantValidation(t *testing.T) { testdb.ForEach(t, testGrantValidation) }
+func TestGrantValidation(t *testing.T) { t.Parallel(); testdb.ForEach(t, testGrantValidation) }
 
 func testGrantValidation(t *testing.T) {
 	e := newEnv(t)
@@ -136,7 +139,7 @@ func testGrantValidation(t *testing.T) {
 	wantCode(t, "DeleteGrant(unknown)", err, signet.ENOTFOUND)
 }
 
-func TestGroups(t *testing.T) { testdb.ForEach(t, testGroups) }
+func TestGroups(t *testing.T) { t.Parallel(); testdb.ForEach(t, testGroups) }
 
 func testGroups(t *testing.T) {
 	e := newEnv(t)
@@ -182,7 +185,7 @@ func testGroups(t *testing.T) {
 	wantCode(t, "GetGroup(deleted)", err, signet.ENOTFOUND)
 }
 
-func TestMe(t *testing.T) { testdb.ForEach(t, testMe) }
+func TestMe(t *testing.T) { t.Parallel(); testdb.ForEach(t, testMe) }
 
 func testMe(t *testing.T) {
 	e := newEnv(t)

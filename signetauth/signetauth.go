@@ -283,8 +283,12 @@ func requestedWorkspaces(r *http.Request) []string {
 // KeyFromRequest returns the API key a request presents, in the headers
 // Signet accepts.
 func KeyFromRequest(r *http.Request) (string, bool) {
-	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
-		return k, true
+	// "X-Api-Key" is X-API-Key as net/http stores it; Get would
+	// canonicalise it again, an allocation per request.
+	if v := r.Header["X-Api-Key"]; len(v) > 0 {
+		if k := strings.TrimSpace(v[0]); k != "" {
+			return k, true
+		}
 	}
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	if !ok || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "apikey")) {

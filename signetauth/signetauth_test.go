@@ -35,7 +35,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func TestRequirePermission(t *testing.T) { testdb.ForEach(t, testRequirePermission) }
+func TestRequirePermission(t *testing.T) { t.Parallel(); testdb.ForEach(t, testRequirePermission) }
 
 func testRequirePermission(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
@@ -123,7 +123,10 @@ func testRequirePermission(t *testing.T) {
 // (Config.Workspace); a request's workspace header may only pick one of
 // Config.ClientWorkspaces, and naming another is refused, never checked
 // somewhere else.
-func TestRequirePermissionWorkspace(t *testing.T) { testdb.ForEach(t, testRequirePermissionWorkspace) }
+func TestRequirePermissionWorkspace(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testRequirePermissionWorkspace)
+}
 
 func testRequirePermissionWorkspace(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})

@@ -11,7 +11,7 @@ import (
 
 // TestChangeOwnPassword: the account page changes the password only with
 // the current one, ends the user's other sessions and keeps this one.
-func TestChangeOwnPassword(t *testing.T) { testdb.ForEach(t, testChangeOwnPassword) }
+func TestChangeOwnPassword(t *testing.T) { t.Parallel(); testdb.ForEach(t, testChangeOwnPassword) }
 
 func testChangeOwnPassword(t *testing.T) {
 	e := newEnv(t)
@@ -59,6 +59,7 @@ func testChangeOwnPassword(t *testing.T) {
 // TestGrantDialogsDefaultToTheDefaultWorkspace: organisation-wide is
 // offered, never preselected.
 func TestGrantDialogsDefaultToTheDefaultWorkspace(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testGrantDialogsDefaultToTheDefaultWorkspace)
 }
 

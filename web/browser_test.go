@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
@@ -73,10 +74,12 @@ func newChrome(t *testing.T) context.Context {
 	return ctx
 }
 
-// step runs actions with a deadline, failing the test with what on error.
+// step runs actions until they succeed or the test's deadline nears
+// (testenv.Deadline: a loaded machine makes a step take seconds), failing
+// the test with what on error.
 func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sctx, cancel := context.WithDeadline(ctx, testenv.Deadline(t))
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
@@ -86,7 +89,7 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 
 func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sctx, cancel := context.WithDeadline(ctx, testenv.Deadline(t))
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
 	if err != nil {
@@ -138,7 +141,10 @@ func signIn(t *testing.T, ctx context.Context, base, login, password string) {
 // TestBrowserServiceAccountFlow is the product page's flow in a real
 // browser: create a service account with a key, copy the key once, use it,
 // edit the account, find the key in the API keys page, revoke it.
-func TestBrowserServiceAccountFlow(t *testing.T) { testdb.ForEach(t, testBrowserServiceAccountFlow) }
+func TestBrowserServiceAccountFlow(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testBrowserServiceAccountFlow)
+}
 
 func testBrowserServiceAccountFlow(t *testing.T) {
 	chromiumPath(t)
@@ -356,7 +362,7 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 
 // TestBrowserNonAdmin: a user holding View sees no admin action, and the
 // server refuses one forced through.
-func TestBrowserNonAdmin(t *testing.T) { testdb.ForEach(t, testBrowserNonAdmin) }
+func TestBrowserNonAdmin(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserNonAdmin) }
 
 func testBrowserNonAdmin(t *testing.T) {
 	chromiumPath(t)

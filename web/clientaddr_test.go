@@ -15,7 +15,7 @@ import (
 // TestSignInClientAddress: the sign-in throttle and the audit trail count
 // the TCP peer, whatever forwarding headers a client sends, unless the
 // peer is a trusted proxy; then the address its X-Forwarded-For names.
-func TestSignInClientAddress(t *testing.T) { testdb.ForEach(t, testSignInClientAddress) }
+func TestSignInClientAddress(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSignInClientAddress) }
 
 func testSignInClientAddress(t *testing.T) {
 	signIn := func(b *browser, csrf, email, password, xff string) response {

@@ -12,6 +12,7 @@ import (
 // TestImports keeps the UI a thin layer: it reaches data only through
 // package service (where every rule lives), never storage or a driver.
 func TestImports(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

@@ -73,11 +73,7 @@ func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 
 func (s *server) keysPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	v, err := s.keysView(r, c)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "keys.html", v)
-	return nil
+	return s.renderView(w, r, "keys.html", v, err)
 }
 
 func (s *server) createPersonalKey(w http.ResponseWriter, r *http.Request, c *reqCtx) error {

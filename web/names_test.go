@@ -8,7 +8,7 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 )
 
-func TestNameWarningsShown(t *testing.T) { testdb.ForEach(t, testNameWarningsShown) }
+func TestNameWarningsShown(t *testing.T) { t.Parallel(); testdb.ForEach(t, testNameWarningsShown) }
 
 func testNameWarningsShown(t *testing.T) {
 	e := newEnv(t)                               // the administrator is "Ada"

@@ -47,6 +47,7 @@ var nextCases = []struct{ next, want string }{
 }
 
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for _, tt := range nextCases {
 		got := web.SafeNext(tt.next)
 		if got != tt.want {
@@ -71,7 +72,10 @@ func onSite(loc string) bool {
 
 // TestLoginRedirectStaysOnSite signs in through the real form with each
 // target and checks the Location header.
-func TestLoginRedirectStaysOnSite(t *testing.T) { testdb.ForEach(t, testLoginRedirectStaysOnSite) }
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testLoginRedirectStaysOnSite)
+}
 
 func testLoginRedirectStaysOnSite(t *testing.T) {
 	e := newEnv(t)

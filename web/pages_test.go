@@ -29,7 +29,7 @@ func (b *browser) form(t *testing.T, page, path string, values url.Values, want 
 
 var locationID = regexp.MustCompile(`/settings/\w+/([a-z]+_[0-9a-z]+)`)
 
-func TestPagesAndForms(t *testing.T) { testdb.ForEach(t, testPagesAndForms) }
+func TestPagesAndForms(t *testing.T) { t.Parallel(); testdb.ForEach(t, testPagesAndForms) }
 
 func testPagesAndForms(t *testing.T) {
 	e := newEnv(t)
@@ -181,7 +181,7 @@ func testPagesAndForms(t *testing.T) {
 	}
 }
 
-func TestAuditPagination(t *testing.T) { testdb.ForEach(t, testAuditPagination) }
+func TestAuditPagination(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditPagination) }
 
 func testAuditPagination(t *testing.T) {
 	e := newEnv(t)

@@ -214,11 +214,7 @@ func grantLabel(n names, g *signet.Grant) string {
 
 func (s *server) usersPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	v, err := s.usersView(r, c)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "users.html", v)
-	return nil
+	return s.renderView(w, r, "users.html", v, err)
 }
 
 // formGrants reads role/workspace pairs from a form's grant_role and

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -128,4 +129,14 @@ func (n names) of(id string) string {
 		return v
 	}
 	return id
+}
+
+// renderView ends a page handler: it renders page with v, or returns err
+// for the caller to render.
+func (s *server) renderView(w http.ResponseWriter, r *http.Request, page string, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, page, v)
+	return nil
 }

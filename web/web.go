@@ -14,13 +14,12 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -28,7 +27,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -70,24 +68,27 @@ type Config struct {
 	ClientAddr *httpedge.ClientAddr
 }
 
-// server is the state every handler shares. Immutable after New.
+// server is the state every handler shares. Immutable after NewUI.
 type server struct {
-	svc        *service.Service
-	log        *slog.Logger
-	now        func() time.Time
-	secure     bool
-	clientAddr *httpedge.ClientAddr
-	pages      map[string]*template.Template
-	mux        *http.ServeMux
+	svc    *service.Service
+	log    *slog.Logger
+	now    func() time.Time
+	secure bool
+	pages  map[string]*template.Template
 }
 
-// New returns the UI handler. It parses every template and panics if one
-// is broken, so that a broken template fails the boot, not a request.
-func New(cfg Config) http.Handler {
+// UI is the settings UI: Register puts its pages on the one mux that
+// signet serve puts behind the one edge (httpedge.Edge), beside the REST
+// API's routes.
+type UI struct{ s *server }
+
+// NewUI returns the UI. It parses every template and panics if one is
+// broken, so that a broken template fails the boot, not a request.
+func NewUI(cfg Config) *UI {
 	if cfg.Service == nil {
 		panic("web: Config.Service is required")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, clientAddr: cfg.ClientAddr, mux: http.NewServeMux()}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,8 +100,28 @@ func New(cfg Config) http.Handler {
 		panic(err)
 	}
 	s.pages = pages
-	s.routes()
-	return s.middleware(s.mux)
+	return &UI{s: s}
+}
+
+// Register adds every page of the UI to mux, and the UI's "no page
+// here" for every path no other route takes.
+func (u *UI) Register(mux *http.ServeMux) { u.s.routes(mux) }
+
+// WritePanic answers a page request whose handler panicked.
+func (u *UI) WritePanic(w http.ResponseWriter, r *http.Request) {
+	u.s.renderError(w, r, &reqCtx{}, signet.Internal("web: panic", errPanic))
+}
+
+var errPanic = errors.New("a handler panicked (see the log line before)")
+
+// New returns the UI alone behind an edge of its own (with
+// cfg.ClientAddr and cfg.Logger): for tests and programs that serve no
+// API. It panics if cfg.Service is nil or a template is broken.
+func New(cfg Config) http.Handler {
+	u := NewUI(cfg)
+	mux := http.NewServeMux()
+	u.Register(mux)
+	return httpedge.New(httpedge.Config{ClientAddr: cfg.ClientAddr, Logger: cfg.Logger, Panic: u.WritePanic}).Wrap(mux)
 }
 
 // parsePages parses each page template together with the layout.
@@ -136,16 +157,16 @@ type reqCtx struct {
 	actor *signet.Actor
 }
 
-func (s *server) routes() {
+func (s *server) routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
-	s.mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		fileServer.ServeHTTP(w, r)
 	}))
 
-	pub := func(pattern string, h handler) { s.mux.Handle(pattern, s.public(h)) }
-	auth := func(pattern string, h handler) { s.mux.Handle(pattern, s.authed(h)) }
+	pub := func(pattern string, h handler) { mux.Handle(pattern, s.public(h)) }
+	auth := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
 
 	pub("GET /login", s.loginPage)
 	pub("POST /login", s.loginForm)
@@ -208,7 +229,7 @@ func (s *server) routes() {
 	auth("POST /settings/account/password", s.changePassword)
 	auth("POST /settings/account/email", s.changeEmail)
 
-	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		// Signed in, the error page keeps the navigation.
 		if ck, err := r.Cookie(sessionCookie); err == nil {
 			if info, err := s.svc.LookupSession(r.Context(), ck.Value); err == nil {
@@ -266,6 +287,9 @@ func (s *server) authed(h handler) http.Handler {
 			return
 		}
 		c.info, c.actor = info, info.Actor
+		if st := httpedge.From(r.Context()); st != nil {
+			st.UserID, st.Actor = info.User.ID, info.Actor
+		}
 		c.csrf = csrfFor(ck.Value)
 		if r.Method == http.MethodPost && !s.checkCSRF(r, c.csrf) {
 			s.renderError(w, r, c, errCSRF)
@@ -400,103 +424,13 @@ func safeNext(next string) string {
 	return cleaned
 }
 
-// contentSecurityPolicy forbids inline script, every foreign origin and
-// framing.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-type reqIDKey struct{}
-
-// middleware sets the request id and request info (for the audit trail),
-// the security headers, the access log and panic recovery.
-func (s *server) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		var b [12]byte
-		rand.Read(b[:])
-		rid := "req_" + hex.EncodeToString(b[:])
-		ctx := context.WithValue(r.Context(), reqIDKey{}, rid)
-		ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{IP: s.clientAddr.Client(r), UserAgent: r.UserAgent(), RequestID: rid})
-		r = r.WithContext(ctx)
-		h := w.Header()
-		h.Set("X-Request-Id", rid)
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		sw := &statusWriter{ResponseWriter: w}
-		r.Body = http.MaxBytesReader(sw, r.Body, 1<<20)
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(ctx, "panic serving page", "request_id", rid, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if sw.status == 0 {
-					http.Error(sw, "Internal error.", http.StatusInternalServerError)
-				}
-			}
-			// Never log the query string (setup token) or bodies.
-			s.log.LogAttrs(ctx, slog.LevelInfo, "http request", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.code()),
-				slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
-				slog.String("ip", signet.RequestInfoFrom(ctx).IP))
-		}()
-		next.ServeHTTP(sw, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) code() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// statusOf maps error codes to HTTP statuses, as the REST API does.
-var statusOf = map[string]int{
-	signet.EBADREQUEST:      http.StatusBadRequest,
-	signet.EINVALID:         http.StatusUnprocessableEntity,
-	signet.EUNAUTHENTICATED: http.StatusUnauthorized,
-	signet.EFORBIDDEN:       http.StatusForbidden,
-	signet.ENOTFOUND:        http.StatusNotFound,
-	signet.ECONFLICT:        http.StatusConflict,
-	signet.ERATELIMITED:     http.StatusTooManyRequests,
-	signet.EUNAVAILABLE:     http.StatusServiceUnavailable,
-}
-
-func statusFor(err error) int {
-	if st, ok := statusOf[signet.ErrorCode(err)]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
-}
+// statusFor is the HTTP status of err, by the one table (httpedge).
+func statusFor(err error) int { return httpedge.Status(signet.ErrorCode(err)) }
 
 // message returns the text to show for err, logging internal errors.
 func (s *server) message(r *http.Request, err error) string {
 	if signet.ErrorCode(err) == signet.EINTERNAL {
-		rid, _ := r.Context().Value(reqIDKey{}).(string)
+		rid := httpedge.RequestID(r.Context())
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", rid, "path", r.URL.Path, "error", err.Error())
 		return "Internal error (request " + rid + ")."
 	}

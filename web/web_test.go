@@ -13,7 +13,7 @@ import (
 	"github.com/signetdev/signet/service"
 )
 
-func TestSecurityHeaders(t *testing.T) { testdb.ForEach(t, testSecurityHeaders) }
+func TestSecurityHeaders(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSecurityHeaders) }
 
 func testSecurityHeaders(t *testing.T) {
 	e := newEnv(t)
@@ -45,7 +45,7 @@ func testSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestSessionCookie(t *testing.T) { testdb.ForEach(t, testSessionCookie) }
+func TestSessionCookie(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSessionCookie) }
 
 func testSessionCookie(t *testing.T) {
 	e := newEnv(t)
@@ -67,7 +67,10 @@ func testSessionCookie(t *testing.T) {
 	}
 }
 
-func TestSecureCookiesBehindHTTPS(t *testing.T) { testdb.ForEach(t, testSecureCookiesBehindHTTPS) }
+func TestSecureCookiesBehindHTTPS(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testSecureCookiesBehindHTTPS)
+}
 
 func testSecureCookiesBehindHTTPS(t *testing.T) {
 	e := newEnvWith(t, envOptions{secureCookies: true})
@@ -99,7 +102,7 @@ func testSecureCookiesBehindHTTPS(t *testing.T) {
 	}
 }
 
-func TestCSRF(t *testing.T) { testdb.ForEach(t, testCSRF) }
+func TestCSRF(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCSRF) }
 
 func testCSRF(t *testing.T) {
 	e := newEnv(t)
@@ -136,7 +139,10 @@ func testCSRF(t *testing.T) {
 	}
 }
 
-func TestAPIKeysNotAcceptedForPages(t *testing.T) { testdb.ForEach(t, testAPIKeysNotAcceptedForPages) }
+func TestAPIKeysNotAcceptedForPages(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testAPIKeysNotAcceptedForPages)
+}
 
 func testAPIKeysNotAcceptedForPages(t *testing.T) {
 	e := newEnv(t)
@@ -160,7 +166,10 @@ func testAPIKeysNotAcceptedForPages(t *testing.T) {
 	}
 }
 
-func TestServiceAccountLoginRefused(t *testing.T) { testdb.ForEach(t, testServiceAccountLoginRefused) }
+func TestServiceAccountLoginRefused(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testServiceAccountLoginRefused)
+}
 
 func testServiceAccountLoginRefused(t *testing.T) {
 	e := newEnv(t)
@@ -181,7 +190,7 @@ func testServiceAccountLoginRefused(t *testing.T) {
 	}
 }
 
-func TestLoginThrottled(t *testing.T) { testdb.ForEach(t, testLoginThrottled) }
+func TestLoginThrottled(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLoginThrottled) }
 
 func testLoginThrottled(t *testing.T) {
 	e := newEnv(t)
@@ -197,7 +206,7 @@ func testLoginThrottled(t *testing.T) {
 	b.login(adminEmail, adminPassword)
 }
 
-func TestSessionExpiry(t *testing.T) { testdb.ForEach(t, testSessionExpiry) }
+func TestSessionExpiry(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSessionExpiry) }
 
 func testSessionExpiry(t *testing.T) {
 	e := newEnvWith(t, envOptions{sessionTTL: 2 * time.Hour, sessionIdle: 20 * time.Minute})
@@ -224,7 +233,7 @@ func testSessionExpiry(t *testing.T) {
 	}
 }
 
-func TestLogoutAndSessions(t *testing.T) { testdb.ForEach(t, testLogoutAndSessions) }
+func TestLogoutAndSessions(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLogoutAndSessions) }
 
 func testLogoutAndSessions(t *testing.T) {
 	e := newEnv(t)
@@ -276,7 +285,10 @@ func testLogoutAndSessions(t *testing.T) {
 	}
 }
 
-func TestNonAdminSeesNoAdminActions(t *testing.T) { testdb.ForEach(t, testNonAdminSeesNoAdminActions) }
+func TestNonAdminSeesNoAdminActions(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testNonAdminSeesNoAdminActions)
+}
 
 func testNonAdminSeesNoAdminActions(t *testing.T) {
 	e := newEnv(t)
@@ -319,7 +331,7 @@ func testNonAdminSeesNoAdminActions(t *testing.T) {
 	}
 }
 
-func TestWorkspaceOnlyUser(t *testing.T) { testdb.ForEach(t, testWorkspaceOnlyUser) }
+func TestWorkspaceOnlyUser(t *testing.T) { t.Parallel(); testdb.ForEach(t, testWorkspaceOnlyUser) }
 
 func testWorkspaceOnlyUser(t *testing.T) {
 	e := newEnv(t)
@@ -349,7 +361,7 @@ func testWorkspaceOnlyUser(t *testing.T) {
 	}
 }
 
-func TestSetupPage(t *testing.T) { testdb.ForEach(t, testSetupPage) }
+func TestSetupPage(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSetupPage) }
 
 func testSetupPage(t *testing.T) {
 	e := newEnvWith(t, envOptions{noAdmin: true})

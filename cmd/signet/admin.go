@@ -43,7 +43,7 @@ func cmdAdmin(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc := service.New(st, service.Options{})
+	svc := service.New(st, service.Options{BcryptCost: bcryptCost})
 	// Offline commands have no HTTP request: the audit events say which
 	// command made them and, as far as the OS tells, who ran it.
 	ctx = signet.WithRequestInfo(ctx, signet.RequestInfo{UserAgent: offlineAgent("admin create")})

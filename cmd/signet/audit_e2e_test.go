@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -23,7 +25,7 @@ import (
 // TestAuditTrailEndToEnd runs the server with a file sink and retention,
 // drives it through the API and the CLI, and checks verify, export, tail,
 // key activity, the sink's contents and offline verification.
-func TestAuditTrailEndToEnd(t *testing.T) { testdb.ForEach(t, testAuditTrailEndToEnd) }
+func TestAuditTrailEndToEnd(t *testing.T) { t.Parallel(); testdb.ForEach(t, testAuditTrailEndToEnd) }
 
 func testAuditTrailEndToEnd(t *testing.T) {
 	sinkPath := filepath.Join(t.TempDir(), "audit.jsonl")
@@ -84,21 +86,29 @@ func testAuditTrailEndToEnd(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"audit", "tail", "-f", "-n", "0", "--interval", "100ms"}, w.getenv, strings.NewReader(""), &out, io.Discard)
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// It follows from the newest event when its first request returns,
+	// which nothing outside shows: create probe groups until one is
+	// printed, then the three events it must print, each once, in order.
+	deadline := testenv.Deadline(t)
+	for i := 0; !strings.Contains(out.String(), "probe-"); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("audit tail -f printed none of %d probe events", i)
+		}
+		w.ok(t, "", "groups", "create", fmt.Sprintf("probe-%d", i))
+		pollUntil(time.Second, func() bool { return strings.Contains(out.String(), "probe-") })
+	}
 	for _, name := range []string{"tail-1", "tail-2", "tail-3"} {
 		w.ok(t, "", "groups", "create", name)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(out.String(), "group.create") < 3 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(t, "audit tail -f to print the three events", func() bool { return strings.Contains(out.String(), "tail-3") })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("audit tail -f after interrupt = %v; want nil", err)
 	}
 	got := out.String()
-	if i1, i3 := strings.Index(got, "tail-1"), strings.Index(got, "tail-3"); strings.Count(got, "group.create") != 3 || i1 < 0 || i3 < i1 {
-		t.Errorf("audit tail -f printed:\n%s\nwant the three group.create events in order", got)
+	i1, i2, i3 := strings.Index(got, "tail-1"), strings.Index(got, "tail-2"), strings.Index(got, "tail-3")
+	if i1 < 0 || i2 < i1 || i3 < i2 || strings.Count(got, "tail-1") != 1 || strings.Count(got, "tail-2") != 1 || strings.Count(got, "tail-3") != 1 {
+		t.Errorf("audit tail -f printed:\n%s\nwant the three group.create events once each, in order", got)
 	}
 
 	if err := w.srv.stop(); err != nil {
@@ -190,6 +200,7 @@ func readJSONLines(t *testing.T, path string) []client.AuditEvent {
 // audit_events directly in the database file and checks that the offline
 // `signet audit verify --database` names the first broken event each time.
 func TestAuditVerifyDetectsTampering(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "signet.db")
 	w := &cliWorld{env: map[string]string{}, configDir: dir, home: dir}
@@ -283,6 +294,7 @@ func copyFile(t *testing.T, from, to string) {
 }
 
 func TestLastSeqInFile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, content string
 		want          int64
@@ -322,6 +334,7 @@ func TestLastSeqInFile(t *testing.T) {
 }
 
 func TestServeAuditFlags(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "signet.db")
 	for _, args := range [][]string{
 		{"--audit-retention", "10m"},
@@ -336,4 +349,15 @@ func TestServeAuditFlags(t *testing.T) {
 			t.Errorf("serve %v = %v; want a usage error (exit 2)", args, err)
 		}
 	}
+}
+
+// pollUntil polls cond every 10ms for up to d, and reports whether it
+// held: for a wait whose end is not a failure.
+func pollUntil(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
 }

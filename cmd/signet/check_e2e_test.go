@@ -13,7 +13,7 @@ import (
 
 // TestCheckCLIAndMetrics drives "signet check" against "signet serve",
 // then reads /metrics and forward-auth as serve wires them.
-func TestCheckCLIAndMetrics(t *testing.T) { testdb.ForEach(t, testCheckCLIAndMetrics) }
+func TestCheckCLIAndMetrics(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCheckCLIAndMetrics) }
 
 func testCheckCLIAndMetrics(t *testing.T) {
 	t.Parallel()

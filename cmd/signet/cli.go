@@ -1,10 +1,10 @@
 package main
 
-// This file holds what every client command shares: sub-command dispatch,
-// the common flags (--url, --json), flag parsing that allows flags after
-// positional arguments, building the SDK client from the flags, the
-// environment and the credentials file, one-line error messages, and
-// table/JSON output.
+// This file holds what every client command shares: the common flags
+// (--url, --json), flag parsing that allows flags after positional
+// arguments, building the SDK client from the flags, the environment and
+// the credentials file, one-line error messages, table/JSON output, lists
+// and confirmations. cli_command.go runs the commands with them.
 
 import (
 	"context"
@@ -23,64 +23,6 @@ import (
 
 // defaultURL is where "signet serve" listens with no flags.
 const defaultURL = "http://127.0.0.1:8080"
-
-// subcommand is one verb of a client command group, e.g. "list" of
-// "service-accounts".
-type subcommand struct {
-	name    string
-	aliases []string
-	args    string // synopsis of arguments and flags, for help
-	summary string
-	run     func(ctx context.Context, e *env, args []string) error
-}
-
-// group registers a top-level command (with optional aliases) whose first
-// argument chooses one of subs.
-func registerGroup(name string, aliases []string, summary string, subs []subcommand) {
-	runGroup := func(ctx context.Context, e *env, args []string) error {
-		return dispatch(ctx, e, name, subs, args)
-	}
-	register(command{name: name, summary: summary, run: runGroup})
-	for _, a := range aliases {
-		register(command{name: a, summary: "alias of " + name, run: runGroup})
-	}
-}
-
-func dispatch(ctx context.Context, e *env, group string, subs []subcommand, args []string) error {
-	if len(args) == 0 {
-		groupUsage(e.stderr, group, subs)
-		return usagef("%s: missing sub-command", group)
-	}
-	verb := args[0]
-	switch verb {
-	case "help", "-h", "--help":
-		groupUsage(e.stdout, group, subs)
-		return nil
-	}
-	for _, s := range subs {
-		if s.name == verb || containsString(s.aliases, verb) {
-			return s.run(ctx, e, args[1:])
-		}
-	}
-	return usagef("%s: unknown sub-command %q (see 'signet %s help')", group, verb, group)
-}
-
-func groupUsage(w io.Writer, group string, subs []subcommand) {
-	fmt.Fprintf(w, "Usage: signet %s <sub-command> [flags]\n\nSub-commands:\n", group)
-	for _, s := range subs {
-		fmt.Fprintf(w, "  %s %s\n      %s\n", s.name, s.args, s.summary)
-	}
-	fmt.Fprintf(w, "\nEvery sub-command takes --url URL (env SIGNET_URL) and --json.\nRun 'signet %s <sub-command> -h' for its flags.\n", group)
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // cliCmd is one invocation of a client sub-command: its flags, and once
 // parsed, the positional arguments and a way to reach the server.
@@ -259,8 +201,6 @@ func wrapErr(err error) error {
 	return err
 }
 
-// --- output ---
-
 // printJSON writes v as one indented JSON document.
 func (c *cliCmd) printJSON(v any) error {
 	enc := json.NewEncoder(c.e.stdout)
@@ -332,8 +272,6 @@ func fmtTimePtr(t *time.Time) string {
 
 func fmtList(s []string) string { return strings.Join(s, ", ") }
 
-// --- repeated and optional flags ---
-
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -343,34 +281,33 @@ func (l *stringList) Set(v string) error {
 	return nil
 }
 
-// --- pagination ---
-
 // pageFlags are the flags of every list command.
 type pageFlags struct {
-	limit  *int
-	cursor *string
-	all    *bool
+	limit  int
+	cursor string
+	all    bool
 }
 
-func addPageFlags(c *cliCmd) pageFlags {
-	return pageFlags{
-		limit:  c.fs.Int("limit", 0, "page size, 1-200 (default: the server's, 50)"),
-		cursor: c.fs.String("cursor", "", "continue a list from this cursor"),
-		all:    c.fs.Bool("all", false, "fetch every page"),
-	}
+func (p *pageFlags) define(fs *flag.FlagSet) {
+	fs.IntVar(&p.limit, "limit", 0, "page size, 1-200 (default: the server's, 50)")
+	fs.StringVar(&p.cursor, "cursor", "", "continue a list from this cursor")
+	fs.BoolVar(&p.all, "all", false, "fetch every page")
 }
 
 func (p pageFlags) options() (client.ListOptions, error) {
-	if *p.limit < 0 || *p.limit > 200 {
+	if p.limit < 0 || p.limit > 200 {
 		return client.ListOptions{}, usagef("--limit must be between 1 and 200")
 	}
-	return client.ListOptions{Limit: *p.limit, Cursor: *p.cursor}, nil
+	return client.ListOptions{Limit: p.limit, Cursor: p.cursor}, nil
 }
+
+// lister is a list method of the SDK client.
+type lister[T any] func(ctx context.Context, o client.ListOptions) (*client.Page[T], error)
 
 // collect fetches one page, or with --all every page, starting at the
 // --cursor. It returns the items and the cursor of the next page ("" when
 // there is none or --all was given).
-func collect[T any](ctx context.Context, p pageFlags, list func(ctx context.Context, o client.ListOptions) (*client.Page[T], error)) ([]T, string, error) {
+func collect[T any](ctx context.Context, p pageFlags, list lister[T]) ([]T, string, error) {
 	o, err := p.options()
 	if err != nil {
 		return nil, "", err
@@ -382,33 +319,36 @@ func collect[T any](ctx context.Context, p pageFlags, list func(ctx context.Cont
 			return nil, "", wrapErr(err)
 		}
 		items = append(items, page.Data...)
-		if !*p.all || page.NextCursor == "" || page.NextCursor == o.Cursor {
+		if !p.all || page.NextCursor == "" || page.NextCursor == o.Cursor {
 			return items, page.NextCursor, nil
 		}
 		o.Cursor = page.NextCursor
 	}
 }
 
-// printList writes items as a JSON array or, for people, a table followed
-// (on stderr) by how to see the next page.
-func printList[T any](c *cliCmd, items []T, next string, header []string, row func(T) []string) error {
-	if *c.json {
-		if err := c.printJSON(items); err != nil {
-			return err
-		}
-	} else {
-		t := newTable(c.e.stdout, header...)
+// tableOf is the output of a list: a JSON array or, for people, a table;
+// then (on stderr) how to see the next page.
+func tableOf[T any](items []T, next string, header []string, row func(T) []string) *output {
+	o := show(items, func(w io.Writer) error {
+		t := newTable(w, header...)
 		for _, it := range items {
 			t.row(row(it)...)
 		}
-		if err := t.flush(); err != nil {
-			return err
-		}
-	}
+		return t.flush()
+	})
 	if next != "" {
-		fmt.Fprintf(c.e.stderr, "More results: add --cursor %s, or --all for every page.\n", next)
+		o.note = fmt.Sprintf("More results: add --cursor %s, or --all for every page.\n", next)
 	}
-	return nil
+	return o
+}
+
+// listed collects a list and returns it as tableOf does.
+func listed[T any](ctx context.Context, p pageFlags, list lister[T], header []string, row func(T) []string) (*output, error) {
+	items, next, err := collect(ctx, p, list)
+	if err != nil {
+		return nil, err
+	}
+	return tableOf(items, next, header, row), nil
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from
@@ -428,28 +368,9 @@ func confirm(e *env, question string) (bool, error) {
 	return false, nil
 }
 
-// deleteConfirmed runs del after asking question, unless --yes was given
-// (yes), and turns an API error into the CLI's one-line form. Every delete
-// command goes through it so that they all confirm the same way.
-func deleteConfirmed(c *cliCmd, yes bool, question string, del func() error) error {
-	if !yes {
-		if err := confirmOrStop(c.e, question); err != nil {
-			return err
-		}
-	}
-	if err := del(); err != nil {
-		return wrapErr(err)
-	}
-	return nil
-}
-
-// printDeleted reports a deletion.
-func printDeleted(c *cliCmd, what, id string) error {
-	if *c.json {
-		return c.printJSON(map[string]any{"id": id, "deleted": true})
-	}
-	fmt.Fprintf(c.e.stdout, "Deleted %s %s.\n", what, id)
-	return nil
+// deleted reports the deletion of id.
+func deleted(id, done string) *output {
+	return say(map[string]any{"id": id, "deleted": true}, done+"\n", id)
 }
 
 // confirmOrStop asks the question and returns nil on yes; on no it says

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,42 +19,31 @@ import (
 )
 
 func init() {
-	registerGroup("audit", nil, "read the audit log", []subcommand{
-		{name: "list", aliases: []string{"ls"}, args: "[--actor ID] [--key KEY_ID] [--action A] [--target-type T] [--target ID] [--workspace WORKSPACE] [--outcome success|denied|error] [--q TEXT] [--since T] [--until T] [--limit N] [--cursor C] [--all]",
-			summary: "list audit events, newest first; --since/--until take an RFC 3339 time or a duration ago (24h, 7d)", run: auditList},
-		{name: "get", aliases: []string{"show"}, args: "EVENT_ID", summary: "show one audit event", run: auditGet},
-		{name: "tail", args: "[-f] [-n N] [--interval DUR] [list filters]",
-			summary: "print the newest events, oldest first; with -f keep printing new ones as they are committed", run: auditTail},
-		{name: "export", args: "[--since T] [--until T] [--workspace W] [--output FILE]",
-			summary: "export events as JSON Lines, oldest first, streamed (constant memory)", run: auditExport},
-		{name: "verify", args: "[--database PATH]",
-			summary: "verify the hash chain through the API, or offline on a database file with --database; exit status 1 if broken", run: auditVerify},
-	})
+	registerGroup("audit", nil, "read the audit log", auditList, auditGet, auditTail, auditExport, auditVerify)
 }
 
-func auditList(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "audit list")
-	o, finish := auditFilterFlags(c)
-	pf := addPageFlags(c)
-	if err := c.parse(args, 0, 0, "[flags]"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := finish(ctx, cl); err != nil {
-		return err
-	}
-	items, next, err := collect(ctx, pf, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.AuditEvent], error) {
-		o.ListOptions = lo
-		return cl.ListAuditEvents(ctx, *o)
-	})
-	if err != nil {
-		return err
-	}
-	return printList(c, items, next, auditHeader, auditRow)
+type auditListFlags struct {
+	f    auditFilter
+	page pageFlags
 }
+
+var auditList = clientCmd[auditListFlags]{name: "list", aliases: []string{"ls"},
+	args:    "[--actor ID] [--key KEY_ID] [--action A] [--target-type T] [--target ID] [--workspace WORKSPACE] [--outcome success|denied|error] [--q TEXT] [--since T] [--until T] [--limit N] [--cursor C] [--all]",
+	usage:   "[flags]",
+	summary: "list audit events, newest first; --since/--until take an RFC 3339 time or a duration ago (24h, 7d)",
+	flags: func(o *auditListFlags, fs *flag.FlagSet) {
+		o.f.define(fs)
+		o.page.define(fs)
+	},
+	run: func(ctx context.Context, x *cmdCall, o *auditListFlags) (*output, error) {
+		if err := o.f.finish(x.r); err != nil {
+			return nil, err
+		}
+		return listed(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.AuditEvent], error) {
+			o.f.opts.ListOptions = lo
+			return x.cl.ListAuditEvents(ctx, o.f.opts)
+		}, auditHeader, auditRow)
+	}}
 
 var auditHeader = []string{"SEQ", "TIME", "ACTION", "OUTCOME", "ACTOR", "KEY", "TARGET", "WORKSPACE", "IP", "REQUEST"}
 
@@ -61,39 +51,44 @@ func auditRow(ev client.AuditEvent) []string {
 	return []string{fmt.Sprint(ev.Seq), fmtTime(ev.Time), ev.Action, ev.Outcome, actorLabel(ev), ev.KeyID, targetLabel(ev), ev.WorkspaceID, ev.IP, ev.RequestID}
 }
 
-// auditFilterFlags adds the filter flags of list and tail; finish checks
-// them and resolves names once the command line is parsed.
-func auditFilterFlags(c *cliCmd) (*client.ListAuditEventsOptions, func(context.Context, *client.Client) error) {
-	o := &client.ListAuditEventsOptions{}
-	c.fs.StringVar(&o.ActorID, "actor", "", "only events by this user or service account (id)")
-	c.fs.StringVar(&o.KeyID, "key", "", "only events made with this API key (id)")
-	c.fs.StringVar(&o.Action, "action", "", "only this action, e.g. service_account.create")
-	c.fs.StringVar(&o.TargetType, "target-type", "", "only events on this kind of target")
-	c.fs.StringVar(&o.TargetID, "target", "", "only events on this target (id)")
-	ws := c.fs.String("workspace", "", "only events in this workspace (id or name)")
-	c.fs.StringVar(&o.Outcome, "outcome", "", "only success, denied or error")
-	c.fs.StringVar(&o.Query, "q", "", "only events whose actor or target name contains this text (case-insensitive)")
-	since := c.fs.String("since", "", "only events at or after this time (RFC 3339, or a duration ago such as 24h or 7d)")
-	until := c.fs.String("until", "", "only events before this time (RFC 3339, or a duration ago)")
-	return o, func(ctx context.Context, cl *client.Client) error {
-		if err := checkEnum("--outcome", o.Outcome, "success", "denied", "error"); err != nil {
-			return err
-		}
-		var err error
-		now := time.Now()
-		if o.Since, err = parseWhen("--since", *since, now); err != nil {
-			return err
-		}
-		if o.Until, err = parseWhen("--until", *until, now); err != nil {
-			return err
-		}
-		if *ws != "" {
-			if o.WorkspaceID, err = newResolver(ctx, cl).workspace(*ws); err != nil {
-				return err
-			}
-		}
-		return nil
+// auditFilter is the filter flags of list and tail; finish checks them
+// and resolves names once the command line is parsed.
+type auditFilter struct {
+	opts             client.ListAuditEventsOptions
+	ws, since, until string
+}
+
+func (o *auditFilter) define(fs *flag.FlagSet) {
+	fs.StringVar(&o.opts.ActorID, "actor", "", "only events by this user or service account (id)")
+	fs.StringVar(&o.opts.KeyID, "key", "", "only events made with this API key (id)")
+	fs.StringVar(&o.opts.Action, "action", "", "only this action, e.g. service_account.create")
+	fs.StringVar(&o.opts.TargetType, "target-type", "", "only events on this kind of target")
+	fs.StringVar(&o.opts.TargetID, "target", "", "only events on this target (id)")
+	fs.StringVar(&o.ws, "workspace", "", "only events in this workspace (id or name)")
+	fs.StringVar(&o.opts.Outcome, "outcome", "", "only success, denied or error")
+	fs.StringVar(&o.opts.Query, "q", "", "only events whose actor or target name contains this text (case-insensitive)")
+	fs.StringVar(&o.since, "since", "", "only events at or after this time (RFC 3339, or a duration ago such as 24h or 7d)")
+	fs.StringVar(&o.until, "until", "", "only events before this time (RFC 3339, or a duration ago)")
+}
+
+func (o *auditFilter) finish(r *resolver) error {
+	if err := checkEnum("--outcome", o.opts.Outcome, "success", "denied", "error"); err != nil {
+		return err
 	}
+	var err error
+	now := time.Now()
+	if o.opts.Since, err = parseWhen("--since", o.since, now); err != nil {
+		return err
+	}
+	if o.opts.Until, err = parseWhen("--until", o.until, now); err != nil {
+		return err
+	}
+	if o.ws != "" {
+		if o.opts.WorkspaceID, err = r.workspace(o.ws); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func actorLabel(ev client.AuditEvent) string {
@@ -132,99 +127,100 @@ func parseWhen(flagName, v string, now time.Time) (*time.Time, error) {
 	return nil, usagef("%s %q: want an RFC 3339 time or a duration such as 24h or 7d", flagName, v)
 }
 
-func auditGet(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "audit get")
-	if err := c.parse(args, 1, 1, "EVENT_ID"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	ev, err := cl.GetAuditEvent(ctx, c.args[0])
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(ev)
-	}
-	if err := fields(e.stdout,
-		"ID", ev.ID,
-		"Sequence", fmt.Sprint(ev.Seq),
-		"Time", ev.Time.UTC().Format(time.RFC3339Nano),
-		"Action", ev.Action,
-		"Outcome", ev.Outcome,
-		"Actor", actorLabel(*ev),
-		"Actor kind", ev.ActorKind,
-		"API key", ev.KeyID,
-		"Target", targetLabel(*ev),
-		"Workspace", ev.WorkspaceID,
-		"IP", ev.IP,
-		"User agent", ev.UserAgent,
-		"Request", ev.RequestID,
-		"Hash", ev.Hash,
-		"Previous hash", ev.PrevHash,
-	); err != nil {
-		return err
-	}
-	if len(ev.Details) > 0 {
-		fmt.Fprintln(e.stdout, "\nDetails:")
-		keys := make([]string, 0, len(ev.Details))
-		for k := range ev.Details {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fmt.Fprintf(e.stdout, "  %s: %v\n", k, ev.Details[k])
-		}
-	}
-	return nil
+var auditGet = clientCmd[noFlags]{name: "get", aliases: []string{"show"}, args: "EVENT_ID", summary: "show one audit event",
+	min: 1, max: 1,
+	run: func(ctx context.Context, x *cmdCall, _ *noFlags) (*output, error) {
+		ev, err := x.cl.GetAuditEvent(ctx, x.id)
+		return shown(ev, err, func(w io.Writer) error {
+			if err := fields(w,
+				"ID", ev.ID,
+				"Sequence", fmt.Sprint(ev.Seq),
+				"Time", ev.Time.UTC().Format(time.RFC3339Nano),
+				"Action", ev.Action,
+				"Outcome", ev.Outcome,
+				"Actor", actorLabel(*ev),
+				"Actor kind", ev.ActorKind,
+				"API key", ev.KeyID,
+				"Target", targetLabel(*ev),
+				"Workspace", ev.WorkspaceID,
+				"IP", ev.IP,
+				"User agent", ev.UserAgent,
+				"Request", ev.RequestID,
+				"Hash", ev.Hash,
+				"Previous hash", ev.PrevHash,
+			); err != nil {
+				return err
+			}
+			if len(ev.Details) > 0 {
+				fmt.Fprintln(w, "\nDetails:")
+				keys := make([]string, 0, len(ev.Details))
+				for k := range ev.Details {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				for _, k := range keys {
+					fmt.Fprintf(w, "  %s: %v\n", k, ev.Details[k])
+				}
+			}
+			return nil
+		})
+	}}
+
+type auditTailFlags struct {
+	f        auditFilter
+	follow   bool
+	n        int
+	interval time.Duration
 }
 
-// auditTail prints the newest events oldest first and, with -f, polls for
-// events committed after the newest one seen (by seq, which only grows),
-// walking as many pages as arrived between two polls.
-func auditTail(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "audit tail")
-	o, finish := auditFilterFlags(c)
-	follow := c.fs.Bool("f", false, "keep printing new events until interrupted")
-	n := c.fs.Int("n", 10, "how many of the newest events to print first (0-200)")
-	interval := c.fs.Duration("interval", 2*time.Second, "how often -f asks for new events")
-	if err := c.parse(args, 0, 0, "[-f] [-n N] [flags]"); err != nil {
-		return err
-	}
-	if *n < 0 || *n > 200 {
-		return usagef("-n must be between 0 and 200")
-	}
-	if *interval < 100*time.Millisecond {
-		return usagef("--interval must be at least 100ms")
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := finish(ctx, cl); err != nil {
-		return err
-	}
+var auditTail = clientCmd[auditTailFlags]{name: "tail", args: "[-f] [-n N] [--interval DUR] [list filters]", usage: "[-f] [-n N] [flags]",
+	summary: "print the newest events, oldest first; with -f keep printing new ones as they are committed",
+	flags: func(o *auditTailFlags, fs *flag.FlagSet) {
+		o.f.define(fs)
+		fs.BoolVar(&o.follow, "f", false, "keep printing new events until interrupted")
+		fs.IntVar(&o.n, "n", 10, "how many of the newest events to print first (0-200)")
+		fs.DurationVar(&o.interval, "interval", 2*time.Second, "how often -f asks for new events")
+	},
+	check: func(x *cmdCall, o *auditTailFlags) error {
+		if o.n < 0 || o.n > 200 {
+			return usagef("-n must be between 0 and 200")
+		}
+		if o.interval < 100*time.Millisecond {
+			return usagef("--interval must be at least 100ms")
+		}
+		return nil
+	},
+	run: func(ctx context.Context, x *cmdCall, o *auditTailFlags) (*output, error) {
+		if err := o.f.finish(x.r); err != nil {
+			return nil, err
+		}
+		return nil, auditTailRun(ctx, x, o)
+	}}
+
+// auditTailRun prints the newest events oldest first and, with -f, polls
+// for events committed after the newest one seen (by seq, which only
+// grows), walking as many pages as arrived between two polls.
+func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
+	q := &o.f.opts
 	// The first request also finds the newest seq, from which -f follows.
-	o.ListOptions = client.ListOptions{Limit: max(*n, 1)}
-	p, err := cl.ListAuditEvents(ctx, *o)
+	q.ListOptions = client.ListOptions{Limit: max(o.n, 1)}
+	p, err := x.cl.ListAuditEvents(ctx, *q)
 	if err != nil {
-		return wrapErr(err)
+		return err
 	}
 	var last int64
 	if len(p.Data) > 0 {
 		last = p.Data[0].Seq
 	}
-	if *n > 0 {
-		if err := printTail(c, p.Data); err != nil {
+	if o.n > 0 {
+		if err := printTail(x, p.Data); err != nil {
 			return err
 		}
 	}
-	if !*follow {
+	if !o.follow {
 		return nil
 	}
-	t := time.NewTicker(*interval)
+	t := time.NewTicker(o.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -233,16 +229,16 @@ func auditTail(ctx context.Context, e *env, args []string) error {
 		case <-t.C:
 		}
 		var fresh []client.AuditEvent
-		o.ListOptions = client.ListOptions{Limit: 200}
+		q.ListOptions = client.ListOptions{Limit: 200}
 	pages:
 		for {
-			p, err := cl.ListAuditEvents(ctx, *o)
+			p, err := x.cl.ListAuditEvents(ctx, *q)
 			if ctx.Err() != nil {
 				return nil
 			}
 			if err != nil {
 				// A server restart or a network blip: say so and keep going.
-				fmt.Fprintln(e.stderr, "signet: audit tail:", wrapErr(err))
+				fmt.Fprintln(x.e.stderr, "signet: audit tail:", wrapErr(err))
 				break
 			}
 			for _, ev := range p.Data {
@@ -254,11 +250,11 @@ func auditTail(ctx context.Context, e *env, args []string) error {
 			if p.NextCursor == "" {
 				break
 			}
-			o.Cursor = p.NextCursor
+			q.Cursor = p.NextCursor
 		}
 		if len(fresh) > 0 {
 			last = fresh[0].Seq
-			if err := printTail(c, fresh); err != nil {
+			if err := printTail(x, fresh); err != nil {
 				return err
 			}
 		}
@@ -267,15 +263,15 @@ func auditTail(ctx context.Context, e *env, args []string) error {
 
 // printTail prints events given newest first, oldest first: JSON Lines
 // with --json, else one tab-separated line each.
-func printTail(c *cliCmd, newestFirst []client.AuditEvent) error {
+func printTail(x *cmdCall, newestFirst []client.AuditEvent) error {
 	for i := len(newestFirst) - 1; i >= 0; i-- {
 		ev := newestFirst[i]
-		if *c.json {
+		if *x.json {
 			b, err := json.Marshal(ev)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.e.stdout, "%s\n", b)
+			fmt.Fprintf(x.e.stdout, "%s\n", b)
 			continue
 		}
 		row := auditRow(ev)
@@ -284,105 +280,112 @@ func printTail(c *cliCmd, newestFirst []client.AuditEvent) error {
 				row[j] = "-"
 			}
 		}
-		fmt.Fprintln(c.e.stdout, strings.Join(row, "\t"))
+		fmt.Fprintln(x.e.stdout, strings.Join(row, "\t"))
 	}
 	return nil
 }
 
-func auditExport(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "audit export")
-	since := c.fs.String("since", "", "only events at or after this time (RFC 3339, or a duration ago such as 24h or 7d)")
-	until := c.fs.String("until", "", "only events before this time (RFC 3339, or a duration ago)")
-	ws := c.fs.String("workspace", "", "only events in this workspace (id or name)")
-	output := c.fs.String("output", "", "write to this file instead of standard output")
-	if err := c.parse(args, 0, 0, "[flags]"); err != nil {
-		return err
-	}
-	var o client.ExportAuditEventsOptions
-	var err error
-	now := time.Now()
-	if o.Since, err = parseWhen("--since", *since, now); err != nil {
-		return err
-	}
-	if o.Until, err = parseWhen("--until", *until, now); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if *ws != "" {
-		if o.WorkspaceID, err = newResolver(ctx, cl).workspace(*ws); err != nil {
-			return err
-		}
-	}
-	out := c.e.stdout
-	if *output != "" {
-		f, err := os.OpenFile(*output, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
-	}
-	var n int64
-	err = cl.ExportAuditEventsRaw(ctx, o, func(r io.Reader) error {
-		var err error
-		n, err = io.Copy(out, r)
-		return err
-	})
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *output != "" {
-		fmt.Fprintf(c.e.stderr, "wrote %d bytes to %s\n", n, *output)
-	}
-	return nil
+type auditExportFlags struct {
+	since, until, ws, output string
+	opts                     client.ExportAuditEventsOptions
 }
+
+var auditExport = clientCmd[auditExportFlags]{name: "export", args: "[--since T] [--until T] [--workspace W] [--output FILE]", usage: "[flags]",
+	summary: "export events as JSON Lines, oldest first, streamed (constant memory)",
+	flags: func(o *auditExportFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.since, "since", "", "only events at or after this time (RFC 3339, or a duration ago such as 24h or 7d)")
+		fs.StringVar(&o.until, "until", "", "only events before this time (RFC 3339, or a duration ago)")
+		fs.StringVar(&o.ws, "workspace", "", "only events in this workspace (id or name)")
+		fs.StringVar(&o.output, "output", "", "write to this file instead of standard output")
+	},
+	check: func(x *cmdCall, o *auditExportFlags) error {
+		var err error
+		now := time.Now()
+		if o.opts.Since, err = parseWhen("--since", o.since, now); err != nil {
+			return err
+		}
+		o.opts.Until, err = parseWhen("--until", o.until, now)
+		return err
+	},
+	run: func(ctx context.Context, x *cmdCall, o *auditExportFlags) (*output, error) {
+		var err error
+		if o.ws != "" {
+			if o.opts.WorkspaceID, err = x.r.workspace(o.ws); err != nil {
+				return nil, err
+			}
+		}
+		out := x.e.stdout
+		if o.output != "" {
+			f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			out = f
+		}
+		var n int64
+		err = x.cl.ExportAuditEventsRaw(ctx, o.opts, func(r io.Reader) error {
+			var err error
+			n, err = io.Copy(out, r)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if o.output != "" {
+			fmt.Fprintf(x.e.stderr, "wrote %d bytes to %s\n", n, o.output)
+		}
+		return nil, nil
+	}}
+
+type auditVerifyFlags struct{ db string }
 
 // auditVerify verifies the chain through the API or, with --database,
 // offline on the database file (an operator with the file needs no
 // credentials, and a server that was tampered with cannot lie about it).
-func auditVerify(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "audit verify")
-	db := c.fs.String("database", "", "verify this database offline instead of asking the server (SQLite PATH, sqlite:PATH or a postgres:// URL)")
-	if err := c.parse(args, 0, 0, "[--database PATH]"); err != nil {
-		return err
-	}
-	var st client.AuditChainStatus
-	if *db != "" {
-		store, err := openStore(ctx, *db, sqlstore.Options{})
+var auditVerify = clientCmd[auditVerifyFlags]{name: "verify", args: "[--database PATH]",
+	summary: "verify the hash chain through the API, or offline on a database file with --database; exit status 1 if broken",
+	flags: func(o *auditVerifyFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.db, "database", "", "verify this database offline instead of asking the server (SQLite PATH, sqlite:PATH or a postgres:// URL)")
+	},
+	offline: true,
+	run: func(ctx context.Context, x *cmdCall, o *auditVerifyFlags) (*output, error) {
+		st, err := auditChainStatus(ctx, x, o.db)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		out := show(st, func(w io.Writer) error {
+			printChainStatus(w, st)
+			return nil
+		})
+		if !st.OK {
+			return out, errSilent
+		}
+		return out, nil
+	}}
+
+func auditChainStatus(ctx context.Context, x *cmdCall, db string) (client.AuditChainStatus, error) {
+	if db != "" {
+		store, err := openStore(ctx, db, sqlstore.Options{})
+		if err != nil {
+			return client.AuditChainStatus{}, err
 		}
 		defer store.Close()
 		v, err := service.New(store, service.Options{}).VerifyAuditChain(ctx, signet.SystemActor)
 		if err != nil {
-			return err
+			return client.AuditChainStatus{}, err
 		}
-		st = httpapi.AuditChainStatusJSON(v)
-	} else {
-		cl, err := c.client()
-		if err != nil {
-			return err
-		}
-		v, err := cl.VerifyAuditChain(ctx)
-		if err != nil {
-			return wrapErr(err)
-		}
-		st = *v
+		return httpapi.AuditChainStatusJSON(v), nil
 	}
-	if *c.json {
-		if err := c.printJSON(st); err != nil {
-			return err
-		}
-	} else {
-		printChainStatus(c.e.stdout, st)
+	cl, err := x.client()
+	if err != nil {
+		return client.AuditChainStatus{}, err
 	}
-	if !st.OK {
-		return errSilent
+	v, err := cl.VerifyAuditChain(ctx)
+	if err != nil {
+		return client.AuditChainStatus{}, wrapErr(err)
 	}
-	return nil
+	return *v, nil
 }
 
 func printChainStatus(w io.Writer, st client.AuditChainStatus) {

@@ -4,62 +4,65 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
 func init() {
-	register(command{name: "check", summary: "ask Signet whether a key holds a permission (the check API; needs signet:check)", run: cmdCheck})
+	register(checkCmd.command())
 }
 
 // errDenied makes "signet check" exit non-zero on a denial, after printing it.
 var errDenied = errors.New("denied")
 
-func cmdCheck(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "check")
-	ws := c.fs.String("workspace", "", "workspace id or name (default: the default workspace)")
-	const synopsis = "KEY|- PERMISSION [--workspace W] [--json]"
-	if err := c.parse(args, 2, 2, synopsis); err != nil {
-		return err
-	}
-	key := c.args[0]
-	if key == "-" { // from stdin, so the key stays out of the shell's history
-		line, err := bufio.NewReader(e.stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return usagef("check: no key on standard input")
+type checkFlags struct{ ws, key string }
+
+var checkCmd = clientCmd[checkFlags]{name: "check", args: "KEY|- PERMISSION [--workspace W] [--json]",
+	summary: "ask Signet whether a key holds a permission (the check API; needs signet:check)", min: 2, max: 2,
+	flags: func(o *checkFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.ws, "workspace", "", "workspace id or name (default: the default workspace)")
+	},
+	check: func(x *cmdCall, o *checkFlags) error {
+		o.key = x.args[0]
+		if o.key == "-" { // from stdin, so the key stays out of the shell's history
+			line, err := bufio.NewReader(x.e.stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return usagef("check: no key on standard input")
+			}
+			o.key = strings.TrimSpace(line)
 		}
-		key = strings.TrimSpace(line)
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	wsID := *ws
-	if wsID != "" && !strings.HasPrefix(wsID, "ws_") {
-		if wsID, err = newResolver(ctx, cl).workspace(wsID); err != nil {
-			return err
+		return nil
+	},
+	run: func(ctx context.Context, x *cmdCall, o *checkFlags) (*output, error) {
+		wsID := o.ws
+		if wsID != "" {
+			var err error
+			if wsID, err = x.r.workspace(wsID); err != nil {
+				return nil, err
+			}
 		}
-	}
-	res, err := cl.Check(ctx, key, c.args[1], wsID)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		if err := c.printJSON(res); err != nil {
-			return err
+		perm := x.args[1]
+		res, err := x.cl.Check(ctx, o.key, perm, wsID)
+		if err != nil {
+			return nil, err
 		}
-	} else if res.Allowed {
-		fmt.Fprintf(e.stdout, "allowed: %s %s (%s), key %s, %s in workspace %s\n",
-			kindLabel(res.Principal.Kind), res.Principal.Name, res.Principal.ID, res.KeyID, c.args[1], res.Workspace)
-	} else {
-		who := ""
-		if res.Principal != nil {
-			who = fmt.Sprintf(" %s %s (%s), key %s:", kindLabel(res.Principal.Kind), res.Principal.Name, res.Principal.ID, res.KeyID)
+		out := show(res, func(w io.Writer) error {
+			if res.Allowed {
+				fmt.Fprintf(w, "allowed: %s %s (%s), key %s, %s in workspace %s\n",
+					kindLabel(res.Principal.Kind), res.Principal.Name, res.Principal.ID, res.KeyID, perm, res.Workspace)
+				return nil
+			}
+			who := ""
+			if res.Principal != nil {
+				who = fmt.Sprintf(" %s %s (%s), key %s:", kindLabel(res.Principal.Kind), res.Principal.Name, res.Principal.ID, res.KeyID)
+			}
+			fmt.Fprintf(w, "denied:%s %s (%s in workspace %s)\n", who, res.Reason, perm, res.Workspace)
+			return nil
+		})
+		if !res.Allowed {
+			return out, errDenied
 		}
-		fmt.Fprintf(e.stdout, "denied:%s %s (%s in workspace %s)\n", who, res.Reason, c.args[1], res.Workspace)
-	}
-	if !res.Allowed {
-		return errDenied
-	}
-	return nil
-}
+		return out, nil
+	}}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/signetdev/signet/client"
@@ -10,138 +12,123 @@ import (
 )
 
 func init() {
-	registerGroup("grants", nil, "give roles to groups and users", []subcommand{
-		{name: "create", args: "--role ROLE (--group GROUP | --user USER_ID) [--workspace WORKSPACE]",
-			summary: "grant a role to a group or a user in a workspace (default: the default workspace, organisation-wide for Admin; --workspace '*' for organisation-wide)", run: grantsCreate},
-		{name: "list", aliases: []string{"ls"}, args: "[--workspace WORKSPACE] [--subject GROUP_OR_USER_ID] [--role ROLE] [--limit N] [--cursor C] [--all]",
-			summary: "list grants", run: grantsList},
-		{name: "delete", aliases: []string{"rm"}, args: "GRANT_ID", summary: "remove a grant", run: grantsDelete},
-	})
+	registerGroup("grants", nil, "give roles to groups and users", grantsCreate, grantsList, grantsDelete)
 }
 
-func grantsCreate(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "grants create")
-	role := c.fs.String("role", "", "role id or name (required)")
-	group := c.fs.String("group", "", "grant to this group (id or name)")
-	user := c.fs.String("user", "", "grant to this user (id) or service account (id or name)")
-	ws := c.fs.String("workspace", "", "workspace id or name; * for organisation-wide")
-	if err := c.parse(args, 0, 0, "--role ROLE (--group GROUP | --user USER_ID) [--workspace WORKSPACE]"); err != nil {
-		return err
-	}
-	if *role == "" || (*group == "") == (*user == "") {
-		return usagef("grants create: --role and exactly one of --group or --user are required")
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	r := newResolver(ctx, cl)
-	spec, err := r.grantTarget(*role, *ws)
-	if err != nil {
-		return err
-	}
-	req := client.CreateGrantRequest{RoleID: spec.RoleID, WorkspaceID: spec.WorkspaceID}
-	if *group != "" {
-		req.SubjectType = "group"
-		if req.SubjectID, err = r.group(*group); err != nil {
-			return err
-		}
-	} else {
-		req.SubjectType, req.SubjectID = "user", *user
-		if !strings.HasPrefix(*user, id.User) {
-			// A service account, by id or name.
-			if req.SubjectID, err = r.serviceAccount(*user); err != nil {
-				return err
-			}
-		}
-	}
-	g, err := cl.CreateGrant(ctx, req)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(g)
-	}
-	fmt.Fprintf(e.stdout, "Granted %s to %s %s.\n", r.grantLines([]client.Grant{*g})[0], g.SubjectType, g.SubjectID)
-	return nil
+type grantFlags struct {
+	role, group, user, subject, ws string
+	page                           pageFlags
 }
 
-func grantsList(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "grants list")
-	ws := c.fs.String("workspace", "", "only grants in this workspace (id or name)")
-	subject := c.fs.String("subject", "", "only grants to this group or user (id)")
-	role := c.fs.String("role", "", "only grants of this role (id or name)")
-	pf := addPageFlags(c)
-	if err := c.parse(args, 0, 0, "[flags]"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	r := newResolver(ctx, cl)
-	var opts client.ListGrantsOptions
-	if *ws != "" && *ws != "*" {
-		if opts.WorkspaceID, err = r.workspace(*ws); err != nil {
+var grantsCreate = clientCmd[grantFlags]{name: "create", args: "--role ROLE (--group GROUP | --user USER_ID) [--workspace WORKSPACE]",
+	summary: "grant a role to a group or a user in a workspace (default: the default workspace, organisation-wide for Admin; --workspace '*' for organisation-wide)",
+	flags: func(o *grantFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.role, "role", "", "role id or name (required)")
+		fs.StringVar(&o.group, "group", "", "grant to this group (id or name)")
+		fs.StringVar(&o.user, "user", "", "grant to this user (id) or service account (id or name)")
+		fs.StringVar(&o.ws, "workspace", "", "workspace id or name; * for organisation-wide")
+	},
+	check: func(x *cmdCall, o *grantFlags) error {
+		if o.role == "" || (o.group == "") == (o.user == "") {
+			return usagef("grants create: --role and exactly one of --group or --user are required")
+		}
+		return nil
+	},
+	run: func(ctx context.Context, x *cmdCall, o *grantFlags) (*output, error) {
+		spec, err := x.r.grantTarget(o.role, o.ws)
+		if err != nil {
+			return nil, err
+		}
+		req := client.CreateGrantRequest{RoleID: spec.RoleID, WorkspaceID: spec.WorkspaceID}
+		if o.group != "" {
+			req.SubjectType = "group"
+			if req.SubjectID, err = x.r.group(o.group); err != nil {
+				return nil, err
+			}
+		} else {
+			req.SubjectType, req.SubjectID = "user", o.user
+			if !strings.HasPrefix(o.user, id.User) {
+				// A service account, by id or name.
+				if req.SubjectID, err = x.r.serviceAccount(o.user); err != nil {
+					return nil, err
+				}
+			}
+		}
+		g, err := x.cl.CreateGrant(ctx, req)
+		return shown(g, err, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "Granted %s to %s %s.\n", x.r.grantLines([]client.Grant{*g})[0], g.SubjectType, g.SubjectID)
 			return err
-		}
-	}
-	if *role != "" {
-		if opts.RoleID, err = r.role(*role); err != nil {
-			return err
-		}
-	}
-	if *subject != "" {
-		opts.SubjectID = *subject
-		switch {
-		case strings.HasPrefix(*subject, id.Group):
-			opts.SubjectType = "group"
-		case strings.HasPrefix(*subject, id.User), strings.HasPrefix(*subject, id.ServiceAccount):
-			opts.SubjectType = "user"
-		default:
-			// A group name, most likely.
-			if opts.SubjectID, err = r.group(*subject); err != nil {
-				return err
-			}
-			opts.SubjectType = "group"
-		}
-	}
-	items, next, err := collect(ctx, pf, func(ctx context.Context, o client.ListOptions) (*client.Page[client.Grant], error) {
-		opts.ListOptions = o
-		return cl.ListGrants(ctx, opts)
-	})
-	if err != nil {
-		return err
-	}
-	var roles, wss, groups names
-	if !*c.json {
-		roles, wss, groups = r.roleNames(), r.workspaceNames(), r.groupNames()
-	}
-	return printList(c, items, next, []string{"ID", "ROLE", "SUBJECT TYPE", "SUBJECT", "WORKSPACE", "CREATED"},
-		func(g client.Grant) []string {
-			where := "(organisation-wide)"
-			if g.WorkspaceID != client.OrganisationWide {
-				where = wss.of(g.WorkspaceID)
-			}
-			subject := g.SubjectID
-			if g.SubjectType == "group" {
-				subject = groups.of(g.SubjectID)
-			}
-			return []string{g.ID, roles.of(g.RoleID), g.SubjectType, subject, where, fmtTime(g.CreatedAt)}
 		})
-}
+	}}
 
-func grantsDelete(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "grants delete")
-	if err := c.parse(args, 1, 1, "GRANT_ID"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := cl.DeleteGrant(ctx, c.args[0]); err != nil {
-		return wrapErr(err)
-	}
-	return printDeleted(c, "grant", c.args[0])
-}
+var grantsList = clientCmd[grantFlags]{name: "list", aliases: []string{"ls"},
+	args:    "[--workspace WORKSPACE] [--subject GROUP_OR_USER_ID] [--role ROLE] [--limit N] [--cursor C] [--all]",
+	usage:   "[flags]",
+	summary: "list grants",
+	flags: func(o *grantFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.ws, "workspace", "", "only grants in this workspace (id or name)")
+		fs.StringVar(&o.subject, "subject", "", "only grants to this group or user (id)")
+		fs.StringVar(&o.role, "role", "", "only grants of this role (id or name)")
+		o.page.define(fs)
+	},
+	run: func(ctx context.Context, x *cmdCall, o *grantFlags) (*output, error) {
+		var opts client.ListGrantsOptions
+		var err error
+		if o.ws != "" && o.ws != "*" {
+			if opts.WorkspaceID, err = x.r.workspace(o.ws); err != nil {
+				return nil, err
+			}
+		}
+		if o.role != "" {
+			if opts.RoleID, err = x.r.role(o.role); err != nil {
+				return nil, err
+			}
+		}
+		if o.subject != "" {
+			opts.SubjectID = o.subject
+			switch {
+			case strings.HasPrefix(o.subject, id.Group):
+				opts.SubjectType = "group"
+			case strings.HasPrefix(o.subject, id.User), strings.HasPrefix(o.subject, id.ServiceAccount):
+				opts.SubjectType = "user"
+			default:
+				// A group name, most likely.
+				if opts.SubjectID, err = x.r.group(o.subject); err != nil {
+					return nil, err
+				}
+				opts.SubjectType = "group"
+			}
+		}
+		items, next, err := collect(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.Grant], error) {
+			opts.ListOptions = lo
+			return x.cl.ListGrants(ctx, opts)
+		})
+		if err != nil {
+			return nil, err
+		}
+		var roles, wss, groups names
+		if !*x.json {
+			roles, wss, groups = x.r.roles.names(), x.r.workspaces.names(), x.r.groups.names()
+		}
+		return tableOf(items, next, []string{"ID", "ROLE", "SUBJECT TYPE", "SUBJECT", "WORKSPACE", "CREATED"},
+			func(g client.Grant) []string {
+				where := "(organisation-wide)"
+				if g.WorkspaceID != client.OrganisationWide {
+					where = wss.of(g.WorkspaceID)
+				}
+				subject := g.SubjectID
+				if g.SubjectType == "group" {
+					subject = groups.of(g.SubjectID)
+				}
+				return []string{g.ID, roles.of(g.RoleID), g.SubjectType, subject, where, fmtTime(g.CreatedAt)}
+			}), nil
+	}}
+
+var grantsDelete = clientCmd[noFlags]{name: "delete", aliases: []string{"rm"}, args: "GRANT_ID", summary: "remove a grant",
+	min: 1, max: 1,
+	run: func(ctx context.Context, x *cmdCall, _ *noFlags) (*output, error) {
+		if err := x.cl.DeleteGrant(ctx, x.id); err != nil {
+			return nil, err
+		}
+		return deleted(x.id, "Deleted grant %s."), nil
+	}}

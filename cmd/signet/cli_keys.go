@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -10,173 +12,155 @@ import (
 )
 
 func init() {
-	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", []subcommand{
-		{name: "create", args: "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--quiet]",
-			summary: "create an API key for a service account, or without --service-account a personal key for yourself; the secret is shown once", run: keysCreate},
-		{name: "list", aliases: []string{"ls"}, args: "[--service-account SA | --personal] [--status active|revoked|expired] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
-			summary: "list service-account API keys (all of them, or one account's), or with --personal your own keys", run: keysList},
-		{name: "get", aliases: []string{"show"}, args: "KEY_ID", summary: "show an API key's metadata (never its secret)", run: keysGet},
-		{name: "revoke", args: "KEY_ID [--reason R]", summary: "revoke an API key (revoking twice is harmless)", run: keysRevoke},
-		{name: "activity", args: "KEY_ID [--since T]", summary: "show a key's successful and failed authentications per hour (default: the last 7 days)", run: keysActivity},
-	})
+	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysRevoke, keysActivity)
 }
 
-func keysCreate(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "keys create")
-	sa := c.fs.String("service-account", "", "the service account (id or name) that will own the key; omit for a personal key")
-	name := c.fs.String("name", "", "key name (required)")
-	desc := c.fs.String("description", "", "description")
-	in := c.fs.String("expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
-	at := c.fs.String("expires-at", "", "the key expires at this RFC 3339 time")
-	var scopes stringList
-	c.fs.Var(&scopes, "scope", "narrow the key to this permission; repeatable")
-	quiet := c.fs.Bool("quiet", false, "print only the key secret and a newline")
-	if err := c.parse(args, 0, 0, "--name N [flags]"); err != nil {
-		return err
-	}
-	if *name == "" {
-		return usagef("keys create: --name is required")
-	}
-	req, err := keyRequest(*name, *desc, *in, *at, "--expires-in", "--expires-at", scopes)
-	if err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	var k *client.CreatedAPIKey
-	if *sa == "" {
-		k, err = cl.CreatePersonalKey(ctx, req)
-	} else {
-		saID, rerr := newResolver(ctx, cl).serviceAccount(*sa)
-		if rerr != nil {
-			return rerr
-		}
-		k, err = cl.CreateServiceAccountKey(ctx, saID, req)
-	}
-	if err != nil {
-		return wrapErr(err)
-	}
-	switch {
-	case *quiet:
-		fmt.Fprintln(e.stdout, k.Key)
-		return nil
-	case *c.json:
-		keyWarning(e)
-		return c.printJSON(k)
-	}
-	printNewKey(e, k)
-	return nil
+type keysCreateFlags struct {
+	sa, name, desc, in, at string
+	scopes                 stringList
+	quiet                  bool
+	req                    client.CreateAPIKeyRequest // from the flags
 }
+
+var keysCreate = clientCmd[keysCreateFlags]{name: "create",
+	args:    "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--quiet]",
+	usage:   "--name N [flags]",
+	summary: "create an API key for a service account, or without --service-account a personal key for yourself; the secret is shown once",
+	flags: func(o *keysCreateFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.sa, "service-account", "", "the service account (id or name) that will own the key; omit for a personal key")
+		fs.StringVar(&o.name, "name", "", "key name (required)")
+		fs.StringVar(&o.desc, "description", "", "description")
+		fs.StringVar(&o.in, "expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
+		fs.StringVar(&o.at, "expires-at", "", "the key expires at this RFC 3339 time")
+		fs.Var(&o.scopes, "scope", "narrow the key to this permission; repeatable")
+		fs.BoolVar(&o.quiet, "quiet", false, "print only the key secret and a newline")
+	},
+	check: func(x *cmdCall, o *keysCreateFlags) error {
+		if o.name == "" {
+			return usagef("keys create: --name is required")
+		}
+		var err error
+		o.req, err = keyRequest(o.name, o.desc, o.in, o.at, "--expires-in", "--expires-at", o.scopes)
+		return err
+	},
+	run: func(ctx context.Context, x *cmdCall, o *keysCreateFlags) (*output, error) {
+		var k *client.CreatedAPIKey
+		var err error
+		if o.sa == "" {
+			k, err = x.cl.CreatePersonalKey(ctx, o.req)
+		} else {
+			saID, rerr := x.r.serviceAccount(o.sa)
+			if rerr != nil {
+				return nil, rerr
+			}
+			k, err = x.cl.CreateServiceAccountKey(ctx, saID, o.req)
+		}
+		switch {
+		case err != nil:
+			return nil, err
+		case o.quiet:
+			fmt.Fprintln(x.e.stdout, k.Key)
+			return nil, nil
+		case *x.json:
+			keyWarning(x.e)
+		}
+		return show(k, func(io.Writer) error {
+			printNewKey(x.e, k)
+			return nil
+		}), nil
+	}}
 
 var keyHeader = []string{"ID", "NAME", "OWNER", "HINT", "STATUS", "CREATED", "EXPIRES", "LAST USED"}
 
-func keysList(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "keys list")
-	sa := c.fs.String("service-account", "", "only this service account's keys (id or name)")
-	personal := c.fs.Bool("personal", false, "list your own personal keys instead")
-	status := c.fs.String("status", "", "only active, revoked or expired keys")
-	name := c.fs.String("name", "", "only keys whose name contains this")
-	pf := addPageFlags(c)
-	if err := c.parse(args, 0, 0, "[flags]"); err != nil {
-		return err
-	}
-	if *personal && *sa != "" {
-		return usagef("keys list: --personal and --service-account cannot be combined")
-	}
-	if err := checkEnum("--status", *status, client.KeyStatusActive, client.KeyStatusRevoked, client.KeyStatusExpired); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	r := newResolver(ctx, cl)
-	var list func(ctx context.Context, o client.ListOptions) (*client.Page[client.APIKey], error)
-	if *personal {
-		// The personal-key list has no filters: apply them here.
-		list = func(ctx context.Context, o client.ListOptions) (*client.Page[client.APIKey], error) {
-			p, err := cl.ListPersonalKeys(ctx, o)
-			if err != nil {
-				return nil, err
-			}
-			kept := p.Data[:0]
-			for _, k := range p.Data {
-				if (*status == "" || k.Status == *status) &&
-					(*name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(*name))) {
-					kept = append(kept, k)
-				}
-			}
-			p.Data = kept
-			return p, nil
-		}
-	} else {
-		opts := client.ListAPIKeysOptions{Status: *status, Name: *name}
-		if *sa != "" {
-			if opts.OwnerID, err = r.serviceAccount(*sa); err != nil {
-				return err
-			}
-		}
-		list = func(ctx context.Context, o client.ListOptions) (*client.Page[client.APIKey], error) {
-			opts.ListOptions = o
-			return cl.ListAPIKeys(ctx, opts)
-		}
-	}
-	items, next, err := collect(ctx, pf, list)
-	if err != nil {
-		return err
-	}
-	owners := names{}
-	if !*c.json && len(items) > 0 {
-		owners = ownerNames(ctx, cl, *personal)
-	}
-	return printList(c, items, next, keyHeader, func(k client.APIKey) []string {
-		return []string{k.ID, k.Name, owners.of(k.OwnerID), k.Hint, k.Status, fmtTime(k.CreatedAt), fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.LastUsedAt)}
-	})
+type keysListFlags struct {
+	sa, status, name string
+	personal         bool
+	page             pageFlags
 }
 
-// ownerNames maps key owners to names for the table, best effort.
-func ownerNames(ctx context.Context, cl *client.Client, personal bool) names {
-	n := names{}
-	if personal {
-		if me, err := cl.Me(ctx); err == nil {
-			n[me.User.ID] = me.User.Name
+var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
+	args:    "[--service-account SA | --personal] [--status active|revoked|expired] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
+	usage:   "[flags]",
+	summary: "list service-account API keys (all of them, or one account's), or with --personal your own keys",
+	flags: func(o *keysListFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.sa, "service-account", "", "only this service account's keys (id or name)")
+		fs.BoolVar(&o.personal, "personal", false, "list your own personal keys instead")
+		fs.StringVar(&o.status, "status", "", "only active, revoked or expired keys")
+		fs.StringVar(&o.name, "name", "", "only keys whose name contains this")
+		o.page.define(fs)
+	},
+	check: func(x *cmdCall, o *keysListFlags) error {
+		if o.personal && o.sa != "" {
+			return usagef("keys list: --personal and --service-account cannot be combined")
 		}
-		return n
-	}
-	for sa, err := range client.All(ctx, func(ctx context.Context, cursor string) (*client.Page[client.User], error) {
-		return cl.ListServiceAccounts(ctx, client.ListUsersOptions{ListOptions: client.ListOptions{Limit: 200, Cursor: cursor}})
-	}) {
+		return checkEnum("--status", o.status, client.KeyStatusActive, client.KeyStatusRevoked, client.KeyStatusExpired)
+	},
+	run: func(ctx context.Context, x *cmdCall, o *keysListFlags) (*output, error) {
+		var list lister[client.APIKey]
+		if o.personal {
+			// The personal-key list has no filters: apply them here.
+			list = func(ctx context.Context, lo client.ListOptions) (*client.Page[client.APIKey], error) {
+				p, err := x.cl.ListPersonalKeys(ctx, lo)
+				if err != nil {
+					return nil, err
+				}
+				kept := p.Data[:0]
+				for _, k := range p.Data {
+					if (o.status == "" || k.Status == o.status) &&
+						(o.name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(o.name))) {
+						kept = append(kept, k)
+					}
+				}
+				p.Data = kept
+				return p, nil
+			}
+		} else {
+			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name}
+			if o.sa != "" {
+				var err error
+				if opts.OwnerID, err = x.r.serviceAccount(o.sa); err != nil {
+					return nil, err
+				}
+			}
+			list = func(ctx context.Context, lo client.ListOptions) (*client.Page[client.APIKey], error) {
+				opts.ListOptions = lo
+				return x.cl.ListAPIKeys(ctx, opts)
+			}
+		}
+		items, next, err := collect(ctx, o.page, list)
 		if err != nil {
-			break
+			return nil, err
 		}
-		n[sa.ID] = sa.Name
+		owners := names{}
+		if !*x.json && len(items) > 0 {
+			owners = ownerNames(ctx, x.r, o.personal)
+		}
+		return tableOf(items, next, keyHeader, func(k client.APIKey) []string {
+			return []string{k.ID, k.Name, owners.of(k.OwnerID), k.Hint, k.Status, fmtTime(k.CreatedAt), fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.LastUsedAt)}
+		}), nil
+	}}
+
+// ownerNames maps key owners to names for the table, best effort.
+func ownerNames(ctx context.Context, r *resolver, personal bool) names {
+	if !personal {
+		return r.serviceAccounts.names()
+	}
+	n := names{}
+	if me, err := r.cl.Me(ctx); err == nil {
+		n[me.User.ID] = me.User.Name
 	}
 	return n
 }
 
-func keysGet(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "keys get")
-	if err := c.parse(args, 1, 1, "KEY_ID"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	k, err := cl.GetAPIKey(ctx, c.args[0])
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(k)
-	}
-	return printKey(e, k)
-}
+var keysGet = clientCmd[noFlags]{name: "get", aliases: []string{"show"}, args: "KEY_ID", summary: "show an API key's metadata (never its secret)",
+	min: 1, max: 1,
+	run: func(ctx context.Context, x *cmdCall, _ *noFlags) (*output, error) {
+		k, err := x.cl.GetAPIKey(ctx, x.id)
+		return shown(k, err, func(w io.Writer) error { return printKey(w, k) })
+	}}
 
-func printKey(e *env, k *client.APIKey) error {
-	return fields(e.stdout,
+func printKey(w io.Writer, k *client.APIKey) error {
+	return fields(w,
 		"ID", k.ID,
 		"Name", k.Name,
 		"Kind", kindLabel(k.Kind),
@@ -196,64 +180,56 @@ func printKey(e *env, k *client.APIKey) error {
 	)
 }
 
-func keysRevoke(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "keys revoke")
-	reason := c.fs.String("reason", "", "why the key is revoked (kept with the key and in the audit log)")
-	if err := c.parse(args, 1, 1, "KEY_ID [--reason R]"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	k, err := cl.RevokeAPIKey(ctx, c.args[0], *reason)
-	if code := client.ErrorCode(err); code == client.CodeForbidden || code == client.CodeNotFound {
-		// One's own personal key may be revoked without api_keys:write.
-		if pk, perr := cl.RevokePersonalKey(ctx, c.args[0], *reason); perr == nil {
-			k, err = pk, nil
+type keysRevokeFlags struct{ reason string }
+
+var keysRevoke = clientCmd[keysRevokeFlags]{name: "revoke", args: "KEY_ID [--reason R]", summary: "revoke an API key (revoking twice is harmless)",
+	min: 1, max: 1,
+	flags: func(o *keysRevokeFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.reason, "reason", "", "why the key is revoked (kept with the key and in the audit log)")
+	},
+	run: func(ctx context.Context, x *cmdCall, o *keysRevokeFlags) (*output, error) {
+		k, err := x.cl.RevokeAPIKey(ctx, x.id, o.reason)
+		if code := client.ErrorCode(err); code == client.CodeForbidden || code == client.CodeNotFound {
+			// One's own personal key may be revoked without api_keys:write.
+			if pk, perr := x.cl.RevokePersonalKey(ctx, x.id, o.reason); perr == nil {
+				k, err = pk, nil
+			}
 		}
-	}
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(k)
-	}
-	fmt.Fprintf(e.stdout, "Revoked API key %q (%s) at %s.\n", k.Name, k.ID, fmtTimePtr(k.RevokedAt))
-	return nil
+		if err != nil {
+			return nil, err
+		}
+		return say(k, "Revoked API key %q (%s) at %s.\n", k.Name, k.ID, fmtTimePtr(k.RevokedAt)), nil
+	}}
+
+type keysActivityFlags struct {
+	since string
+	from  *time.Time // since, parsed
 }
 
-func keysActivity(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "keys activity")
-	since := c.fs.String("since", "", "first hour to show (RFC 3339, or a duration ago such as 24h or 30d; default 7d)")
-	if err := c.parse(args, 1, 1, "KEY_ID [--since T]"); err != nil {
+var keysActivity = clientCmd[keysActivityFlags]{name: "activity", args: "KEY_ID [--since T]",
+	summary: "show a key's successful and failed authentications per hour (default: the last 7 days)", min: 1, max: 1,
+	flags: func(o *keysActivityFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.since, "since", "", "first hour to show (RFC 3339, or a duration ago such as 24h or 30d; default 7d)")
+	},
+	check: func(x *cmdCall, o *keysActivityFlags) error {
+		var err error
+		o.from, err = parseWhen("--since", o.since, time.Now())
 		return err
-	}
-	from, err := parseWhen("--since", *since, time.Now())
-	if err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	a, err := cl.KeyActivity(ctx, c.args[0], from)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(a)
-	}
-	t := newTable(e.stdout, "HOUR", "SUCCESSES", "FAILURES")
-	for _, h := range a.Hours {
-		t.row(fmtTime(h.Hour), fmt.Sprint(h.Successes), fmt.Sprint(h.Failures))
-	}
-	t.row("total since "+fmtTime(a.Since), fmt.Sprint(a.Successes), fmt.Sprint(a.Failures))
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if len(a.Hours) == 0 {
-		fmt.Fprintln(e.stderr, "No authentications in this period: the key has gone quiet (counts reach the database with each last-used flush).")
-	}
-	return nil
-}
+	},
+	run: func(ctx context.Context, x *cmdCall, o *keysActivityFlags) (*output, error) {
+		a, err := x.cl.KeyActivity(ctx, x.id, o.from)
+		return shown(a, err, func(w io.Writer) error {
+			t := newTable(w, "HOUR", "SUCCESSES", "FAILURES")
+			for _, h := range a.Hours {
+				t.row(fmtTime(h.Hour), fmt.Sprint(h.Successes), fmt.Sprint(h.Failures))
+			}
+			t.row("total since "+fmtTime(a.Since), fmt.Sprint(a.Successes), fmt.Sprint(a.Failures))
+			if err := t.flush(); err != nil {
+				return err
+			}
+			if len(a.Hours) == 0 {
+				fmt.Fprintln(x.e.stderr, "No authentications in this period: the key has gone quiet (counts reach the database with each last-used flush).")
+			}
+			return nil
+		})
+	}}

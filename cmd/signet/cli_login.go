@@ -2,140 +2,161 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/signetdev/signet/client"
 )
 
 func init() {
-	register(command{name: "login", summary: "save a server URL and API key for the client commands", run: cmdLogin})
-	register(command{name: "logout", summary: "remove the saved credentials", run: cmdLogout})
-	register(command{name: "me", summary: "show who you are and your permissions", run: cmdMe})
+	register(loginCmd.command())
+	register(logoutCmd.command())
+	register(meCmd.command())
 }
 
+type loginFlags struct {
+	keyStdin, pwStdin         bool
+	email, keyName, expiresIn string
+	ttl                       time.Duration // expiresIn, parsed
+}
+
+// login is offline: it talks to the server with the key it is given or
+// mints, not with one the environment or the credentials file holds.
 const loginSynopsis = "[--url URL] (--api-key-stdin | --email EMAIL --password-stdin)"
 
-func cmdLogin(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "login")
-	keyStdin := c.fs.Bool("api-key-stdin", false, "read an existing API key from the first line of standard input")
-	email := c.fs.String("email", "", "sign in as this human user; Signet mints a personal API key for this device that expires")
-	pwStdin := c.fs.Bool("password-stdin", false, "read the password from the first line of standard input (with --email)")
-	keyName := c.fs.String("key-name", "", `name of the key minted with --email (default "signet CLI on <hostname>")`)
-	expiresIn := c.fs.String("expires-in", "30d", "lifetime of the key minted with --email, e.g. 30d or 12h (at most 365d)")
-	if err := c.parse(args, 0, 0, loginSynopsis); err != nil {
-		return err
-	}
-	switch {
-	case *keyStdin && (*email != "" || *pwStdin):
-		return usagef("login: --api-key-stdin cannot be combined with --email or --password-stdin")
-	case !*keyStdin && (*email == "" || !*pwStdin):
-		return usagef("usage: signet login %s", loginSynopsis)
-	}
-	ttl, err := parseDuration(*expiresIn)
-	if err != nil || ttl <= 0 {
-		return usagef("login: --expires-in %q: want a positive duration such as 30d or 12h", *expiresIn)
-	}
-
-	// The URL: --url, else SIGNET_URL, else the one saved before, else the default.
-	t, err := c.resolveTarget()
-	if err != nil {
-		return err
-	}
-	var key string
-	if *keyStdin {
-		if key, err = readLine(e); err != nil {
-			return err
+var loginCmd = clientCmd[loginFlags]{name: "login", args: loginSynopsis,
+	summary: "save a server URL and API key for the client commands", offline: true,
+	flags: func(o *loginFlags, fs *flag.FlagSet) {
+		fs.BoolVar(&o.keyStdin, "api-key-stdin", false, "read an existing API key from the first line of standard input")
+		fs.StringVar(&o.email, "email", "", "sign in as this human user; Signet mints a personal API key for this device that expires")
+		fs.BoolVar(&o.pwStdin, "password-stdin", false, "read the password from the first line of standard input (with --email)")
+		fs.StringVar(&o.keyName, "key-name", "", `name of the key minted with --email (default "signet CLI on <hostname>")`)
+		fs.StringVar(&o.expiresIn, "expires-in", "30d", "lifetime of the key minted with --email, e.g. 30d or 12h (at most 365d)")
+	},
+	check: func(x *cmdCall, o *loginFlags) error {
+		switch {
+		case o.keyStdin && (o.email != "" || o.pwStdin):
+			return usagef("login: --api-key-stdin cannot be combined with --email or --password-stdin")
+		case !o.keyStdin && (o.email == "" || !o.pwStdin):
+			return usagef("usage: signet login %s", loginSynopsis)
 		}
-		key = strings.TrimSpace(key)
-		if key == "" {
-			return usagef("login: standard input holds no API key")
+		var err error
+		if o.ttl, err = parseDuration(o.expiresIn); err != nil || o.ttl <= 0 {
+			return usagef("login: --expires-in %q: want a positive duration such as 30d or 12h", o.expiresIn)
 		}
-	} else {
-		password, err := readLine(e)
+		return nil
+	},
+	run: func(ctx context.Context, x *cmdCall, o *loginFlags) (*output, error) {
+		// The URL: --url, else SIGNET_URL, else the one saved before, else the default.
+		t, err := x.resolveTarget()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if password == "" {
-			return usagef("login: standard input holds no password")
-		}
-		device, err := deviceID(e)
-		if err != nil {
-			return err
-		}
-		name := *keyName
-		if name == "" {
-			host, _ := os.Hostname()
-			if host == "" {
-				host = "unknown host"
+		var key string
+		if o.keyStdin {
+			if key, err = readLine(x.e); err != nil {
+				return nil, err
 			}
-			name = "signet CLI on " + host
+			key = strings.TrimSpace(key)
+			if key == "" {
+				return nil, usagef("login: standard input holds no API key")
+			}
+		} else if key, err = loginWithPassword(ctx, x.e, t.url, o); err != nil {
+			return nil, err
 		}
-		anon, err := newClient(t.url)
-		if err != nil {
-			return err
-		}
-		// The server revokes the key an earlier login on this device
-		// minted: one live CLI key per device and user.
-		created, err := anon.Login(ctx, client.LoginRequest{Email: *email, Password: password, DeviceID: device,
-			KeyName: name, ExpiresIn: ttl.String()})
-		if err != nil {
-			return wrapErr(err)
-		}
-		key = created.Key
-	}
 
-	// Verify the key before saving it, and show whose it is.
-	cl, err := newClient(t.url, client.WithAPIKey(key))
+		// Verify the key before saving it, and show whose it is.
+		cl, err := newClient(t.url, client.WithAPIKey(key))
+		if err != nil {
+			return nil, err
+		}
+		me, err := cl.Me(ctx)
+		if err != nil {
+			return nil, wrapErr(err)
+		}
+		path, err := saveCredentials(x.e, credentials{URL: t.url, APIKey: key})
+		if err != nil {
+			return nil, err
+		}
+		return show(me, func(w io.Writer) error {
+			fmt.Fprintf(w, "Logged in to %s as %s (%s, %s).\nCredentials saved in %s.\n",
+				t.url, me.User.Name, me.User.ID, kindLabel(me.User.Kind), path)
+			if !o.keyStdin {
+				fmt.Fprintf(w, "The key expires in %s; 'signet logout' revokes it.\n", o.expiresIn)
+			}
+			if x.e.getenv("SIGNET_API_KEY") != "" {
+				fmt.Fprintln(x.e.stderr, "Note: SIGNET_API_KEY is set and takes precedence over the saved key.")
+			}
+			return nil
+		}), nil
+	}}
+
+// loginWithPassword mints a personal key for this device with the email
+// and the password on standard input.
+func loginWithPassword(ctx context.Context, e *env, url string, o *loginFlags) (string, error) {
+	password, err := readLine(e)
 	if err != nil {
-		return err
+		return "", err
 	}
-	me, err := cl.Me(ctx)
+	if password == "" {
+		return "", usagef("login: standard input holds no password")
+	}
+	device, err := deviceID(e)
 	if err != nil {
-		return wrapErr(err)
+		return "", err
 	}
-	path, err := saveCredentials(e, credentials{URL: t.url, APIKey: key})
+	name := o.keyName
+	if name == "" {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "unknown host"
+		}
+		name = "signet CLI on " + host
+	}
+	anon, err := newClient(url)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if *c.json {
-		return c.printJSON(me)
+	// The server revokes the key an earlier login on this device
+	// minted: one live CLI key per device and user.
+	created, err := anon.Login(ctx, client.LoginRequest{Email: o.email, Password: password, DeviceID: device,
+		KeyName: name, ExpiresIn: o.ttl.String()})
+	if err != nil {
+		return "", wrapErr(err)
 	}
-	fmt.Fprintf(e.stdout, "Logged in to %s as %s (%s, %s).\nCredentials saved in %s.\n",
-		t.url, me.User.Name, me.User.ID, kindLabel(me.User.Kind), path)
-	if !*keyStdin {
-		fmt.Fprintf(e.stdout, "The key expires in %s; 'signet logout' revokes it.\n", *expiresIn)
-	}
-	if e.getenv("SIGNET_API_KEY") != "" {
-		fmt.Fprintln(e.stderr, "Note: SIGNET_API_KEY is set and takes precedence over the saved key.")
-	}
-	return nil
+	return created.Key, nil
 }
 
-func cmdLogout(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "logout")
-	keep := c.fs.Bool("keep-key", false, "forget the saved API key without revoking it on the server")
-	c.fs.Bool("revoke", true, "revoke the saved API key on the server (the default; kept for older scripts)")
-	if err := c.parse(args, 0, 0, "[--keep-key]"); err != nil {
-		return err
-	}
-	if !*keep {
-		if err := revokeSavedKey(ctx, e); err != nil {
-			return err
+type logoutFlags struct{ keep, revoke bool }
+
+// logout is offline: it revokes the saved key with that key.
+var logoutCmd = clientCmd[logoutFlags]{name: "logout", args: "[--keep-key]", summary: "remove the saved credentials", offline: true,
+	flags: func(o *logoutFlags, fs *flag.FlagSet) {
+		fs.BoolVar(&o.keep, "keep-key", false, "forget the saved API key without revoking it on the server")
+		fs.BoolVar(&o.revoke, "revoke", true, "revoke the saved API key on the server (the default; kept for older scripts)")
+	},
+	run: func(ctx context.Context, x *cmdCall, o *logoutFlags) (*output, error) {
+		if !o.keep {
+			if err := revokeSavedKey(ctx, x.e); err != nil {
+				return nil, err
+			}
 		}
-	}
-	removed, path, err := removeCredentials(e)
-	if err != nil {
-		return err
-	}
-	if removed {
-		fmt.Fprintf(e.stdout, "Logged out: removed %s.\n", path)
-	} else {
-		fmt.Fprintln(e.stdout, "Not logged in: no saved credentials.")
-	}
-	return nil
-}
+		removed, path, err := removeCredentials(x.e)
+		if err != nil {
+			return nil, err
+		}
+		// The same words with --json: there is no document to print.
+		if removed {
+			fmt.Fprintf(x.e.stdout, "Logged out: removed %s.\n", path)
+		} else {
+			fmt.Fprintln(x.e.stdout, "Not logged in: no saved credentials.")
+		}
+		return nil, nil
+	}}
 
 // revokeSavedKey revokes the saved key with itself (a key may always
 // revoke itself). A key the server no longer accepts is already
@@ -168,49 +189,38 @@ func revokeSavedKey(ctx context.Context, e *env) error {
 	return nil
 }
 
-func cmdMe(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "me")
-	if err := c.parse(args, 0, 0, "[--json]"); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	me, err := cl.Me(ctx)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(me)
-	}
-	groups := make([]string, len(me.Groups))
-	for i, g := range me.Groups {
-		groups[i] = g.Name
-	}
-	if err := fields(e.stdout,
-		"ID", me.User.ID,
-		"Name", me.User.Name,
-		"Kind", kindLabel(me.User.Kind),
-		"Email", me.User.Email,
-		"Status", me.User.Status,
-		"API key", me.KeyID,
-		"Groups", fmtList(groups),
-		"Organisation permissions", fmtPerms(me.OrganisationPermissions),
-	); err != nil {
-		return err
-	}
-	if len(me.Workspaces) > 0 {
-		fmt.Fprintln(e.stdout)
-		t := newTable(e.stdout, "WORKSPACE", "ID", "PERMISSIONS")
-		for _, w := range me.Workspaces {
-			// Permission lists are long: print them whole, not cut.
-			fmt.Fprintf(t.tw, "%s\t%s\t%s\n", oneLine(w.Workspace.Name), w.Workspace.ID, fmtPerms(w.Permissions))
-		}
-		return t.flush()
-	}
-	return nil
-}
+var meCmd = clientCmd[noFlags]{name: "me", args: "[--json]", summary: "show who you are and your permissions",
+	run: func(ctx context.Context, x *cmdCall, _ *noFlags) (*output, error) {
+		me, err := x.cl.Me(ctx)
+		return shown(me, err, func(w io.Writer) error {
+			groups := make([]string, len(me.Groups))
+			for i, g := range me.Groups {
+				groups[i] = g.Name
+			}
+			if err := fields(w,
+				"ID", me.User.ID,
+				"Name", me.User.Name,
+				"Kind", kindLabel(me.User.Kind),
+				"Email", me.User.Email,
+				"Status", me.User.Status,
+				"API key", me.KeyID,
+				"Groups", fmtList(groups),
+				"Organisation permissions", fmtPerms(me.OrganisationPermissions),
+			); err != nil {
+				return err
+			}
+			if len(me.Workspaces) > 0 {
+				fmt.Fprintln(w)
+				t := newTable(w, "WORKSPACE", "ID", "PERMISSIONS")
+				for _, ws := range me.Workspaces {
+					// Permission lists are long: print them whole, not cut.
+					fmt.Fprintf(t.tw, "%s\t%s\t%s\n", oneLine(ws.Workspace.Name), ws.Workspace.ID, fmtPerms(ws.Permissions))
+				}
+				return t.flush()
+			}
+			return nil
+		})
+	}}
 
 func fmtPerms(p []string) string {
 	if len(p) == 1 && p[0] == "*" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 
 	signet "github.com/signetdev/signet"
@@ -11,24 +12,74 @@ import (
 )
 
 // resolver turns what people type — an id, or a name — into ids. A value
-// with the type's id prefix ("role_", "ws_", "grp_", "sa_") is taken as an
-// id unchanged; anything else is looked up by name, case-insensitively, in
-// the list (fetched once per command).
+// with the kind's id prefix ("role_", "ws_", "grp_", "sa_") is taken as an
+// id unchanged; anything else is looked up by name, case-insensitively.
 type resolver struct {
 	ctx context.Context
 	cl  *client.Client
 
-	roles      []client.Role
-	workspaces []client.Workspace
-	groups     []client.Group
+	roles           *kind[client.Role]
+	workspaces      *kind[client.Workspace]
+	groups          *kind[client.Group]
+	serviceAccounts *kind[client.User]
+}
+
+// kind is one kind of thing people name by id or by name.
+type kind[T any] struct {
+	prefix  string // every id of this kind has it
+	noun    string // "service account", for messages
+	listCmd string // "service-accounts": 'signet <listCmd> list' shows the names
+	idName  func(T) (id, name string)
+	// candidates yields the things a reference may name: the whole list,
+	// or those the server matched to ref.
+	candidates func(ref string) iter.Seq2[T, error]
 }
 
 func newResolver(ctx context.Context, cl *client.Client) *resolver {
-	return &resolver{ctx: ctx, cl: cl}
+	return &resolver{ctx: ctx, cl: cl,
+		roles: &kind[client.Role]{prefix: id.Role, noun: "role", listCmd: "roles",
+			idName: func(x client.Role) (string, string) { return x.ID, x.Name }, candidates: readOnce(ctx, cl.ListRoles)},
+		workspaces: &kind[client.Workspace]{prefix: id.Workspace, noun: "workspace", listCmd: "workspaces",
+			idName: func(x client.Workspace) (string, string) { return x.ID, x.Name }, candidates: readOnce(ctx, cl.ListWorkspaces)},
+		groups: &kind[client.Group]{prefix: id.Group, noun: "group", listCmd: "groups",
+			idName: func(x client.Group) (string, string) { return x.ID, x.Name }, candidates: readOnce(ctx, cl.ListGroups)},
+		// Service accounts can be many: the server filters them by name.
+		serviceAccounts: &kind[client.User]{prefix: id.ServiceAccount, noun: "service account", listCmd: "service-accounts",
+			idName: func(x client.User) (string, string) { return x.ID, x.Name },
+			candidates: func(ref string) iter.Seq2[client.User, error] {
+				return client.All(ctx, func(ctx context.Context, cursor string) (*client.Page[client.User], error) {
+					return cl.ListServiceAccounts(ctx, client.ListUsersOptions{Name: ref, ListOptions: client.ListOptions{Limit: 200, Cursor: cursor}})
+				})
+			}},
+	}
+}
+
+// readOnce returns candidates that are the whole list, read on first use
+// and then kept for the rest of the command.
+func readOnce[T any](ctx context.Context, list lister[T]) func(string) iter.Seq2[T, error] {
+	var items []T
+	return func(string) iter.Seq2[T, error] {
+		return func(yield func(T, error) bool) {
+			if items == nil {
+				all, err := fetchAll(ctx, list)
+				if err != nil {
+					var zero T
+					yield(zero, err)
+					return
+				}
+				items = all
+			}
+			for _, x := range items {
+				if !yield(x, nil) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // fetchAll reads every page of a list.
-func fetchAll[T any](ctx context.Context, list func(ctx context.Context, o client.ListOptions) (*client.Page[T], error)) ([]T, error) {
+func fetchAll[T any](ctx context.Context, list lister[T]) ([]T, error) {
 	var out []T
 	for v, err := range client.All(ctx, func(ctx context.Context, cursor string) (*client.Page[T], error) {
 		return list(ctx, client.ListOptions{Limit: 200, Cursor: cursor})
@@ -41,37 +92,46 @@ func fetchAll[T any](ctx context.Context, list func(ctx context.Context, o clien
 	return out, nil
 }
 
-// role resolves a role id or name (e.g. "View").
-func (r *resolver) role(ref string) (string, error) {
-	if strings.HasPrefix(ref, id.Role) {
+// resolve returns the id ref names: ref itself when it has the kind's
+// prefix, else the id of the first candidate whose name is ref, ignoring
+// case.
+func (k *kind[T]) resolve(ref string) (string, error) {
+	if strings.HasPrefix(ref, k.prefix) {
 		return ref, nil
 	}
-	if r.roles == nil {
-		all, err := fetchAll(r.ctx, r.cl.ListRoles)
+	for x, err := range k.candidates(ref) {
 		if err != nil {
-			return "", err
+			return "", wrapErr(err)
 		}
-		r.roles = all
-	}
-	for _, x := range r.roles {
-		if strings.EqualFold(x.Name, ref) {
-			return x.ID, nil
+		if xID, name := k.idName(x); strings.EqualFold(name, ref) {
+			return xID, nil
 		}
 	}
-	return "", fmt.Errorf("no role named %q (see 'signet roles list')", ref)
+	return "", fmt.Errorf("no %s named %q (see 'signet %s list')", k.noun, ref, k.listCmd)
 }
 
-func (r *resolver) loadWorkspaces() error {
-	if r.workspaces != nil {
-		return nil
+// names maps ids to display names for tables, best effort: when the list
+// cannot be read (no permission, say) the ids are shown instead.
+func (k *kind[T]) names() names {
+	n := names{}
+	for x, err := range k.candidates("") {
+		if err != nil {
+			break
+		}
+		xID, name := k.idName(x)
+		n[xID] = name
 	}
-	all, err := fetchAll(r.ctx, r.cl.ListWorkspaces)
-	if err != nil {
-		return err
-	}
-	r.workspaces = all
-	return nil
+	return n
 }
+
+// role resolves a role id or name (e.g. "View").
+func (r *resolver) role(ref string) (string, error) { return r.roles.resolve(ref) }
+
+// group resolves a group id or name.
+func (r *resolver) group(ref string) (string, error) { return r.groups.resolve(ref) }
+
+// serviceAccount resolves a service-account id or exact name.
+func (r *resolver) serviceAccount(ref string) (string, error) { return r.serviceAccounts.resolve(ref) }
 
 // workspace resolves a workspace id or name; "*" means organisation-wide
 // and resolves to "".
@@ -79,18 +139,7 @@ func (r *resolver) workspace(ref string) (string, error) {
 	if ref == "*" {
 		return "", nil
 	}
-	if strings.HasPrefix(ref, id.Workspace) {
-		return ref, nil
-	}
-	if err := r.loadWorkspaces(); err != nil {
-		return "", err
-	}
-	for _, w := range r.workspaces {
-		if strings.EqualFold(w.Name, ref) {
-			return w.ID, nil
-		}
-	}
-	return "", fmt.Errorf("no workspace named %q (see 'signet workspaces list')", ref)
+	return r.workspaces.resolve(ref)
 }
 
 // grantTarget resolves a role and an optional workspace reference, by the
@@ -133,24 +182,15 @@ func (r *resolver) grantSpecs(refs []string) ([]client.GrantSpec, error) {
 	return out, nil
 }
 
-// group resolves a group id or name.
-func (r *resolver) group(ref string) (string, error) {
-	if strings.HasPrefix(ref, id.Group) {
-		return ref, nil
+// grantsAndGroups resolves the --role and --group values of a command
+// that creates a user or a service account.
+func (r *resolver) grantsAndGroups(roles, groups []string) ([]client.GrantSpec, []string, error) {
+	grants, err := r.grantSpecs(roles)
+	if err != nil {
+		return nil, nil, err
 	}
-	if r.groups == nil {
-		all, err := fetchAll(r.ctx, r.cl.ListGroups)
-		if err != nil {
-			return "", err
-		}
-		r.groups = all
-	}
-	for _, g := range r.groups {
-		if strings.EqualFold(g.Name, ref) {
-			return g.ID, nil
-		}
-	}
-	return "", fmt.Errorf("no group named %q (see 'signet groups list')", ref)
+	ids, err := r.groupIDs(groups)
+	return grants, ids, err
 }
 
 func (r *resolver) groupIDs(refs []string) ([]string, error) {
@@ -165,26 +205,7 @@ func (r *resolver) groupIDs(refs []string) ([]string, error) {
 	return out, nil
 }
 
-// serviceAccount resolves a service-account id or exact name.
-func (r *resolver) serviceAccount(ref string) (string, error) {
-	if strings.HasPrefix(ref, id.ServiceAccount) {
-		return ref, nil
-	}
-	for sa, err := range client.All(r.ctx, func(ctx context.Context, cursor string) (*client.Page[client.User], error) {
-		return r.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Name: ref, ListOptions: client.ListOptions{Limit: 200, Cursor: cursor}})
-	}) {
-		if err != nil {
-			return "", wrapErr(err)
-		}
-		if strings.EqualFold(sa.Name, ref) {
-			return sa.ID, nil
-		}
-	}
-	return "", fmt.Errorf("no service account named %q (see 'signet service-accounts list')", ref)
-}
-
-// names maps ids to display names for tables, best effort: when a list
-// cannot be read (no permission, say) the ids are shown instead.
+// names maps ids to display names.
 type names map[string]string
 
 func (n names) of(id string) string {
@@ -194,54 +215,13 @@ func (n names) of(id string) string {
 	return id
 }
 
-func (r *resolver) roleNames() names {
-	n := names{}
-	if r.roles == nil {
-		all, err := fetchAll(r.ctx, r.cl.ListRoles)
-		if err != nil {
-			return n
-		}
-		r.roles = all
-	}
-	for _, x := range r.roles {
-		n[x.ID] = x.Name
-	}
-	return n
-}
-
-func (r *resolver) workspaceNames() names {
-	n := names{}
-	if r.loadWorkspaces() != nil {
-		return n
-	}
-	for _, w := range r.workspaces {
-		n[w.ID] = w.Name
-	}
-	return n
-}
-
-func (r *resolver) groupNames() names {
-	n := names{}
-	if r.groups == nil {
-		all, err := fetchAll(r.ctx, r.cl.ListGroups)
-		if err != nil {
-			return n
-		}
-		r.groups = all
-	}
-	for _, g := range r.groups {
-		n[g.ID] = g.Name
-	}
-	return n
-}
-
 // grantLines describes grants for people: "View in Default", "Admin
 // (organisation-wide)".
 func (r *resolver) grantLines(gs []client.Grant) []string {
 	if len(gs) == 0 {
 		return nil
 	}
-	roles, wss := r.roleNames(), r.workspaceNames()
+	roles, wss := r.roles.names(), r.workspaces.names()
 	out := make([]string, len(gs))
 	for i, g := range gs {
 		where := "organisation-wide"

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -10,84 +12,73 @@ import (
 )
 
 func init() {
-	registerGroup("service-accounts", []string{"sa"}, "manage service accounts (alias: sa)", []subcommand{
-		{name: "create", args: "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]...] [--quiet]",
-			summary: "create a service account, optionally with roles, groups and a first API key (shown once)", run: saCreate},
-		{name: "list", aliases: []string{"ls"}, args: "[--status active|disabled] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
-			summary: "list service accounts", run: saList},
-		{name: "get", aliases: []string{"show"}, args: "SA", summary: "show a service account, its groups, roles and API keys", run: saGet},
-		{name: "rename", args: "SA NEW_NAME", summary: "rename a service account", run: saRename},
-		{name: "describe", args: "SA DESCRIPTION", summary: "change a service account's description", run: saDescribe},
-		{name: "update", args: "SA [--name N] [--description D]", summary: "change a service account's name or description", run: saUpdate},
-		{name: "disable", args: "SA", summary: "disable a service account: its API keys stop working at once", run: saDisable},
-		{name: "enable", args: "SA", summary: "enable a disabled service account", run: saEnable},
-		{name: "delete", aliases: []string{"rm"}, args: "SA [--yes]", summary: "delete a service account and revoke its API keys", run: saDelete},
-		{name: "groups", args: "SA GROUP... | SA --clear", summary: "set a service account's group memberships (replacing the current ones)", run: saGroups},
-	})
+	registerGroup("service-accounts", []string{"sa"}, "manage service accounts (alias: sa)",
+		saCreate, saList, saGet, saRename, saDescribe, saUpdate, saDisable, saEnable, saDelete, saGroups)
 }
 
 // SA arguments are a service-account id (sa_…) or its exact name.
 
-func saCreate(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts create")
-	desc := c.fs.String("description", "", "description")
-	var roles, groups, scopes stringList
-	c.fs.Var(&roles, "role", "grant a role (id or name, e.g. View) in a workspace (id or name; default: the default workspace, organisation-wide for Admin; * for organisation-wide); repeatable")
-	c.fs.Var(&groups, "group", "add to a group (id or name); repeatable")
-	keyName := c.fs.String("key-name", "", "also create an API key with this name; its secret is shown once")
-	keyDesc := c.fs.String("key-description", "", "description of the API key")
-	keyIn := c.fs.String("key-expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
-	keyAt := c.fs.String("key-expires-at", "", "the key expires at this RFC 3339 time")
-	c.fs.Var(&scopes, "key-scope", "narrow the key to this permission; repeatable")
-	quiet := c.fs.Bool("quiet", false, "print only the API key secret (or, without --key-name, the service account id)")
-	if err := c.parse(args, 1, 1, "NAME [flags]"); err != nil {
-		return err
-	}
-	if *keyName == "" && (*keyDesc != "" || *keyIn != "" || *keyAt != "" || len(scopes) > 0) {
-		return usagef("service-accounts create: --key-description, --key-expires-* and --key-scope need --key-name")
-	}
-	req := client.CreateServiceAccountRequest{Name: c.args[0], Description: *desc}
-	if *keyName != "" {
-		k, err := keyRequest(*keyName, *keyDesc, *keyIn, *keyAt, "--key-expires-in", "--key-expires-at", scopes)
-		if err != nil {
-			return err
-		}
-		req.APIKey = &k
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	r := newResolver(ctx, cl)
-	if req.Grants, err = r.grantSpecs(roles); err != nil {
-		return err
-	}
-	if req.GroupIDs, err = r.groupIDs(groups); err != nil {
-		return err
-	}
-	res, err := cl.CreateServiceAccount(ctx, req)
-	if err != nil {
-		return wrapErr(err)
-	}
-	switch {
-	case *quiet && res.APIKey != nil:
-		fmt.Fprintln(e.stdout, res.APIKey.Key)
-		return nil
-	case *quiet:
-		fmt.Fprintln(e.stdout, res.ServiceAccount.ID)
-		return nil
-	case *c.json:
-		if res.APIKey != nil {
-			keyWarning(e)
-		}
-		return c.printJSON(res)
-	}
-	fmt.Fprintf(e.stdout, "Created service account %s (%s).\n", res.ServiceAccount.Name, res.ServiceAccount.ID)
-	if res.APIKey != nil {
-		printNewKey(e, res.APIKey)
-	}
-	return nil
+type saCreateFlags struct {
+	desc, keyName, keyDesc, keyIn, keyAt string
+	roles, groups, scopes                stringList
+	quiet                                bool
+	key                                  *client.CreateAPIKeyRequest // from the --key-* flags
 }
+
+var saCreate = clientCmd[saCreateFlags]{name: "create",
+	args:    "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]...] [--quiet]",
+	usage:   "NAME [flags]",
+	summary: "create a service account, optionally with roles, groups and a first API key (shown once)", min: 1, max: 1,
+	flags: func(o *saCreateFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.desc, "description", "", "description")
+		fs.Var(&o.roles, "role", "grant a role (id or name, e.g. View) in a workspace (id or name; default: the default workspace, organisation-wide for Admin; * for organisation-wide); repeatable")
+		fs.Var(&o.groups, "group", "add to a group (id or name); repeatable")
+		fs.StringVar(&o.keyName, "key-name", "", "also create an API key with this name; its secret is shown once")
+		fs.StringVar(&o.keyDesc, "key-description", "", "description of the API key")
+		fs.StringVar(&o.keyIn, "key-expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
+		fs.StringVar(&o.keyAt, "key-expires-at", "", "the key expires at this RFC 3339 time")
+		fs.Var(&o.scopes, "key-scope", "narrow the key to this permission; repeatable")
+		fs.BoolVar(&o.quiet, "quiet", false, "print only the API key secret (or, without --key-name, the service account id)")
+	},
+	check: func(x *cmdCall, o *saCreateFlags) error {
+		if o.keyName == "" && (o.keyDesc != "" || o.keyIn != "" || o.keyAt != "" || len(o.scopes) > 0) {
+			return usagef("service-accounts create: --key-description, --key-expires-* and --key-scope need --key-name")
+		}
+		if o.keyName == "" {
+			return nil
+		}
+		k, err := keyRequest(o.keyName, o.keyDesc, o.keyIn, o.keyAt, "--key-expires-in", "--key-expires-at", o.scopes)
+		o.key = &k
+		return err
+	},
+	run: func(ctx context.Context, x *cmdCall, o *saCreateFlags) (*output, error) {
+		req := client.CreateServiceAccountRequest{Name: x.args[0], Description: o.desc, APIKey: o.key}
+		var err error
+		if req.Grants, req.GroupIDs, err = x.r.grantsAndGroups(o.roles, o.groups); err != nil {
+			return nil, err
+		}
+		res, err := x.cl.CreateServiceAccount(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case o.quiet && res.APIKey != nil:
+			fmt.Fprintln(x.e.stdout, res.APIKey.Key)
+			return nil, nil
+		case o.quiet:
+			fmt.Fprintln(x.e.stdout, res.ServiceAccount.ID)
+			return nil, nil
+		case *x.json && res.APIKey != nil:
+			keyWarning(x.e)
+		}
+		return show(res, func(w io.Writer) error {
+			fmt.Fprintf(w, "Created service account %s (%s).\n", res.ServiceAccount.Name, res.ServiceAccount.ID)
+			if res.APIKey != nil {
+				printNewKey(x.e, res.APIKey)
+			}
+			return nil
+		}), nil
+	}}
 
 // keyRequest builds a key-creation body from flags. inFlag and atFlag name
 // the expiry flags for messages.
@@ -146,29 +137,28 @@ func userRow(u client.User) []string {
 	return []string{u.ID, u.Name, u.Status, u.Description, fmtTime(u.CreatedAt), fmtTimePtr(u.LastActiveAt)}
 }
 
-func saList(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts list")
-	status := c.fs.String("status", "", "only active or disabled accounts")
-	name := c.fs.String("name", "", "only accounts whose name contains this")
-	pf := addPageFlags(c)
-	if err := c.parse(args, 0, 0, "[flags]"); err != nil {
-		return err
-	}
-	if err := checkEnum("--status", *status, client.StatusActive, client.StatusDisabled); err != nil {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	items, next, err := collect(ctx, pf, func(ctx context.Context, o client.ListOptions) (*client.Page[client.User], error) {
-		return cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: *status, Name: *name, ListOptions: o})
-	})
-	if err != nil {
-		return err
-	}
-	return printList(c, items, next, userHeader, userRow)
+type userListFlags struct {
+	kind, status, name string
+	page               pageFlags
 }
+
+var saList = clientCmd[userListFlags]{name: "list", aliases: []string{"ls"},
+	args:    "[--status active|disabled] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
+	usage:   "[flags]",
+	summary: "list service accounts",
+	flags: func(o *userListFlags, fs *flag.FlagSet) {
+		fs.StringVar(&o.status, "status", "", "only active or disabled accounts")
+		fs.StringVar(&o.name, "name", "", "only accounts whose name contains this")
+		o.page.define(fs)
+	},
+	check: func(x *cmdCall, o *userListFlags) error {
+		return checkEnum("--status", o.status, client.StatusActive, client.StatusDisabled)
+	},
+	run: func(ctx context.Context, x *cmdCall, o *userListFlags) (*output, error) {
+		return listed(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.User], error) {
+			return x.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: o.status, Name: o.name, ListOptions: lo})
+		}, userHeader, userRow)
+	}}
 
 // checkEnum is a usage error unless v is "" or one of allowed.
 func checkEnum(flagName, v string, allowed ...string) error {
@@ -178,43 +168,16 @@ func checkEnum(flagName, v string, allowed ...string) error {
 	return usagef("%s %q: want %s", flagName, v, strings.Join(allowed, " or "))
 }
 
-// saCmd parses a sub-command whose first argument is a service account and
-// returns the client and the account's id.
-func saCmd(ctx context.Context, c *cliCmd, args []string, min, max int, synopsis string) (*client.Client, *resolver, string, error) {
-	if err := c.parse(args, min, max, synopsis); err != nil {
-		return nil, nil, "", err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return nil, nil, "", err
-	}
-	r := newResolver(ctx, cl)
-	saID, err := r.serviceAccount(c.args[0])
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return cl, r, saID, nil
-}
-
-func saGet(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts get")
-	cl, r, saID, err := saCmd(ctx, c, args, 1, 1, "SA")
-	if err != nil {
-		return err
-	}
-	sa, err := cl.GetServiceAccount(ctx, saID)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(sa)
-	}
-	return printUserDetail(ctx, e, r, sa, true)
-}
+var saGet = clientCmd[noFlags]{name: "get", aliases: []string{"show"}, args: "SA", summary: "show a service account, its groups, roles and API keys",
+	min: 1, max: 1, first: saArg,
+	run: func(ctx context.Context, x *cmdCall, _ *noFlags) (*output, error) {
+		sa, err := x.cl.GetServiceAccount(ctx, x.id)
+		return shown(sa, err, func(w io.Writer) error { return printUserDetail(ctx, w, x.r, sa, true) })
+	}}
 
 // printUserDetail shows a user or service account with its groups, grants
 // and (for service accounts) API keys.
-func printUserDetail(ctx context.Context, e *env, r *resolver, u *client.UserDetail, withKeys bool) error {
+func printUserDetail(ctx context.Context, w io.Writer, r *resolver, u *client.UserDetail, withKeys bool) error {
 	groups := make([]string, len(u.Groups))
 	for i, g := range u.Groups {
 		groups[i] = fmt.Sprintf("%s (%s)", g.Name, g.ID)
@@ -234,31 +197,31 @@ func printUserDetail(ctx context.Context, e *env, r *resolver, u *client.UserDet
 		"Created by", u.CreatedBy,
 		"Last active", fmtTimePtr(u.LastActiveAt),
 	)
-	if err := fields(e.stdout, kv...); err != nil {
+	if err := fields(w, kv...); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nGroups:\n")
-	printIndented(e, groups)
-	fmt.Fprintf(e.stdout, "\nRoles:\n")
-	printIndented(e, r.grantLines(u.Grants))
+	fmt.Fprintf(w, "\nGroups:\n")
+	printIndented(w, groups)
+	fmt.Fprintf(w, "\nRoles:\n")
+	printIndented(w, r.grantLines(u.Grants))
 	if !withKeys {
 		return nil
 	}
-	keys, next, err := collect(ctx, pageFlags{limit: new(int), cursor: new(string), all: new(bool)},
+	keys, next, err := collect(ctx, pageFlags{},
 		func(ctx context.Context, o client.ListOptions) (*client.Page[client.APIKey], error) {
 			return r.cl.ListServiceAccountKeys(ctx, u.ID, o)
 		})
 	if err != nil {
 		// Seeing the account does not imply seeing its keys.
-		fmt.Fprintf(e.stdout, "\nAPI keys: not shown: %v\n", err)
+		fmt.Fprintf(w, "\nAPI keys: not shown: %v\n", err)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "\nAPI keys:\n")
+	fmt.Fprintf(w, "\nAPI keys:\n")
 	if len(keys) == 0 {
-		fmt.Fprintln(e.stdout, "  (none)")
+		fmt.Fprintln(w, "  (none)")
 		return nil
 	}
-	t := newTable(e.stdout, "  ID", "NAME", "HINT", "STATUS", "CREATED", "EXPIRES", "LAST USED")
+	t := newTable(w, "  ID", "NAME", "HINT", "STATUS", "CREATED", "EXPIRES", "LAST USED")
 	for _, k := range keys {
 		t.row("  "+k.ID, k.Name, k.Hint, k.Status, fmtTime(k.CreatedAt), fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.LastUsedAt))
 	}
@@ -266,153 +229,98 @@ func printUserDetail(ctx context.Context, e *env, r *resolver, u *client.UserDet
 		return err
 	}
 	if next != "" {
-		fmt.Fprintf(e.stdout, "  … more: signet keys list --service-account %s\n", u.ID)
+		fmt.Fprintf(w, "  … more: signet keys list --service-account %s\n", u.ID)
 	}
 	return nil
 }
 
-func printIndented(e *env, lines []string) {
+func printIndented(w io.Writer, lines []string) {
 	if len(lines) == 0 {
-		fmt.Fprintln(e.stdout, "  (none)")
+		fmt.Fprintln(w, "  (none)")
 	}
 	for _, l := range lines {
-		fmt.Fprintln(e.stdout, "  "+l)
+		fmt.Fprintln(w, "  "+l)
 	}
 }
 
-func saRename(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts rename")
-	cl, _, saID, err := saCmd(ctx, c, args, 2, 2, "SA NEW_NAME")
-	if err != nil {
-		return err
+var saRename = clientCmd[noFlags]{name: "rename", args: "SA NEW_NAME", summary: "rename a service account",
+	min: 2, max: 2, first: saArg,
+	run: changesUser("Renamed service account", func(ctx context.Context, x *cmdCall, _ *noFlags) (*client.User, error) {
+		return x.cl.UpdateServiceAccount(ctx, x.id, client.UserUpdate{Name: &x.args[1]})
+	})}
+
+var saDescribe = clientCmd[noFlags]{name: "describe", args: "SA DESCRIPTION", summary: "change a service account's description",
+	min: 2, max: 2, first: saArg,
+	run: changesUser("Updated service account", func(ctx context.Context, x *cmdCall, _ *noFlags) (*client.User, error) {
+		return x.cl.UpdateServiceAccount(ctx, x.id, client.UserUpdate{Description: &x.args[1]})
+	})}
+
+var saUpdate = clientCmd[renameFlags]{name: "update", args: "SA [--name N] [--description D]",
+	summary: "change a service account's name or description", min: 1, max: 1, first: saArg, flags: (*renameFlags).define,
+	run: changesUser("Updated service account", func(ctx context.Context, x *cmdCall, o *renameFlags) (*client.User, error) {
+		var up client.UserUpdate
+		if up.Name, up.Description = o.changed(x); up.Name == nil && up.Description == nil {
+			return nil, usagef("service-accounts update: nothing to change: give --name or --description")
+		}
+		return x.cl.UpdateServiceAccount(ctx, x.id, up)
+	})}
+
+// changesUser is the run of a command that changes one user or service
+// account (change calls the API) and says how it is now.
+func changesUser[O any](verb string, change func(ctx context.Context, x *cmdCall, o *O) (*client.User, error)) func(context.Context, *cmdCall, *O) (*output, error) {
+	return func(ctx context.Context, x *cmdCall, o *O) (*output, error) {
+		u, err := change(ctx, x, o)
+		if err != nil {
+			return nil, err
+		}
+		return say(u, "%s %s (%s), status %s.\n", verb, u.Name, u.ID, u.Status), nil
 	}
-	return saUpdateAndPrint(ctx, c, cl, saID, client.UserUpdate{Name: &c.args[1]}, "Renamed service account")
 }
 
-func saDescribe(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts describe")
-	cl, _, saID, err := saCmd(ctx, c, args, 2, 2, "SA DESCRIPTION")
-	if err != nil {
-		return err
-	}
-	return saUpdateAndPrint(ctx, c, cl, saID, client.UserUpdate{Description: &c.args[1]}, "Updated service account")
-}
+var saDisable = clientCmd[noFlags]{name: "disable", args: "SA", summary: "disable a service account: its API keys stop working at once",
+	min: 1, max: 1, first: saArg,
+	run: changesUser("Disabled service account", func(ctx context.Context, x *cmdCall, _ *noFlags) (*client.User, error) {
+		return x.cl.DisableServiceAccount(ctx, x.id)
+	})}
 
-func saUpdate(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts update")
-	name := c.fs.String("name", "", "new name")
-	desc := c.fs.String("description", "", "new description (may be empty)")
-	cl, _, saID, err := saCmd(ctx, c, args, 1, 1, "SA [--name N] [--description D]")
-	if err != nil {
-		return err
-	}
-	var up client.UserUpdate
-	if c.set("name") {
-		up.Name = name
-	}
-	if c.set("description") {
-		up.Description = desc
-	}
-	if up.Name == nil && up.Description == nil {
-		return usagef("service-accounts update: nothing to change: give --name or --description")
-	}
-	return saUpdateAndPrint(ctx, c, cl, saID, up, "Updated service account")
-}
+var saEnable = clientCmd[noFlags]{name: "enable", args: "SA", summary: "enable a disabled service account",
+	min: 1, max: 1, first: saArg,
+	run: changesUser("Enabled service account", func(ctx context.Context, x *cmdCall, _ *noFlags) (*client.User, error) {
+		return x.cl.EnableServiceAccount(ctx, x.id)
+	})}
 
-func saUpdateAndPrint(ctx context.Context, c *cliCmd, cl *client.Client, saID string, up client.UserUpdate, verb string) error {
-	u, err := cl.UpdateServiceAccount(ctx, saID, up)
-	if err != nil {
-		return wrapErr(err)
-	}
-	return printUserResult(c, u, verb)
-}
+var saDelete = deleteCmd("SA [--yes]", "delete a service account and revoke its API keys", saArg,
+	"Delete service account %s and revoke all its API keys?", (*client.Client).DeleteServiceAccount, "Deleted service account %s; its API keys are revoked.")
 
-// printUserResult prints the user a mutation returned: the JSON object, or
-// one sentence.
-func printUserResult(c *cliCmd, u *client.User, verb string) error {
-	if *c.json {
-		return c.printJSON(u)
-	}
-	fmt.Fprintf(c.e.stdout, "%s %s (%s), status %s.\n", verb, u.Name, u.ID, u.Status)
-	return nil
-}
+type saGroupsFlags struct{ clear bool }
 
-func saDisable(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts disable")
-	cl, _, saID, err := saCmd(ctx, c, args, 1, 1, "SA")
-	if err != nil {
-		return err
-	}
-	u, err := cl.DisableServiceAccount(ctx, saID)
-	if err != nil {
-		return wrapErr(err)
-	}
-	return printUserResult(c, u, "Disabled service account")
-}
-
-func saEnable(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts enable")
-	cl, _, saID, err := saCmd(ctx, c, args, 1, 1, "SA")
-	if err != nil {
-		return err
-	}
-	u, err := cl.EnableServiceAccount(ctx, saID)
-	if err != nil {
-		return wrapErr(err)
-	}
-	return printUserResult(c, u, "Enabled service account")
-}
-
-func saDelete(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts delete")
-	yes := c.fs.Bool("yes", false, "do not ask for confirmation")
-	cl, _, saID, err := saCmd(ctx, c, args, 1, 1, "SA [--yes]")
-	if err != nil {
-		return err
-	}
-	if err := deleteConfirmed(c, *yes, fmt.Sprintf("Delete service account %s and revoke all its API keys?", c.args[0]), func() error { return cl.DeleteServiceAccount(ctx, saID) }); err != nil {
-		return err
-	}
-	if *c.json {
-		return c.printJSON(map[string]any{"id": saID, "deleted": true})
-	}
-	fmt.Fprintf(e.stdout, "Deleted service account %s; its API keys are revoked.\n", saID)
-	return nil
-}
-
-func saGroups(ctx context.Context, e *env, args []string) error {
-	c := newCmd(e, "service-accounts groups")
-	clearAll := c.fs.Bool("clear", false, "remove the service account from every group")
-	cl, r, saID, err := saCmd(ctx, c, args, 1, -1, "SA GROUP... | SA --clear")
-	if err != nil {
-		return err
-	}
-	refs := c.args[1:]
-	if len(refs) == 0 && !*clearAll {
-		return usagef("service-accounts groups: name the groups to set, or --clear to remove it from all")
-	}
-	if len(refs) > 0 && *clearAll {
-		return usagef("service-accounts groups: --clear cannot be combined with groups")
-	}
-	ids, err := r.groupIDs(refs)
-	if err != nil {
-		return err
-	}
-	sa, err := cl.SetServiceAccountGroups(ctx, saID, ids)
-	if err != nil {
-		return wrapErr(err)
-	}
-	if *c.json {
-		return c.printJSON(sa)
-	}
-	names := make([]string, len(sa.Groups))
-	for i, g := range sa.Groups {
-		names[i] = g.Name
-	}
-	if len(names) == 0 {
-		fmt.Fprintf(e.stdout, "Service account %s (%s) is in no group.\n", sa.Name, sa.ID)
-	} else {
-		fmt.Fprintf(e.stdout, "Service account %s (%s) is in: %s.\n", sa.Name, sa.ID, fmtList(names))
-	}
-	return nil
-}
+var saGroups = clientCmd[saGroupsFlags]{name: "groups", args: "SA GROUP... | SA --clear",
+	summary: "set a service account's group memberships (replacing the current ones)", min: 1, max: -1, first: saArg,
+	flags: func(o *saGroupsFlags, fs *flag.FlagSet) {
+		fs.BoolVar(&o.clear, "clear", false, "remove the service account from every group")
+	},
+	run: func(ctx context.Context, x *cmdCall, o *saGroupsFlags) (*output, error) {
+		refs := x.args[1:]
+		if len(refs) == 0 && !o.clear {
+			return nil, usagef("service-accounts groups: name the groups to set, or --clear to remove it from all")
+		}
+		if len(refs) > 0 && o.clear {
+			return nil, usagef("service-accounts groups: --clear cannot be combined with groups")
+		}
+		ids, err := x.r.groupIDs(refs)
+		if err != nil {
+			return nil, err
+		}
+		sa, err := x.cl.SetServiceAccountGroups(ctx, x.id, ids)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, len(sa.Groups))
+		for i, g := range sa.Groups {
+			names[i] = g.Name
+		}
+		if len(names) == 0 {
+			return say(sa, "Service account %s (%s) is in no group.\n", sa.Name, sa.ID), nil
+		}
+		return say(sa, "Service account %s (%s) is in: %s.\n", sa.Name, sa.ID, fmtList(names)), nil
+	}}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"github.com/signetdev/signet/internal/testdb"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 )
 
 // cliWorld is a running server with a first administrator, and a private
@@ -91,9 +91,9 @@ func (r result) errLine() string {
 func (w *cliWorld) run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := run(ctx, args, w.getenv, strings.NewReader(stdin), &out, &errOut)
+	// No budget of its own: a loaded machine running the race detector
+	// once took 47 s for a login. The test's deadline bounds a hung one.
+	err := run(testenv.Context(t), args, w.getenv, strings.NewReader(stdin), &out, &errOut)
 	return result{stdout: out.String(), stderr: errOut.String(), err: err}
 }
 
@@ -122,7 +122,10 @@ func (w *cliWorld) login(t *testing.T) {
 	w.ok(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
 }
 
-func TestCLILoginWithPassword(t *testing.T) { testdb.ForEach(t, testCLILoginWithPassword) }
+func TestCLILoginWithPassword(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testCLILoginWithPassword)
+}
 
 func testCLILoginWithPassword(t *testing.T) {
 	t.Parallel()
@@ -194,7 +197,10 @@ func testCLILoginWithPassword(t *testing.T) {
 	}
 }
 
-func TestCLILoginWithKeyAndLogout(t *testing.T) { testdb.ForEach(t, testCLILoginWithKeyAndLogout) }
+func TestCLILoginWithKeyAndLogout(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testCLILoginWithKeyAndLogout)
+}
 
 func testCLILoginWithKeyAndLogout(t *testing.T) {
 	t.Parallel()
@@ -255,6 +261,7 @@ func testCLILoginWithKeyAndLogout(t *testing.T) {
 }
 
 func TestCLIEnvironmentOverridesAndURLGuard(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testCLIEnvironmentOverridesAndURLGuard)
 }
 
@@ -286,7 +293,10 @@ func testCLIEnvironmentOverridesAndURLGuard(t *testing.T) {
 	}
 }
 
-func TestCLIServiceAccountsAndKeys(t *testing.T) { testdb.ForEach(t, testCLIServiceAccountsAndKeys) }
+func TestCLIServiceAccountsAndKeys(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testCLIServiceAccountsAndKeys)
+}
 
 func testCLIServiceAccountsAndKeys(t *testing.T) {
 	t.Parallel()
@@ -450,7 +460,7 @@ func testCLIServiceAccountsAndKeys(t *testing.T) {
 	}
 }
 
-func TestCLIErrors(t *testing.T) { testdb.ForEach(t, testCLIErrors) }
+func TestCLIErrors(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCLIErrors) }
 
 func testCLIErrors(t *testing.T) {
 	t.Parallel()
@@ -495,6 +505,7 @@ func testCLIErrors(t *testing.T) {
 }
 
 func TestCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, testCLIUsersGroupsRolesGrantsWorkspaces)
 }
 
@@ -622,6 +633,7 @@ func readCredentialsFile(t *testing.T, path string) credentials {
 // --- unit tests of the helpers ---
 
 func TestParseInterspersed(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args     []string
 		wantPos  []string
@@ -649,6 +661,7 @@ func TestParseInterspersed(t *testing.T) {
 }
 
 func TestParseFlagsHelpExitsCleanly(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	e := &env{getenv: func(string) string { return "" }, stdout: &out, stderr: io.Discard}
 	c := newCmd(e, "test")
@@ -661,6 +674,7 @@ func TestParseFlagsHelpExitsCleanly(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -683,6 +697,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestCredentialsPath(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" || runtime.GOOS == "ios" || runtime.GOOS == "plan9" {
 		t.Skip("XDG layout only")
 	}
@@ -706,6 +721,7 @@ func TestCredentialsPath(t *testing.T) {
 }
 
 func TestAPIErrorLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  *client.Error
 		want string
@@ -725,6 +741,7 @@ func TestAPIErrorLine(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 70)
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},

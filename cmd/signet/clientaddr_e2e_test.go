@@ -17,7 +17,7 @@ import (
 // TestServeTrustedProxies: "serve --trusted-proxies" makes the API and the
 // UI alike take the client's address from the X-Forwarded-For of the
 // listed proxies; without it, neither reads a forwarding header.
-func TestServeTrustedProxies(t *testing.T) { testdb.ForEach(t, testServeTrustedProxies) }
+func TestServeTrustedProxies(t *testing.T) { t.Parallel(); testdb.ForEach(t, testServeTrustedProxies) }
 
 func testServeTrustedProxies(t *testing.T) {
 	const email, password = "admin@example.com", "correct horse battery staple"

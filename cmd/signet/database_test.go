@@ -78,6 +78,7 @@ func errString(err error) string {
 // (serve's "signet listening" line, migrate's output) with a password in
 // the user information and in a query parameter.
 func TestDatabasePasswordRedacted(t *testing.T) {
+	t.Parallel()
 	testdb.RequirePostgres(t)
 	base := testdb.NewPostgresDatabase(t)
 	// The local server trusts its clients, so a password is sent only if

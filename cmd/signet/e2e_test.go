@@ -16,6 +16,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -84,8 +85,8 @@ func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool
 			cancel()
 			select {
 			case runErr = <-done:
-			case <-time.After(30 * time.Second):
-				runErr = fmt.Errorf("run did not return within 30s of cancel")
+			case <-time.After(time.Until(testenv.Deadline(t))):
+				runErr = fmt.Errorf("run did not return after cancel, by the test's deadline")
 			}
 		})
 		return runErr
@@ -93,7 +94,7 @@ func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool
 	t.Cleanup(func() { _ = stop() })
 
 	s := &testServer{database: database, logs: logs, stop: stop}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := testenv.Deadline(t)
 	for s.url == "" || (wantSetup && s.setupURL == "") {
 		if time.Now().After(deadline) {
 			t.Fatalf("server did not log its address and setup link; logs:\n%s", logs.String())
@@ -195,7 +196,7 @@ func apikeyAuth(key string) func(*http.Request) {
 // real binary's run(): first-admin setup, a service account with a key,
 // using the key, revoking it, and the next call refused; then a graceful
 // shutdown that flushes the key's last-used data.
-func TestEndToEnd(t *testing.T) { testdb.ForEach(t, testEndToEnd) }
+func TestEndToEnd(t *testing.T) { t.Parallel(); testdb.ForEach(t, testEndToEnd) }
 
 func testEndToEnd(t *testing.T) {
 	s := startServer(t, "--last-used-flush", "1h")

@@ -22,7 +22,7 @@ func (emptyChain) AuditEventsAfter(_ context.Context, after int64, _ func(*signe
 
 // TestAuditSinkFileMode checks that a new audit sink file is private under
 // the usual umask (022), and that an existing one keeps the mode its
-// operator gave it.
+// operator gave it. Not parallel: the umask is the process's.
 func TestAuditSinkFileMode(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)

@@ -22,7 +22,7 @@ import (
 // backend, and checks that everything arrived: the records, key hashes
 // (the keys still verify), the audit chain, and that a second copy into
 // the now non-empty target is refused unless --replace is given.
-func TestMigrateData(t *testing.T) { testdb.ForEach(t, testMigrateData) }
+func TestMigrateData(t *testing.T) { t.Parallel(); testdb.ForEach(t, testMigrateData) }
 
 func testMigrateData(t *testing.T) {
 	ctx := context.Background()
@@ -168,7 +168,7 @@ func dump(t *testing.T, st store.Store) map[string]any {
 
 // TestMigrateCommand runs "signet migrate" twice on a new database of each
 // backend: the first applies every migration, the second finds none.
-func TestMigrateCommand(t *testing.T) { testdb.ForEach(t, testMigrateCommand) }
+func TestMigrateCommand(t *testing.T) { t.Parallel(); testdb.ForEach(t, testMigrateCommand) }
 
 func testMigrateCommand(t *testing.T) {
 	database := testdb.Database(t)
@@ -182,6 +182,7 @@ func testMigrateCommand(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"signet.db", "signet.db"},
 		{"postgres://signet@db/signet", "postgres://signet@db/signet"},

@@ -9,13 +9,15 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 )
 
 // TestDatabaseOutage stages PostgreSQL outages behind a TCP proxy and checks
 // what the issue asks: /readyz unready, writes failing fast with 503, and
 // key verification refusing by default (--outage-cache-ttl 0), or serving
 // cached keys for the configured time with --outage-cache-ttl, but never a
-// key revoked before the outage began.
+// key revoked before the outage began. Not parallel: it times how soon
+// calls fail.
 func TestDatabaseOutage(t *testing.T) {
 	testdb.RequirePostgres(t)
 	ctx := t.Context()
@@ -77,7 +79,7 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 	}
 	for _, s := range []*testServer{strict, lenient} {
-		waitFor(t, "revocation reaches the replica", func() bool { return verify(s, doomed.Key) == http.StatusUnauthorized })
+		testenv.Eventually(t, "revocation reaches the replica", func() bool { return verify(s, doomed.Key) == http.StatusUnauthorized })
 	}
 	// The revocation made every cached entry stale; the live key is
 	// verified again, so both replicas hold a current entry for it.
@@ -89,7 +91,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 	proxy.Down()
 	for _, s := range []*testServer{strict, lenient} {
-		waitFor(t, "/readyz reports the outage", func() bool {
+		testenv.Eventually(t, "/readyz reports the outage", func() bool {
 			return call(t, "GET", s.url+"/readyz", nil, nil, nil) == http.StatusServiceUnavailable
 		})
 	}
@@ -122,7 +124,7 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 
 	proxy.Up()
-	waitFor(t, "recovery", func() bool {
+	testenv.Eventually(t, "recovery", func() bool {
 		return call(t, "GET", strict.url+"/readyz", nil, nil, nil) == http.StatusOK && verify(strict, live) == http.StatusNoContent
 	})
 
@@ -134,7 +136,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if took := time.Since(start); code != http.StatusServiceUnavailable || took > 2*stmtTimeout+time.Second {
 		t.Errorf("write with the database silent = %d after %v; want 503 within %v", code, took, 2*stmtTimeout+time.Second)
 	}
-	waitFor(t, "/readyz reports the partition", func() bool {
+	testenv.Eventually(t, "/readyz reports the partition", func() bool {
 		return call(t, "GET", strict.url+"/readyz", nil, nil, nil) == http.StatusServiceUnavailable
 	})
 	for _, k := range []string{doomed.Key, unseen.Key} {
@@ -143,14 +145,4 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 	}
 	proxy.Up()
-}
-
-// waitFor polls cond for up to 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-	}
 }

@@ -57,6 +57,8 @@ type serverConfig struct {
 	metrics bool
 	// apiBasicAuth accepts HTTP Basic (email and password) on the API.
 	apiBasicAuth bool
+	// debugAddr, when set, is where Go's profiler listens (opt-in).
+	debugAddr string
 	// tlsCert and tlsKey, when set, are the PEM files of the certificate
 	// served over HTTPS, reloaded when they change.
 	tlsCert, tlsKey string
@@ -144,6 +146,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	debugAddr := stringEnv(fs, e, "debug-addr", "SIGNET_DEBUG_ADDR", "",
+		"serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; empty: off")
 	basicOn, err := boolEnv(fs, e, "api-basic-auth", "SIGNET_API_BASIC_AUTH", false,
 		"accept HTTP Basic (a human's email and password) on the REST API besides API keys; off by default")
 	if err != nil {
@@ -178,7 +182,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together: give both, or neither")
 	}
-	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn,
+	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn, debugAddr: *debugAddr,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
 		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
@@ -261,6 +265,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		},
 		SessionTTL:         cfg.sessionTTL,
 		SessionIdleTimeout: cfg.sessionIdle,
+		BcryptCost:         bcryptCost,
 	})
 	// Last-used data and per-key activity counts are written together,
 	// behind the requests.
@@ -272,8 +277,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// that is the worst-case staleness when notifications are lost.
 	verifier.SetFreshness(2*cfg.db.pollInterval, cfg.outageCacheTTL)
 	var metricsHandler http.Handler
+	var requestMetrics httpedge.Observer // nil: no request metrics
 	if cfg.metrics {
-		metricsHandler = metrics.New(verifier, uses).Handler()
+		m := metrics.New(verifier, uses)
+		metricsHandler, requestMetrics = m.Handler(), m
 	}
 	auth := authn.NewAuthenticator(verifier, svc)
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
@@ -296,6 +303,16 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
+	// The profiler's listener is opened with the main one, so that a
+	// taken address fails the start, not a later request.
+	var debugLn net.Listener
+	if cfg.debugAddr != "" {
+		if debugLn, err = net.Listen("tcp", cfg.debugAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--debug-addr %s: %w", cfg.debugAddr, err)
+		}
+		logger.Info("profiler listening", "addr", debugLn.Addr().String(), "path", "/debug/pprof/")
+	}
 	base := cfg.publicURL
 	if base == "" {
 		scheme := "http://"
@@ -313,26 +330,21 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 			"setup_url", strings.TrimRight(base, "/")+"/setup?token="+setupToken)
 	}
 
-	// One client-address rule for the API and the UI.
-	clientAddr := httpedge.NewClientAddr(cfg.trustedProxies)
-	api := httpapi.New(httpapi.Config{
-		Service: svc,
-		Auth:    auth,
-		Logger:  logger,
-		Ready:   st.Ping,
-
+	api := httpapi.NewAPI(httpapi.Config{
+		Service:     svc,
+		Auth:        auth,
+		Logger:      logger,
+		Ready:       st.Ping,
 		Verifier:    verifier,
 		ForwardAuth: cfg.forwardAuth,
 		Metrics:     metricsHandler,
-		ClientAddr:  clientAddr,
 	})
-	ui := web.New(web.Config{
+	ui := web.NewUI(web.Config{
 		Service:       svc,
 		Logger:        logger,
-		ClientAddr:    clientAddr,
 		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
 	})
-	handler := mount(api, ui)
+	handler := edge(api, ui, cfg, logger, requestMetrics)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -363,6 +375,11 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	defer stopFeed()
 	wg.Go(func() { st.WatchChanges(feedCtx, verifier) })
 
+	debugCtx, stopDebug := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDebug()
+	if debugLn != nil {
+		wg.Go(func() { serveDebug(debugCtx, debugLn, logger) })
+	}
 	serveErr := make(chan error, 1)
 	go func() {
 		if certs != nil {
@@ -385,6 +402,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// storage.
 	stopFeed()
 	stopFlush()
+	stopDebug()
 	wg.Wait()
 	stopSink()
 	sinkDone.Wait()
@@ -395,18 +413,26 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	return err
 }
 
-// mount serves the REST API under /api/ and at its other routes (health
-// endpoints), and the web UI everywhere else.
-func mount(api, ui http.Handler) http.Handler {
+// edge puts the REST API's routes and the UI's pages on one mux — each
+// request is routed once — behind the one edge (request id, request info
+// with the client-address rule, security headers, body limit, panic
+// recovery, access log, request metrics).
+func edge(api *httpapi.API, ui *web.UI, cfg serverConfig, logger *slog.Logger, observer httpedge.Observer) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api)
-	for _, rt := range httpapi.Routes() {
-		if !strings.HasPrefix(rt.Pattern, "/api/") {
-			mux.Handle(rt.Method+" "+rt.Pattern, api)
-		}
-	}
-	mux.Handle("/", ui)
-	return mux
+	api.Register(mux)
+	ui.Register(mux)
+	return httpedge.New(httpedge.Config{
+		ClientAddr: httpedge.NewClientAddr(cfg.trustedProxies),
+		Logger:     logger,
+		Observer:   observer,
+		Panic: func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				api.WritePanic(w, r)
+				return
+			}
+			ui.WritePanic(w, r)
+		},
+	}).Wrap(mux)
 }
 
 // parseNetworks parses a comma-separated list of CIDR prefixes (or single

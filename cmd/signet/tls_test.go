@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetdev/signet/internal/testenv"
 )
 
 // testCert is a self-signed certificate for 127.0.0.1 and localhost.
@@ -98,6 +100,7 @@ func writePair(t *testing.T, certFile, keyFile string, c testCert, mtime time.Ti
 // after the change, keeps the previous pair (and says so once) when the
 // new files do not load or are missing, and recovers when they are fixed.
 func TestCertReloader(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	a, b, c := newTestCert(t, "a"), newTestCert(t, "b"), newTestCert(t, "c")
@@ -160,24 +163,6 @@ func TestCertReloader(t *testing.T) {
 	}
 }
 
-// eventually polls cond until it holds, failing the test if the test's
-// own deadline comes first.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline, ok := t.Deadline()
-	if !ok {
-		deadline = time.Now().Add(time.Minute)
-	} else {
-		deadline = deadline.Add(-5 * time.Second) // leave time to report
-	}
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // noRedirects makes a client return redirects instead of following them,
 // so that the Set-Cookie of a 303 can be read.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -187,6 +172,7 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // refused, a renewed certificate is served without a restart, a broken
 // renewal keeps the previous one, and the session cookie is Secure.
 func TestServeTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	a, b := newTestCert(t, "signet-a"), newTestCert(t, "signet-b")
@@ -230,14 +216,14 @@ func TestServeTLS(t *testing.T) {
 	}
 
 	writePair(t, certFile, keyFile, b, time.Now())
-	eventually(t, "the renewed certificate to be presented", func() bool { return presented() == "signet-b" })
+	testenv.Eventually(t, "the renewed certificate to be presented", func() bool { return presented() == "signet-b" })
 	if !strings.Contains(s.logs.String(), `"msg":"TLS certificate reloaded"`) {
 		t.Errorf("logs say nothing of the reload: %s", s.logs.String())
 	}
 
 	writeFile(t, certFile, []byte("-----BEGIN CERTIFICATE-----\nbroken\n"), time.Now().Add(time.Second))
 	// Handshakes are what make the server look at the files.
-	eventually(t, "the broken renewal to be reported", func() bool {
+	testenv.Eventually(t, "the broken renewal to be reported", func() bool {
 		return presented() == "signet-b" && strings.Contains(s.logs.String(), "TLS certificate changed but does not load")
 	})
 	if got := presented(); got != "signet-b" {
@@ -255,6 +241,7 @@ func TestServeTLS(t *testing.T) {
 // proxy (plain HTTP to Signet, --public-url https://…) the session cookie
 // is still Secure.
 func TestSecureCookieWithHTTPSPublicURL(t *testing.T) {
+	t.Parallel()
 	s := startServing(t, nil, filepath.Join(t.TempDir(), "signet.db"), true, "--public-url", "https://signet.example")
 	hc := &http.Client{CheckRedirect: noRedirects}
 	cookies := webLogin(t, hc, "http://"+s.addr, s.setupURL)
@@ -268,6 +255,7 @@ func TestSecureCookieWithHTTPSPublicURL(t *testing.T) {
 // TestServeTLSFlags checks that --tls-cert and --tls-key go together, and
 // that a pair that does not load stops the start.
 func TestServeTLSFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile := filepath.Join(dir, "cert.pem")
 	if err := os.WriteFile(certFile, []byte("not a certificate"), 0o600); err != nil {

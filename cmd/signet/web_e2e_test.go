@@ -11,7 +11,7 @@ import (
 
 // TestServeMountsUIAndAPI checks how "signet serve" splits the URL space:
 // the REST API under /api/ and at its health routes, the web UI elsewhere.
-func TestServeMountsUIAndAPI(t *testing.T) { testdb.ForEach(t, testServeMountsUIAndAPI) }
+func TestServeMountsUIAndAPI(t *testing.T) { t.Parallel(); testdb.ForEach(t, testServeMountsUIAndAPI) }
 
 func testServeMountsUIAndAPI(t *testing.T) {
 	s := startServer(t)

@@ -80,7 +80,10 @@ func (c *ClientAddr) Trusted() []netip.Prefix {
 // the zero Addr if RemoteAddr holds none. Use it to decide whether the
 // connection itself may do something (such as calling forward-auth), where
 // no forwarded header may count.
-func (c *ClientAddr) Peer(r *http.Request) netip.Addr {
+func (c *ClientAddr) Peer(r *http.Request) netip.Addr { return Peer(r) }
+
+// Peer returns the address of r's TCP peer (see ClientAddr.Peer).
+func Peer(r *http.Request) netip.Addr {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap().WithZone("")
 	}

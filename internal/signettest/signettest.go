@@ -8,6 +8,7 @@ package signettest
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -18,13 +19,16 @@ import (
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 )
 
 // Server is a running Signet with its world.
 type Server struct {
-	URL      string
-	HTTP     *httptest.Server
+	URL  string
+	HTTP *httptest.Server
+	// Handler is the handler HTTP serves, for benchmarks in process.
+	Handler  http.Handler
 	Service  *service.Service
 	Verifier *authn.Verifier
 	// Uses records keys' last use; nothing flushes it but the test
@@ -89,10 +93,15 @@ func Start(tb testing.TB, o Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
-		Verifier: verifier, ForwardAuth: o.ForwardAuth, ClientAddr: httpedge.NewClientAddr(o.TrustedProxies)}))
+	// Metrics on, as signet serve has them by default: the load harness
+	// measures what operators run.
+	m := metrics.New(verifier, uses)
+	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
+		Verifier: verifier, ForwardAuth: o.ForwardAuth, ClientAddr: httpedge.NewClientAddr(o.TrustedProxies),
+		Metrics: m.Handler(), Observer: m})
+	srv := httptest.NewServer(handler)
 	tb.Cleanup(srv.Close)
-	s := &Server{URL: srv.URL, HTTP: srv, Service: svc, Verifier: verifier, Uses: uses}
+	s := &Server{URL: srv.URL, HTTP: srv, Handler: handler, Service: svc, Verifier: verifier, Uses: uses}
 
 	c := func(opts ...client.Option) *client.Client {
 		cl, err := client.New(srv.URL, append([]client.Option{client.WithHTTPClient(srv.Client())}, opts...)...)

@@ -14,6 +14,10 @@
 // Open called outside ForEach fails the test, so that no test silently runs
 // on SQLite alone. Benchmarks outside ForEach get SQLite.
 //
+// On SQLite each database is a file in a directory of its own, on tmpfs
+// (/dev/shm) where there is one with room, and Open's starts as a copy of
+// one migrated once per test binary (see OpenOptions and sqliteDir).
+//
 // On PostgreSQL each call creates a database of its own
 // (signet_t_<unix time>_<random>) through the URL's server and drops it
 // when the test ends; databases left behind by a killed run are dropped by
@@ -37,6 +41,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/signetdev/signet/internal/testenv"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -120,10 +125,56 @@ func Open(tb testing.TB) store.Store {
 	return OpenOptions(tb, sqlstore.Options{})
 }
 
-// OpenOptions is Open with store options.
+// OpenOptions is Open with store options. On SQLite the database starts
+// as a copy of one migrated once per test binary: migrating costs more
+// than most tests (a third of the service package's run under -race).
+// The migrations themselves are tested where a database starts empty:
+// Database, sqlstore's own tests, and every "signet serve" of cmd/signet.
 func OpenOptions(tb testing.TB, opts sqlstore.Options) *sqlstore.Store {
 	tb.Helper()
-	return OpenDatabase(tb, Database(tb), opts)
+	database := Database(tb)
+	if Backend(tb) == SQLite {
+		if err := os.WriteFile(database, migratedSQLite(tb), 0o600); err != nil {
+			tb.Fatalf("testdb: copying the migrated database: %v", err)
+		}
+	}
+	return OpenDatabase(tb, database, opts)
+}
+
+var (
+	migratedOnce sync.Once
+	migrated     []byte
+	migratedErr  error
+)
+
+// migratedSQLite returns the bytes of a freshly migrated SQLite database,
+// made on first use.
+func migratedSQLite(tb testing.TB) []byte {
+	tb.Helper()
+	migratedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "signet-testdb-")
+		if err != nil {
+			migratedErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "signet.db")
+		st, err := sqlstore.OpenSQLite(context.Background(), path)
+		if err != nil {
+			migratedErr = err
+			return
+		}
+		// Closing the last connection checkpoints the write-ahead log
+		// into the file, so the file alone is the database.
+		if migratedErr = st.Close(); migratedErr != nil {
+			return
+		}
+		migrated, migratedErr = os.ReadFile(path)
+	})
+	if migratedErr != nil {
+		tb.Fatalf("testdb: migrating a SQLite database: %v", migratedErr)
+	}
+	return migrated
 }
 
 // OpenDatabase opens database (a value from Database) once more, closed
@@ -139,12 +190,12 @@ func OpenDatabase(tb testing.TB, database string, opts sqlstore.Options) *sqlsto
 }
 
 // Database returns a --database value naming a fresh, empty database of
-// tb's backend: a file in tb.TempDir(), or a new PostgreSQL database
-// dropped when the test ends.
+// tb's backend: a file in a directory of its own (see sqliteDir), or a new
+// PostgreSQL database dropped when the test ends.
 func Database(tb testing.TB) string {
 	tb.Helper()
 	if Backend(tb) == SQLite {
-		return filepath.Join(tb.TempDir(), "signet.db")
+		return filepath.Join(sqliteDir(tb), "signet.db")
 	}
 	return NewPostgresDatabase(tb)
 }
@@ -155,7 +206,7 @@ func Database(tb testing.TB) string {
 func NewPostgresDatabase(tb testing.TB) string {
 	tb.Helper()
 	base := RequirePostgres(tb)
-	admin, err := adminDB(base)
+	admin, err := adminDB(tb, base)
 	if err != nil {
 		tb.Fatalf("testdb: connecting to %s: %v", EnvPostgres, err)
 	}
@@ -187,16 +238,16 @@ var (
 )
 
 // adminDB returns a pool on the SIGNET_TEST_POSTGRES database, used to
-// create and drop test databases. On first use it drops databases that
-// killed runs left behind.
-func adminDB(base string) (*sql.DB, error) {
+// create and drop test databases. On first use (by tb) it drops databases
+// that killed runs left behind.
+func adminDB(tb testing.TB, base string) (*sql.DB, error) {
 	adminOnce.Do(func() {
 		admin, adminErr = sql.Open("pgx", base)
 		if adminErr != nil {
 			return
 		}
 		admin.SetMaxOpenConns(4)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithDeadline(context.Background(), testenv.Deadline(tb))
 		defer cancel()
 		if adminErr = admin.PingContext(ctx); adminErr != nil {
 			return

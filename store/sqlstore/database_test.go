@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseDatabase(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in          string
 		backend, target   string
@@ -64,6 +65,7 @@ func TestParseDatabase(t *testing.T) {
 }
 
 func TestRedactDatabase(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"signet.db", "signet.db"},
 		{"sqlite:/var/lib/signet.db", "sqlite:/var/lib/signet.db"},
@@ -114,6 +116,7 @@ func TestOpenRefusesUnknownDatabase(t *testing.T) {
 // URLs that do not parse or do not connect: they reach the operator's
 // terminal and log, and must not carry the password.
 func TestOpenPostgresErrorsHideThePassword(t *testing.T) {
+	t.Parallel()
 	for _, db := range []string{
 		"postgres://signet:s3cret@db:port/signet",                       // does not parse
 		"postgres://signet@db/signet?password=s3cret&sslmode=nonsense",  // parses, bad parameter

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRebindDollar(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"SELECT 1", "SELECT 1"},
 		{"SELECT * FROM t WHERE a = ?", "SELECT * FROM t WHERE a = $1"},
@@ -27,6 +28,7 @@ func TestRebindDollar(t *testing.T) {
 }
 
 func TestClassifyPostgres(t *testing.T) {
+	t.Parallel()
 	pg := func(code string) error { return fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: code}) }
 	tests := []struct {
 		name string

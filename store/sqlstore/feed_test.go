@@ -11,6 +11,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 )
@@ -27,7 +28,7 @@ func (w *watcher) Confirm(time.Time) { w.confirms.Add(1) }
 // TestWatchChanges opens one database twice, as two processes would, and
 // checks that a change committed through one reaches the other's feed,
 // while last-used bookkeeping does not count as a change.
-func TestWatchChanges(t *testing.T) { testdb.ForEach(t, testWatchChanges) }
+func TestWatchChanges(t *testing.T) { t.Parallel(); testdb.ForEach(t, testWatchChanges) }
 
 func testWatchChanges(t *testing.T) {
 	database := testdb.Database(t)
@@ -41,15 +42,7 @@ func testWatchChanges(t *testing.T) {
 	wg.Go(func() { watched.WatchChanges(ctx, w) })
 	defer func() { cancel(); wg.Wait() }()
 
-	waitUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitUntil("the first poll", func() bool { return w.confirms.Load() > 0 })
+	testenv.Eventually(t, "the first poll", func() bool { return w.confirms.Load() > 0 })
 
 	// The first poll reported "changed" once (it had no version yet); the
 	// creation of a user is the second.
@@ -58,7 +51,7 @@ func testWatchChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil("the user's creation to be reported", func() bool { return w.invalidations.Load() >= 2 })
+	testenv.Eventually(t, "the user's creation to be reported", func() bool { return w.invalidations.Load() >= 2 })
 	// Bookkeeping only: no change.
 	before, confirms := w.invalidations.Load(), w.confirms.Load()
 	err = other.Write(ctx, func(tx store.Tx) error {
@@ -67,7 +60,7 @@ func testWatchChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil("three more polls", func() bool { return w.confirms.Load() >= confirms+3 })
+	testenv.Eventually(t, "three more polls", func() bool { return w.confirms.Load() >= confirms+3 })
 	if got := w.invalidations.Load(); got != before {
 		t.Errorf("invalidations after a last-used flush = %d; want %d (bookkeeping is not a change)", got, before)
 	}
@@ -77,13 +70,14 @@ func testWatchChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil("the change to be reported", func() bool { return w.invalidations.Load() > before })
+	testenv.Eventually(t, "the change to be reported", func() bool { return w.invalidations.Load() > before })
 }
 
 // TestPostgresConcurrentMigrate opens a new database from several
 // goroutines at once, as replicas starting together do: one migrates, the
 // others wait for its lock, and all open.
 func TestPostgresConcurrentMigrate(t *testing.T) {
+	t.Parallel()
 	testdb.RequirePostgres(t)
 	u := testdb.NewPostgresDatabase(t)
 	// The newest migration is the number of embedded migration files.

@@ -19,6 +19,7 @@ func openPostgres(tb testing.TB, opts sqlstore.Options) (*sqlstore.Store, string
 }
 
 func TestPostgresConformance(t *testing.T) {
+	t.Parallel()
 	testdb.RequirePostgres(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, _ := openPostgres(t, sqlstore.Options{})
@@ -30,6 +31,7 @@ func TestPostgresConformance(t *testing.T) {
 // dialects, with the same version: a schema change made for one backend
 // only would pass SQLite's tests and break PostgreSQL replicas.
 func TestMigrationsPaired(t *testing.T) {
+	t.Parallel()
 	versions := func(dir string) []string {
 		names, err := fs.Glob(sqlstore.Migrations, "migrations/"+dir+"/*.sql")
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/testenv"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
@@ -29,10 +30,8 @@ const (
 // assertions allow three times that, best of three passes, for a loaded
 // CI machine, and only log under -race. The figures are in BENCHMARKS.md.
 func TestPostgresScale(t *testing.T) {
+	testenv.RequireHeavy(t, "seeds a million keys")
 	testdb.RequirePostgres(t)
-	if testing.Short() {
-		t.Skip("seeding a million keys takes a while")
-	}
 	ctx := context.Background()
 	st, u := openPostgres(t, sqlstore.Options{})
 	svc := service.New(st, service.Options{BcryptCost: 4})

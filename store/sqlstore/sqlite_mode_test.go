@@ -16,7 +16,8 @@ import (
 )
 
 // withUmask runs the test under umask 022, the usual default, whatever the
-// environment's: under 077 the modes below would hold by accident.
+// environment's: under 077 the modes below would hold by accident. The
+// umask is the process's: a test that uses it must not be parallel.
 func withUmask(t *testing.T) {
 	old := syscall.Umask(0o022)
 	t.Cleanup(func() { syscall.Umask(old) })

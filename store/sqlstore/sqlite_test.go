@@ -33,12 +33,14 @@ func openSQLite(tb testing.TB, path string) *sqlstore.Store {
 }
 
 func TestSQLiteConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openSQLite(t, filepath.Join(t.TempDir(), "signet.db"))
 	})
 }
 
 func TestSQLiteMemoryConformance(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the file-backed run covers the same code")
 	}
@@ -64,6 +66,7 @@ func pragma(t *testing.T, s *sqlstore.Store, name string) string {
 }
 
 func TestSQLitePragmas(t *testing.T) {
+	t.Parallel()
 	s := openSQLite(t, filepath.Join(t.TempDir(), "signet.db"))
 	tests := []struct{ pragma, want string }{
 		{"journal_mode", "wal"},
@@ -96,6 +99,7 @@ func TestSQLitePragmas(t *testing.T) {
 }
 
 func TestSQLiteReadIsReadOnly(t *testing.T) {
+	t.Parallel()
 	s := openSQLite(t, filepath.Join(t.TempDir(), "signet.db"))
 	err := s.Read(t.Context(), func(tx store.Tx) error {
 		return tx.PutSetting(t.Context(), "k", "v")
@@ -106,6 +110,7 @@ func TestSQLiteReadIsReadOnly(t *testing.T) {
 }
 
 func TestSQLiteReopen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "signet.db")
 	s, err := sqlstore.OpenSQLite(t.Context(), path, sqlstore.Options{})
 	if err != nil {
@@ -144,6 +149,7 @@ func TestSQLiteReopen(t *testing.T) {
 }
 
 func TestMigrateSQLite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "signet.db")
 	files, err := filepath.Glob("migrations/sqlite/*.sql")
 	if err != nil || len(files) == 0 {
@@ -166,6 +172,7 @@ func TestMigrateSQLite(t *testing.T) {
 }
 
 func TestOpenSQLiteErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name, path, want string
@@ -187,6 +194,7 @@ func TestOpenSQLiteErrors(t *testing.T) {
 }
 
 func TestSQLiteClosed(t *testing.T) {
+	t.Parallel()
 	s, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "signet.db"), sqlstore.Options{})
 	if err != nil {
 		t.Fatalf("OpenSQLite = %v; want nil", err)
@@ -229,6 +237,9 @@ func lockDatabase(t *testing.T, path string) (release func()) {
 	return release
 }
 
+// TestSQLiteWriteRetriesWhileLocked is not parallel: its lock is released
+// 60ms after the first attempt, within the retries' few hundred ms, which
+// a starved scheduler could miss.
 func TestSQLiteWriteRetriesWhileLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signet.db")
 	s, err := sqlstore.OpenSQLite(t.Context(), path, sqlstore.Options{BusyTimeout: 20 * time.Millisecond})
@@ -295,6 +306,7 @@ func BenchmarkSQLiteCommit(b *testing.B) {
 // skeleton) get theirs when the store opens, so that look-alikes of them
 // are found.
 func TestSkeletonsBackfilledOnOpen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "signet.db")
 	s, err := sqlstore.OpenSQLite(t.Context(), path)
 	if err != nil {

@@ -9,8 +9,9 @@ import (
 	"github.com/signetdev/signet/store"
 )
 
-// Run runs the suite. open must return a new, empty, migrated store for each
-// call and arrange for it to be closed when t finishes (t.Cleanup).
+// Run runs the suite, its tests in parallel (each has a store of its own).
+// open must return a new, empty, migrated store for each call and arrange
+// for it to be closed when t finishes (t.Cleanup).
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -54,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, open(t))
 		})
 	}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/service"
+)
+
+// keyNow and createdKeyNow are the wire forms of a key, with its status
+// as of now.
+func (s *server) keyNow(k *signet.APIKey) client.APIKey { return keyJSON(k, s.now()) }
+
+func (s *server) createdKeyNow(k *service.CreatedKey) *client.CreatedAPIKey {
+	return createdKeyJSON(k, s.now())
+}
+
+// createKey creates a key for ownerID; the personal-key and the
+// service-account-key routes share it, and the service decides who may.
+func (s *server) createKey(w http.ResponseWriter, r *http.Request, ownerID string) error {
+	var in client.CreateAPIKeyRequest
+	if err := decodeBody(r, &in, true); err != nil {
+		return err
+	}
+	k, err := keyInput(&in, "expires_in")
+	if err != nil {
+		return err
+	}
+	created, err := s.svc.CreateAPIKey(r.Context(), actor(r), ownerID, k)
+	return reply(w, http.StatusCreated, created, err, s.createdKeyNow)
+}
+
+func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	pg, err := page(q)
+	if err != nil {
+		return err
+	}
+	f := signet.APIKeyFilter{OwnerID: q.Get("owner_id"), NameContains: q.Get("name"), Page: pg}
+	if f.Status, err = oneOf(q, "status", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired); err != nil {
+		return err
+	}
+	if f.Kind, err = oneOf(q, "kind", signet.KeyKindServiceAccount, signet.KeyKindPersonal); err != nil {
+		return err
+	}
+	if f.Kind == "" {
+		f.Kind = signet.KeyKindServiceAccount
+	}
+	return s.writeKeys(w, r, f)
+}
+
+// writeKeys answers a key list; every key list (all, one account's, one's
+// own) goes through it so that statuses are derived at one instant.
+func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, f signet.APIKeyFilter) error {
+	now := s.now()
+	f.Now = now
+	keys, next, err := s.svc.ListAPIKeys(r.Context(), actor(r), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageJSON(keys, next, func(k *signet.APIKey) client.APIKey { return keyJSON(k, now) }))
+	return nil
+}
+
+func (s *server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.svc.GetAPIKey(r.Context(), actor(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, k, err, s.keyNow)
+}
+
+func (s *server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	var in client.RevokeAPIKeyRequest
+	if err := decodeBody(r, &in, false); err != nil {
+		return err
+	}
+	k, err := s.svc.RevokeAPIKey(r.Context(), actor(r), r.PathValue("id"), in.Reason)
+	return reply(w, http.StatusOK, k, err, s.keyNow)
+}
+
+// defaultActivityWindow is how far back key activity goes without ?since=.
+const defaultActivityWindow = 7 * 24 * time.Hour
+
+func (s *server) keyActivity(w http.ResponseWriter, r *http.Request) error {
+	since, err := timeParam(r.URL.Query(), "since")
+	if err != nil {
+		return err
+	}
+	if since == nil {
+		t := s.now().Add(-defaultActivityWindow).Truncate(time.Hour)
+		since = &t
+	}
+	acts, err := s.svc.KeyActivity(r.Context(), actor(r), r.PathValue("id"), *since)
+	if err != nil {
+		return err
+	}
+	out := client.KeyActivity{KeyID: r.PathValue("id"), Since: since.UTC(), Hours: make([]client.KeyActivityHour, 0, len(acts))}
+	for _, a := range acts {
+		out.Successes += a.Successes
+		out.Failures += a.Failures
+		out.Hours = append(out.Hours, client.KeyActivityHour{Hour: a.Hour, Successes: a.Successes, Failures: a.Failures})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
