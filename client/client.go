@@ -41,6 +41,9 @@ type Client struct {
 	auth      func(*http.Request)
 	userAgent string
 	workspace string
+	retries   int
+	// backoff is the wait before retry n (1-based); tests shorten it.
+	backoff func(n int) time.Duration
 }
 
 // Option configures a Client.
@@ -68,6 +71,16 @@ func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.hc = hc }
 }
 
+// WithRetries sets how many times a request that is safe to repeat is
+// sent again after a network error or a 503 answer (default 2; 0 never
+// retries). Safe to repeat are GET, HEAD and PUT, and POST, which the
+// client sends with a new Idempotency-Key per call: the server answers a
+// repeated POST with its first answer (a new key's secret included)
+// instead of doing the work twice.
+func WithRetries(n int) Option {
+	return func(c *Client) { c.retries = max(n, 0) }
+}
+
 // WithUserAgent sets the User-Agent header of every request.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) { c.userAgent = ua }
@@ -92,7 +105,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
-	c := &Client{base: u, hc: http.DefaultClient, userAgent: "signet-go-client"}
+	c := &Client{base: u, hc: http.DefaultClient, userAgent: "signet-go-client", retries: defaultRetries, backoff: defaultBackoff}
 	for _, o := range opts {
 		o(c)
 	}
@@ -195,18 +208,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		// A call naming its workspace wins over the client's default.
 		req.Header.Set("X-Workspace-Id", c.workspace)
 	}
+	if method == http.MethodPost {
+		req.Header.Set(HeaderIdempotencyKey, newIdempotencyKey())
+	}
 	if c.auth != nil {
 		c.auth(req)
 	}
-	resp, err := c.hc.Do(req)
+	resp, data, err := c.send(req)
 	if err != nil {
 		return fmt.Errorf("client: %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	// Responses are small; 16 MiB bounds a misbehaving server.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("client: %s %s: reading response: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return responseError(resp, data)

@@ -73,6 +73,8 @@ type envOptions struct {
 	forwardAuth httpapi.ForwardAuthConfig
 	// basic accepts HTTP Basic on the API (signet serve --api-basic-auth).
 	basic bool
+	// wrap, if set, wraps the API's handler (to break connections).
+	wrap func(http.Handler) http.Handler
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -108,8 +110,12 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	if ready == nil {
 		ready = st.Ping
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, ClientAddr: httpedge.NewClientAddr(o.trustedProxies),
-		Verifier: verifier, ForwardAuth: o.forwardAuth}))
+	var h http.Handler = httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, ClientAddr: httpedge.NewClientAddr(o.trustedProxies),
+		Verifier: verifier, ForwardAuth: o.forwardAuth})
+	if o.wrap != nil {
+		h = o.wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, st: st, uses: uses, failures: failures, setupToken: token, logs: logs}
 }

@@ -299,6 +299,10 @@ func (s *server) endpoint(rt route) http.Handler {
 				st.Auth = v
 			}
 		}
+		if key := r.Header.Get(HeaderIdempotencyKey); key != "" && rt.takesIdempotencyKey() {
+			s.serveIdempotent(rt, w, r, key)
+			return
+		}
 		if err := rt.h(s, w, r); err != nil {
 			s.writeError(w, r, err)
 		}

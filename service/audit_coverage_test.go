@@ -24,6 +24,8 @@ var readOnly = []string{
 	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
 	"LoadKeyState", "Me", "RecordKeyUsage", "RecordKeyUses", "SetupPending",
+	// Idempotency-Key bookkeeping: the request it guards is audited itself.
+	"BeginIdempotent", "CompleteIdempotent",
 	"VerifyAuditChain",
 	// Sessions: listing, and looking one up (which only refreshes its
 	// last-seen time, like a key's last use).

@@ -234,6 +234,23 @@ type Tx interface {
 	// ListUserSessions returns a user's unrevoked, unexpired sessions.
 	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]*signet.Session, error)
 
+	// Idempotency records (Idempotency-Key), written outside the change
+	// counter: no cache reads them.
+
+	// CreateIdempotencyRecord inserts r, first deleting every record
+	// expired at now. Returns ECONFLICT if a record with the same scope
+	// and key hash exists.
+	CreateIdempotencyRecord(ctx context.Context, r *signet.IdempotencyRecord, now time.Time) error
+	// GetIdempotencyRecord returns the record of scope and keyHash, even
+	// an expired one. Returns ENOTFOUND.
+	GetIdempotencyRecord(ctx context.Context, scope string, keyHash [32]byte) (*signet.IdempotencyRecord, error)
+	// CompleteIdempotencyRecord stores the sealed response of a record
+	// that has none yet. Returns ENOTFOUND if there is no such record, or
+	// ECONFLICT if it already has one.
+	CompleteIdempotencyRecord(ctx context.Context, scope string, keyHash [32]byte, response []byte) error
+	// DeleteIdempotencyRecord deletes a record, if it exists.
+	DeleteIdempotencyRecord(ctx context.Context, scope string, keyHash [32]byte) error
+
 	// Settings: a small key-value table (setup token hash, installation id).
 
 	// GetSetting returns ENOTFOUND.

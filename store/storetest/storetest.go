@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KeyActivity", testKeyActivity},
 		{"Sessions", testSessions},
 		{"Settings", testSettings},
+		{"IdempotencyRecords", testIdempotencyRecords},
 		{"PermissionDomains", testPermissionDomains},
 		{"Rollback", testRollback},
 		{"CanceledContext", testCanceledContext},
