@@ -148,7 +148,10 @@ func (c *cliCmd) client() (*client.Client, error) {
 		return nil, err
 	}
 	if t.apiKey == "" {
-		return nil, fmt.Errorf("not logged in to %s: run 'signet login --url %s --api-key-stdin' or set SIGNET_API_KEY", t.url, t.url)
+		// Both ways in: a login saved in the credentials file, or a key in
+		// the environment (for scripts and CI).
+		return nil, fmt.Errorf("not logged in to %s: run 'signet login --url %s --email EMAIL' (or --api-key-stdin to save an existing key), "+
+			"or set SIGNET_API_KEY (and SIGNET_URL) in the environment", t.url, t.url)
 	}
 	return newClient(t.url, client.WithAPIKey(t.apiKey))
 }

@@ -187,6 +187,13 @@ func testCLILoginWithPassword(t *testing.T) {
 	delete(w.env, "SIGNET_API_KEY")
 	delete(w.env, "SIGNET_URL")
 
+	// Without --password-stdin the password is asked for on a terminal;
+	// standard input here is not one, so login says what to do instead.
+	r = w.run(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email)
+	if r.code() != 2 || !strings.Contains(r.errLine(), "not a terminal") || !strings.Contains(r.errLine(), "--password-stdin") {
+		t.Errorf("login --email without a terminal or --password-stdin: exit %d, %q; want 2 and a hint about --password-stdin", r.code(), r.errLine())
+	}
+
 	// A wrong password stores nothing new and fails with one line.
 	r = w.run(t, "wrong\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
 	if r.code() != 1 || !strings.Contains(r.errLine(), "(unauthenticated") {
@@ -250,8 +257,9 @@ func testCLILoginWithKeyAndLogout(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("credentials file after logout: %v; want it gone", err)
 	}
-	if r := w2.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "not logged in") {
-		t.Errorf("me after logout: exit %d, %q; want 1 and 'not logged in'", r.code(), r.errLine())
+	if r := w2.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "not logged in") ||
+		!strings.Contains(r.errLine(), "--email EMAIL") || !strings.Contains(r.errLine(), "SIGNET_API_KEY") {
+		t.Errorf("me after logout: exit %d, %q; want 1, 'not logged in' and both ways in (signet login --email, SIGNET_API_KEY)", r.code(), r.errLine())
 	}
 	w2.env["SIGNET_API_KEY"] = key
 	w2.env["SIGNET_URL"] = w.srv.url

@@ -55,6 +55,9 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// readPassword shows prompt and reads a line without echo; nil when
+	// standard input is not a terminal (see terminalPassword).
+	readPassword func(prompt string) (string, error)
 }
 
 // command is one subcommand.
@@ -74,6 +77,7 @@ func register(c command) { commands = append(commands, c) }
 // it with their own arguments, environment and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	e.readPassword = terminalPassword(stdin, stderr)
 	if len(args) == 0 {
 		printUsage(stderr)
 		return usagef("no command given")
