@@ -27,8 +27,9 @@ const defaultURL = "http://127.0.0.1:8080"
 // cliCmd is one invocation of a client sub-command: its flags, and once
 // parsed, the positional arguments and a way to reach the server.
 type cliCmd struct {
-	e    *env
-	name string // "service-accounts create", for messages
+	e       *env
+	name    string // "service-accounts create", for messages
+	summary string // what it does, for -h
 	fs   *flag.FlagSet
 	url  *string
 	json *bool
@@ -49,17 +50,13 @@ func newCmd(e *env, name string) *cliCmd {
 // and max positional arguments (max < 0: no limit). synopsis describes
 // the positional arguments for the error message.
 func (c *cliCmd) parse(args []string, min, max int, synopsis string) error {
-	// Flag errors become one line (see below); -h prints the flags on
+	// Flag errors become one line (see below); -h prints the help on
 	// stdout.
-	c.fs.SetOutput(io.Discard)
-	c.fs.Usage = func() {}
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				c.fs.SetOutput(c.e.stdout)
-				fmt.Fprintf(c.e.stdout, "Usage: signet %s %s\n\nFlags:\n", c.name, synopsis)
-				c.fs.PrintDefaults()
+				printHelp(c.e.stdout, c.name, synopsis, c.summary, c.fs)
 				return errHelp
 			}
 			return usagef("%v (see 'signet %s -h')", err, c.name)

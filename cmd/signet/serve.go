@@ -25,8 +25,8 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "run the Signet server", run: cmdServe})
-	register(command{name: "migrate", summary: "apply database migrations and exit", run: cmdMigrate})
+	register(command{name: "serve", summary: serveSummary, run: cmdServe})
+	register(command{name: "migrate", summary: migrateSummary, run: cmdMigrate})
 }
 
 // serverConfig is everything "signet serve" is configured with.
@@ -101,6 +101,11 @@ func addDBFlags(fs *flag.FlagSet, e *env) (func() dbFlags, error) {
 	return func() dbFlags { return dbFlags{maxConns: *maxConns, statementTimeout: *stmt, pollInterval: *poll} }, nil
 }
 
+const (
+	serveSummary   = "run the Signet server: the REST API under /api/v1 and the web UI at /; every flag has a SIGNET_* environment equivalent"
+	migrateSummary = "apply database migrations and exit"
+)
+
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve")
 	var cfg serverConfig
@@ -155,7 +160,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	tlsCert := stringEnv(fs, e, "tls-cert", "SIGNET_TLS_CERT", "", "serve HTTPS with this PEM certificate (chain) file, reloaded when it changes; needs --tls-key")
 	tlsKey := stringEnv(fs, e, "tls-key", "SIGNET_TLS_KEY", "", "PEM private key file of --tls-cert")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -493,7 +498,7 @@ func runRetention(ctx context.Context, svc *service.Service, keep time.Duration,
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "migrate")
 	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args, "[--database DATABASE]", migrateSummary); err != nil {
 		return err
 	}
 	if err := checkDatabase("--database", *db); err != nil {
