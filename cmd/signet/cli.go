@@ -30,10 +30,10 @@ type cliCmd struct {
 	e       *env
 	name    string // "service-accounts create", for messages
 	summary string // what it does, for -h
-	fs   *flag.FlagSet
-	url  *string
-	json *bool
-	args []string // positional arguments, after parse
+	fs      *flag.FlagSet
+	url     *string
+	json    *bool
+	args    []string // positional arguments, after parse
 }
 
 // newCmd returns a sub-command with the flags every client command has.
