@@ -43,8 +43,8 @@ type serverConfig struct {
 	// shutdownGrace is how long /readyz answers 503 after SIGTERM/SIGINT,
 	// requests still served, before the server drains.
 	shutdownGrace time.Duration
-	sessionTTL      time.Duration
-	sessionIdle     time.Duration
+	sessionTTL    time.Duration
+	sessionIdle   time.Duration
 	// auditSink is "", "stdout" or "file:PATH".
 	auditSink string
 	// auditRetention is how long audit events are kept; 0 keeps them
@@ -398,9 +398,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// draining turns /readyz to 503 once a shutdown has begun.
 	var draining atomic.Bool
 	api := httpapi.NewAPI(httpapi.Config{
-		Service:     svc,
-		Auth:        auth,
-		Logger:      logger,
+		Service: svc,
+		Auth:    auth,
+		Logger:  logger,
 		Ready: func(ctx context.Context) error {
 			if draining.Load() {
 				return errDraining
