@@ -49,12 +49,18 @@ type cmdCall struct {
 	cl      *client.Client // for the server and key the flags and environment name
 	r       *resolver      // names to ids, reading each list once
 	id      string         // the first argument, resolved by clientCmd.first if set
+	// lastBody is the body of the last response to a request made with
+	// run's context (nil if it had none): what --json prints.
+	lastBody []byte
 }
 
-// output is what a command prints: data as one JSON document with --json,
-// else text for people; then note, on stderr, in either case.
+// output is what a command prints: with --json the JSON document the
+// server sent (raw, else the body of the command's last request), or data
+// when the request had none (a deletion); else text for people; then
+// note, on stderr, in either case.
 type output struct {
 	data any
+	raw  []byte // the document --json prints, when the command chose it (lists)
 	text func(w io.Writer) error
 	note string
 }
@@ -83,7 +89,17 @@ func say(data any, format string, args ...any) *output {
 
 func (x *cmdCall) print(o *output) error {
 	if *x.json {
-		if err := x.printJSON(o.data); err != nil {
+		raw := o.raw
+		if raw == nil {
+			raw = x.lastBody
+		}
+		var err error
+		if raw != nil {
+			err = x.printRaw(raw)
+		} else {
+			err = x.printJSON(o.data)
+		}
+		if err != nil {
 			return err
 		}
 	} else if o.text != nil {
@@ -129,7 +145,9 @@ func (s clientCmd[O]) exec(ctx context.Context, e *env, name string, args []stri
 			}
 		}
 	}
-	out, err := s.run(ctx, x, &o)
+	// --json prints what the server sent: the body of the last request
+	// run makes with its context (the resolver's lookups use their own).
+	out, err := s.run(client.WithResponseBody(ctx, func(b []byte) { x.lastBody = b }), x, &o)
 	if out != nil {
 		if perr := x.print(out); perr != nil {
 			return perr
