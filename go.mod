@@ -11,6 +11,7 @@ require (
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0 // signet login asks for the password on the terminal without echo
 	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
 	modernc.org/sqlite v1.62.0
 )

@@ -178,6 +178,20 @@ func All[T any](ctx context.Context, list func(ctx context.Context, cursor strin
 	}
 }
 
+// responseBodyKey is the context key of WithResponseBody.
+type responseBodyKey struct{}
+
+// WithResponseBody returns a copy of ctx with which every request a Client
+// makes (other than streamed exports) hands fn the body of its successful
+// response, exactly as the server sent it, before decoding it: nil for a
+// response without a body (204). It is for callers that pass the server's
+// JSON on unchanged, as the signet CLI's --json does; fn must not keep
+// body past the call without copying it. The innermost WithResponseBody
+// of a context wins.
+func WithResponseBody(ctx context.Context, fn func(body []byte)) context.Context {
+	return context.WithValue(ctx, responseBodyKey{}, fn)
+}
+
 // do sends one request. body, if not nil, is sent as JSON; out, if not
 // nil, receives the JSON response of a 2xx status.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
@@ -220,6 +234,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return responseError(resp, data)
+	}
+	if fn, ok := ctx.Value(responseBodyKey{}).(func([]byte)); ok {
+		if len(data) == 0 {
+			fn(nil)
+		} else {
+			fn(data)
+		}
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil

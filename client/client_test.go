@@ -196,3 +196,38 @@ func TestCreatedKeyJSON(t *testing.T) {
 		t.Errorf("CreatedAPIKey JSON = %s", b)
 	}
 }
+
+func TestWithResponseBody(t *testing.T) {
+	t.Parallel()
+	// A field the SDK does not know, and the server's own formatting,
+	// reach the caller unchanged.
+	const body = `{"data":[{"id":"grp_1","name":"a","future_field":1}],  "next_cursor":"c1"}`
+	c, _, _ := fake(t, http.StatusOK, body)
+	var got []byte
+	calls := 0
+	ctx := client.WithResponseBody(context.Background(), func(b []byte) { got, calls = append([]byte(nil), b...), calls+1 })
+	page, err := c.ListGroups(ctx, client.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != body || calls != 1 || len(page.Data) != 1 || page.NextCursor != "c1" {
+		t.Errorf("WithResponseBody saw %q (%d calls), decoded %+v; want the body as sent, once, and the decoded page", got, calls, page)
+	}
+
+	// No body (204): fn gets nil.
+	c, _, _ = fake(t, http.StatusNoContent, "")
+	got = []byte("x")
+	if err := c.DeleteGroup(client.WithResponseBody(context.Background(), func(b []byte) { got = b }), "grp_1"); err != nil {
+		t.Fatal(err)
+	}
+	if got != nil {
+		t.Errorf("WithResponseBody on a 204 saw %q; want nil", got)
+	}
+
+	// An error response is an *Error, not a body.
+	c, _, _ = fake(t, http.StatusNotFound, `{"error":{"code":"not_found","message":"no"}}`)
+	calls = 0
+	if _, err := c.GetGroup(client.WithResponseBody(context.Background(), func([]byte) { calls++ }), "grp_1"); client.ErrorCode(err) != client.CodeNotFound || calls != 0 {
+		t.Errorf("GetGroup on a 404 = %v, %d bodies seen; want not_found and none", err, calls)
+	}
+}

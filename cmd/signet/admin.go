@@ -13,23 +13,27 @@ import (
 )
 
 func init() {
-	register(command{name: "admin", summary: "offline administration on the database (admin create)", run: cmdAdmin})
+	registerGroupOf("admin", nil, "offline administration on the database (admin create)", "", adminCreate)
 }
 
-func cmdAdmin(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: signet admin create --email EMAIL [--name NAME] --password-stdin [--database PATH]")
-	}
-	fs := newFlagSet(e, "admin create")
+const (
+	adminCreateSynopsis = "--email EMAIL [--name NAME] --password-stdin [--database DATABASE]"
+	adminCreateSummary  = "create an administrator directly in the database, without a server (the password on standard input)"
+)
+
+var adminCreate = plainVerb{name: "create", args: adminCreateSynopsis, summary: adminCreateSummary, run: cmdAdminCreate}
+
+func cmdAdminCreate(ctx context.Context, e *env, cmdName string, args []string) error {
+	fs := newFlagSet(e, cmdName)
 	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
 	email := fs.String("email", "", "email of the new administrator (required)")
 	name := fs.String("name", "", "display name (default: the part of the email before @)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(e, fs, args, adminCreateSynopsis, adminCreateSummary); err != nil {
 		return err
 	}
-	if *email == "" || !*pwStdin {
-		return usagef("admin create needs --email and --password-stdin")
+	if *email == "" || !*pwStdin || fs.NArg() > 0 {
+		return usagef("usage: signet admin create %s", adminCreateSynopsis)
 	}
 	password, err := readLine(e)
 	if err != nil {

@@ -7,6 +7,7 @@ package main
 // and confirmations. cli_command.go runs the commands with them.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,12 +28,13 @@ const defaultURL = "http://127.0.0.1:8080"
 // cliCmd is one invocation of a client sub-command: its flags, and once
 // parsed, the positional arguments and a way to reach the server.
 type cliCmd struct {
-	e    *env
-	name string // "service-accounts create", for messages
-	fs   *flag.FlagSet
-	url  *string
-	json *bool
-	args []string // positional arguments, after parse
+	e       *env
+	name    string // "service-accounts create", for messages
+	summary string // what it does, for -h
+	fs      *flag.FlagSet
+	url     *string
+	json    *bool
+	args    []string // positional arguments, after parse
 }
 
 // newCmd returns a sub-command with the flags every client command has.
@@ -40,7 +42,7 @@ func newCmd(e *env, name string) *cliCmd {
 	fs := newFlagSet(e, "signet "+name)
 	c := &cliCmd{e: e, name: name, fs: fs}
 	c.url = fs.String("url", "", "Signet server URL (env SIGNET_URL; default: the URL saved by 'signet login', else "+defaultURL+")")
-	c.json = fs.Bool("json", false, "print the API's JSON instead of a table")
+	c.json = fs.Bool("json", false, "print the API's JSON response as the server sent it, instead of a table")
 	return c
 }
 
@@ -49,17 +51,13 @@ func newCmd(e *env, name string) *cliCmd {
 // and max positional arguments (max < 0: no limit). synopsis describes
 // the positional arguments for the error message.
 func (c *cliCmd) parse(args []string, min, max int, synopsis string) error {
-	// Flag errors become one line (see below); -h prints the flags on
+	// Flag errors become one line (see below); -h prints the help on
 	// stdout.
-	c.fs.SetOutput(io.Discard)
-	c.fs.Usage = func() {}
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				c.fs.SetOutput(c.e.stdout)
-				fmt.Fprintf(c.e.stdout, "Usage: signet %s %s\n\nFlags:\n", c.name, synopsis)
-				c.fs.PrintDefaults()
+				printHelp(c.e.stdout, c.name, synopsis, c.summary, c.fs)
 				return errHelp
 			}
 			return usagef("%v (see 'signet %s -h')", err, c.name)
@@ -148,7 +146,10 @@ func (c *cliCmd) client() (*client.Client, error) {
 		return nil, err
 	}
 	if t.apiKey == "" {
-		return nil, fmt.Errorf("not logged in to %s: run 'signet login --url %s --api-key-stdin' or set SIGNET_API_KEY", t.url, t.url)
+		// Both ways in: a login saved in the credentials file, or a key in
+		// the environment (for scripts and CI).
+		return nil, fmt.Errorf("not logged in to %s: run 'signet login --url %s --email EMAIL' (or --api-key-stdin to save an existing key), "+
+			"or set SIGNET_API_KEY (and SIGNET_URL) in the environment", t.url, t.url)
 	}
 	return newClient(t.url, client.WithAPIKey(t.apiKey))
 }
@@ -207,6 +208,18 @@ func (c *cliCmd) printJSON(v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// printRaw writes a JSON document the server sent, indented but otherwise
+// unchanged: every field and value as sent, in the server's order.
+func (c *cliCmd) printRaw(raw []byte) error {
+	var b bytes.Buffer
+	if err := json.Indent(&b, bytes.TrimSpace(raw), "", "  "); err != nil {
+		return fmt.Errorf("the server's response is not JSON: %w", err)
+	}
+	b.WriteByte('\n')
+	_, err := c.e.stdout.Write(b.Bytes())
+	return err
 }
 
 // table writes aligned columns.
@@ -304,51 +317,107 @@ func (p pageFlags) options() (client.ListOptions, error) {
 // lister is a list method of the SDK client.
 type lister[T any] func(ctx context.Context, o client.ListOptions) (*client.Page[T], error)
 
+// listing is what a list command fetched: the items, decoded and as the
+// server sent them, and the cursor of the next page.
+type listing[T any] struct {
+	items []T
+	raw   []json.RawMessage // raw[i] is items[i] as sent
+	next  string            // "" when there is none or --all was given
+	// page is the response body when exactly one page was fetched and
+	// nothing was left out of it: --json prints it as it is.
+	page []byte
+}
+
 // collect fetches one page, or with --all every page, starting at the
-// --cursor. It returns the items and the cursor of the next page ("" when
-// there is none or --all was given).
-func collect[T any](ctx context.Context, p pageFlags, list lister[T]) ([]T, string, error) {
+// --cursor.
+func collect[T any](ctx context.Context, p pageFlags, list lister[T]) (listing[T], error) {
+	return collectWhere(ctx, p, list, nil)
+}
+
+// collectWhere is collect keeping only the items keep accepts (nil: all),
+// for filters the API does not have.
+func collectWhere[T any](ctx context.Context, p pageFlags, list lister[T], keep func(T) bool) (listing[T], error) {
+	l := listing[T]{items: []T{}, raw: []json.RawMessage{}}
 	o, err := p.options()
 	if err != nil {
-		return nil, "", err
+		return l, err
 	}
-	items := []T{}
-	for {
-		page, err := list(ctx, o)
+	for pages := 1; ; pages++ {
+		var body []byte
+		page, err := list(client.WithResponseBody(ctx, func(b []byte) { body = b }), o)
 		if err != nil {
-			return nil, "", wrapErr(err)
+			return l, wrapErr(err)
 		}
-		items = append(items, page.Data...)
+		// The items as sent, in the order decoded.
+		var sent struct {
+			Data []json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(body, &sent); err != nil || len(sent.Data) != len(page.Data) {
+			return l, fmt.Errorf("the server's list response is not a page of %d items", len(page.Data))
+		}
+		for i, it := range page.Data {
+			if keep == nil || keep(it) {
+				l.items = append(l.items, it)
+				l.raw = append(l.raw, sent.Data[i])
+			}
+		}
+		l.page = nil
+		if pages == 1 && keep == nil {
+			l.page = body
+		}
 		if !p.all || page.NextCursor == "" || page.NextCursor == o.Cursor {
-			return items, page.NextCursor, nil
+			if !p.all {
+				l.next = page.NextCursor
+			}
+			if p.all && pages > 1 {
+				l.page = nil
+			}
+			return l, nil
 		}
 		o.Cursor = page.NextCursor
 	}
 }
 
-// tableOf is the output of a list: a JSON array or, for people, a table;
-// then (on stderr) how to see the next page.
-func tableOf[T any](items []T, next string, header []string, row func(T) []string) *output {
-	o := show(items, func(w io.Writer) error {
+// json is the document --json prints for the list: the page as the
+// server sent it when the command fetched one page and left nothing out;
+// else a page of the same shape, {"data":[…],"next_cursor":"…"}, holding
+// every item fetched (each as sent) and, as the server writes it, the
+// cursor of the next page, left out when there is none (after --all).
+func (l listing[T]) json() []byte {
+	if l.page != nil {
+		return l.page
+	}
+	b, _ := json.Marshal(struct {
+		Data       []json.RawMessage `json:"data"`
+		NextCursor string            `json:"next_cursor,omitempty"`
+	}{l.raw, l.next})
+	return b
+}
+
+// tableOf is the output of a list: with --json the API's page (see
+// listing.json), else a table; then (on stderr) how to see the next page.
+func tableOf[T any](l listing[T], header []string, row func(T) []string) *output {
+	o := show(l.items, func(w io.Writer) error {
 		t := newTable(w, header...)
-		for _, it := range items {
+		for _, it := range l.items {
 			t.row(row(it)...)
 		}
 		return t.flush()
 	})
-	if next != "" {
-		o.note = fmt.Sprintf("More results: add --cursor %s, or --all for every page.\n", next)
+	o.raw = l.json()
+	if l.next != "" {
+		o.note = fmt.Sprintf("More results: add --cursor %s, or --all for every page.\n", l.next)
 	}
 	return o
 }
 
 // listed collects a list and returns it as tableOf does.
 func listed[T any](ctx context.Context, p pageFlags, list lister[T], header []string, row func(T) []string) (*output, error) {
-	items, next, err := collect(ctx, p, list)
+	l, err := collect(ctx, p, list)
 	if err != nil {
 		return nil, err
 	}
-	return tableOf(items, next, header, row), nil
+	return tableOf(l, header, row), nil
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/signetdev/signet/client"
 )
@@ -48,12 +49,18 @@ type cmdCall struct {
 	cl      *client.Client // for the server and key the flags and environment name
 	r       *resolver      // names to ids, reading each list once
 	id      string         // the first argument, resolved by clientCmd.first if set
+	// lastBody is the body of the last response to a request made with
+	// run's context (nil if it had none): what --json prints.
+	lastBody []byte
 }
 
-// output is what a command prints: data as one JSON document with --json,
-// else text for people; then note, on stderr, in either case.
+// output is what a command prints: with --json the JSON document the
+// server sent (raw, else the body of the command's last request), or data
+// when the request had none (a deletion); else text for people; then
+// note, on stderr, in either case.
 type output struct {
 	data any
+	raw  []byte // the document --json prints, when the command chose it (lists)
 	text func(w io.Writer) error
 	note string
 }
@@ -82,7 +89,17 @@ func say(data any, format string, args ...any) *output {
 
 func (x *cmdCall) print(o *output) error {
 	if *x.json {
-		if err := x.printJSON(o.data); err != nil {
+		raw := o.raw
+		if raw == nil {
+			raw = x.lastBody
+		}
+		var err error
+		if raw != nil {
+			err = x.printRaw(raw)
+		} else {
+			err = x.printJSON(o.data)
+		}
+		if err != nil {
 			return err
 		}
 	} else if o.text != nil {
@@ -99,6 +116,7 @@ func (x *cmdCall) print(o *output) error {
 // exec runs the command; name is its full name, e.g. "groups create".
 func (s clientCmd[O]) exec(ctx context.Context, e *env, name string, args []string) error {
 	c := newCmd(e, name)
+	c.summary = s.summary
 	var o O
 	if s.flags != nil {
 		s.flags(&o, c.fs)
@@ -127,7 +145,9 @@ func (s clientCmd[O]) exec(ctx context.Context, e *env, name string, args []stri
 			}
 		}
 	}
-	out, err := s.run(ctx, x, &o)
+	// --json prints what the server sent: the body of the last request
+	// run makes with its context (the resolver's lookups use their own).
+	out, err := s.run(client.WithResponseBody(ctx, func(b []byte) { x.lastBody = b }), x, &o)
 	if out != nil {
 		if perr := x.print(out); perr != nil {
 			return perr
@@ -170,44 +190,78 @@ func (s clientCmd[O]) help() (string, []string, string, string) {
 	return s.name, s.aliases, s.args, s.summary
 }
 
+// plainVerb is a sub-command that is not a client command (admin
+// create): run parses its own flags, with parseFlags.
+type plainVerb struct {
+	name, args, summary string
+	run                 func(ctx context.Context, e *env, name string, args []string) error
+}
+
+func (v plainVerb) help() (string, []string, string, string) { return v.name, nil, v.args, v.summary }
+func (v plainVerb) exec(ctx context.Context, e *env, name string, args []string) error {
+	return v.run(ctx, e, name, args)
+}
+
+// clientFooter ends the help of a group of client commands.
+const clientFooter = "Every sub-command takes --url URL (env SIGNET_URL) and --json."
+
 // registerGroup registers a top-level command (with optional aliases)
-// whose first argument chooses one of subs.
+// whose first argument chooses one of subs, client commands.
 func registerGroup(name string, aliases []string, summary string, subs ...verb) {
-	runGroup := func(ctx context.Context, e *env, args []string) error {
-		return dispatch(ctx, e, name, subs, args)
-	}
-	register(command{name: name, summary: summary, run: runGroup})
+	registerGroupOf(name, aliases, summary, clientFooter, subs...)
+}
+
+// registerGroupOf is registerGroup with the footer of the group's help.
+func registerGroupOf(name string, aliases []string, summary, footer string, subs ...verb) {
+	g := group{name: name, summary: summary, footer: footer, subs: subs}
+	register(command{name: name, summary: summary, run: g.dispatch, subs: subs})
 	for _, a := range aliases {
-		register(command{name: a, summary: "alias of " + name, run: runGroup})
+		register(command{name: a, summary: "alias of " + name, run: g.dispatch, subs: subs, alias: true})
 	}
 }
 
-func dispatch(ctx context.Context, e *env, group string, subs []verb, args []string) error {
+// group is a command made of sub-commands.
+type group struct {
+	name, summary, footer string
+	subs                  []verb
+}
+
+func (g group) dispatch(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		groupUsage(e.stderr, group, subs)
-		return usagef("%s: missing sub-command", group)
+		g.usage(e.stderr)
+		return usagef("%s: missing sub-command", g.name)
 	}
 	v := args[0]
 	switch v {
-	case "help", "-h", "--help":
-		groupUsage(e.stdout, group, subs)
+	case "help", "-h", "--help", "-help":
+		g.usage(e.stdout)
 		return nil
 	}
-	for _, s := range subs {
+	for _, s := range g.subs {
 		if name, aliases, _, _ := s.help(); name == v || containsString(aliases, v) {
-			return s.exec(ctx, e, group+" "+name, args[1:])
+			return s.exec(ctx, e, g.name+" "+name, args[1:])
 		}
 	}
-	return usagef("%s: unknown sub-command %q (see 'signet %s help')", group, v, group)
+	return usagef("%s: unknown sub-command %q (see 'signet %s -h')", g.name, v, g.name)
 }
 
-func groupUsage(w io.Writer, group string, subs []verb) {
-	fmt.Fprintf(w, "Usage: signet %s <sub-command> [flags]\n\nSub-commands:\n", group)
-	for _, s := range subs {
-		name, _, args, summary := s.help()
+// usage is the group's help, in the style of printHelp: usage line, what
+// it does, then the sub-commands where another command lists its flags.
+func (g group) usage(w io.Writer) {
+	printHelp(w, g.name, "<sub-command> [flags]", g.summary, nil)
+	fmt.Fprintf(w, "\nSub-commands:\n")
+	for _, s := range g.subs {
+		name, aliases, args, summary := s.help()
+		if len(aliases) > 0 {
+			name += " (" + strings.Join(aliases, ", ") + ")"
+		}
 		fmt.Fprintf(w, "  %s %s\n      %s\n", name, args, summary)
 	}
-	fmt.Fprintf(w, "\nEvery sub-command takes --url URL (env SIGNET_URL) and --json.\nRun 'signet %s <sub-command> -h' for its flags.\n", group)
+	fmt.Fprintln(w)
+	if g.footer != "" {
+		fmt.Fprintln(w, g.footer)
+	}
+	fmt.Fprintf(w, "Run 'signet %s <sub-command> -h' for its flags.\n", g.name)
 }
 
 func containsString(list []string, s string) bool {

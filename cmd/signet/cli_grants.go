@@ -99,7 +99,7 @@ var grantsList = clientCmd[grantFlags]{name: "list", aliases: []string{"ls"},
 				opts.SubjectType = "group"
 			}
 		}
-		items, next, err := collect(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.Grant], error) {
+		l, err := collect(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.Grant], error) {
 			opts.ListOptions = lo
 			return x.cl.ListGrants(ctx, opts)
 		})
@@ -110,7 +110,7 @@ var grantsList = clientCmd[grantFlags]{name: "list", aliases: []string{"ls"},
 		if !*x.json {
 			roles, wss, groups = x.r.roles.names(), x.r.workspaces.names(), x.r.groups.names()
 		}
-		return tableOf(items, next, []string{"ID", "ROLE", "SUBJECT TYPE", "SUBJECT", "WORKSPACE", "CREATED"},
+		return tableOf(l, []string{"ID", "ROLE", "SUBJECT TYPE", "SUBJECT", "WORKSPACE", "CREATED"},
 			func(g client.Grant) []string {
 				where := "(organisation-wide)"
 				if g.WorkspaceID != client.OrganisationWide {

@@ -97,22 +97,15 @@ var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
 	},
 	run: func(ctx context.Context, x *cmdCall, o *keysListFlags) (*output, error) {
 		var list lister[client.APIKey]
+		var keep func(client.APIKey) bool
 		if o.personal {
+			list = x.cl.ListPersonalKeys
 			// The personal-key list has no filters: apply them here.
-			list = func(ctx context.Context, lo client.ListOptions) (*client.Page[client.APIKey], error) {
-				p, err := x.cl.ListPersonalKeys(ctx, lo)
-				if err != nil {
-					return nil, err
+			if o.status != "" || o.name != "" {
+				keep = func(k client.APIKey) bool {
+					return (o.status == "" || k.Status == o.status) &&
+						(o.name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(o.name)))
 				}
-				kept := p.Data[:0]
-				for _, k := range p.Data {
-					if (o.status == "" || k.Status == o.status) &&
-						(o.name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(o.name))) {
-						kept = append(kept, k)
-					}
-				}
-				p.Data = kept
-				return p, nil
 			}
 		} else {
 			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name}
@@ -127,15 +120,15 @@ var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
 				return x.cl.ListAPIKeys(ctx, opts)
 			}
 		}
-		items, next, err := collect(ctx, o.page, list)
+		l, err := collectWhere(ctx, o.page, list, keep)
 		if err != nil {
 			return nil, err
 		}
 		owners := names{}
-		if !*x.json && len(items) > 0 {
+		if !*x.json && len(l.items) > 0 {
 			owners = ownerNames(ctx, x.r, o.personal)
 		}
-		return tableOf(items, next, keyHeader, func(k client.APIKey) []string {
+		return tableOf(l, keyHeader, func(k client.APIKey) []string {
 			return []string{k.ID, k.Name, owners.of(k.OwnerID), k.Hint, k.Status, fmtTime(k.CreatedAt), fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.LastUsedAt)}
 		}), nil
 	}}

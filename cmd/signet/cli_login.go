@@ -26,14 +26,14 @@ type loginFlags struct {
 
 // login is offline: it talks to the server with the key it is given or
 // mints, not with one the environment or the credentials file holds.
-const loginSynopsis = "[--url URL] (--api-key-stdin | --email EMAIL --password-stdin)"
+const loginSynopsis = "[--url URL] (--email EMAIL [--password-stdin] | --api-key-stdin)"
 
 var loginCmd = clientCmd[loginFlags]{name: "login", args: loginSynopsis,
 	summary: "save a server URL and API key for the client commands", offline: true,
 	flags: func(o *loginFlags, fs *flag.FlagSet) {
 		fs.BoolVar(&o.keyStdin, "api-key-stdin", false, "read an existing API key from the first line of standard input")
 		fs.StringVar(&o.email, "email", "", "sign in as this human user; Signet mints a personal API key for this device that expires")
-		fs.BoolVar(&o.pwStdin, "password-stdin", false, "read the password from the first line of standard input (with --email)")
+		fs.BoolVar(&o.pwStdin, "password-stdin", false, "read the password from the first line of standard input (with --email; for scripts: without it, the password is asked for on the terminal)")
 		fs.StringVar(&o.keyName, "key-name", "", `name of the key minted with --email (default "signet CLI on <hostname>")`)
 		fs.StringVar(&o.expiresIn, "expires-in", "30d", "lifetime of the key minted with --email, e.g. 30d or 12h (at most 365d)")
 	},
@@ -41,8 +41,12 @@ var loginCmd = clientCmd[loginFlags]{name: "login", args: loginSynopsis,
 		switch {
 		case o.keyStdin && (o.email != "" || o.pwStdin):
 			return usagef("login: --api-key-stdin cannot be combined with --email or --password-stdin")
-		case !o.keyStdin && (o.email == "" || !o.pwStdin):
+		case !o.keyStdin && o.email == "":
 			return usagef("usage: signet login %s", loginSynopsis)
+		case o.email != "" && !o.pwStdin && x.e.readPassword == nil:
+			// No terminal to ask on: say what a script does instead.
+			return usagef("login: standard input is not a terminal, so the password cannot be asked for: " +
+				"pipe it in with --password-stdin, or log in with an existing API key with --api-key-stdin")
 		}
 		var err error
 		if o.ttl, err = parseDuration(o.expiresIn); err != nil || o.ttl <= 0 {
@@ -96,14 +100,24 @@ var loginCmd = clientCmd[loginFlags]{name: "login", args: loginSynopsis,
 	}}
 
 // loginWithPassword mints a personal key for this device with the email
-// and the password on standard input.
+// and the password: from standard input with --password-stdin, else
+// asked for on the terminal, without echo.
 func loginWithPassword(ctx context.Context, e *env, url string, o *loginFlags) (string, error) {
-	password, err := readLine(e)
+	var password string
+	var err error
+	if o.pwStdin {
+		password, err = readLine(e)
+	} else {
+		password, err = e.readPassword(fmt.Sprintf("Password for %s: ", o.email))
+	}
 	if err != nil {
 		return "", err
 	}
 	if password == "" {
-		return "", usagef("login: standard input holds no password")
+		if o.pwStdin {
+			return "", usagef("login: standard input holds no password")
+		}
+		return "", usagef("login: no password given")
 	}
 	device, err := deviceID(e)
 	if err != nil {

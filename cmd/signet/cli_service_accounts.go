@@ -207,7 +207,7 @@ func printUserDetail(ctx context.Context, w io.Writer, r *resolver, u *client.Us
 	if !withKeys {
 		return nil
 	}
-	keys, next, err := collect(ctx, pageFlags{},
+	l, err := collect(ctx, pageFlags{},
 		func(ctx context.Context, o client.ListOptions) (*client.Page[client.APIKey], error) {
 			return r.cl.ListServiceAccountKeys(ctx, u.ID, o)
 		})
@@ -216,6 +216,7 @@ func printUserDetail(ctx context.Context, w io.Writer, r *resolver, u *client.Us
 		fmt.Fprintf(w, "\nAPI keys: not shown: %v\n", err)
 		return nil
 	}
+	keys, next := l.items, l.next
 	fmt.Fprintf(w, "\nAPI keys:\n")
 	if len(keys) == 0 {
 		fmt.Fprintln(w, "  (none)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -116,6 +117,28 @@ func (w *cliWorld) okJSON(t *testing.T, out any, args ...string) {
 	}
 }
 
+// okList runs a list command with --json, checks that stdout is one page
+// of the API ({"data":[…],"next_cursor":"…"}, the cursor left out on the
+// last page), decodes its items into out and returns its next_cursor.
+func (w *cliWorld) okList(t *testing.T, out any, args ...string) string {
+	t.Helper()
+	r := w.ok(t, "", append(args, "--json")...)
+	var page map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &page); err != nil || page["data"] == nil || len(page) > 2 {
+		t.Fatalf("signet %s --json = %q (%v); want a page: data and next_cursor", strings.Join(args, " "), r.stdout, err)
+	}
+	if err := json.Unmarshal(page["data"], out); err != nil {
+		t.Fatalf("signet %s --json: decoding data: %v", strings.Join(args, " "), err)
+	}
+	var next string
+	if c, ok := page["next_cursor"]; ok {
+		if err := json.Unmarshal(c, &next); err != nil || next == "" {
+			t.Fatalf("signet %s --json: next_cursor %s; want a cursor, or none on the last page", strings.Join(args, " "), c)
+		}
+	}
+	return next
+}
+
 // login logs the CLI in as the administrator with email and password.
 func (w *cliWorld) login(t *testing.T) {
 	t.Helper()
@@ -146,7 +169,7 @@ func testCLILoginWithPassword(t *testing.T) {
 	// The key is a personal key named after this host, and it works.
 	host, _ := os.Hostname()
 	var keys []client.APIKey
-	w.okJSON(t, &keys, "keys", "list", "--personal")
+	w.okList(t, &keys, "keys", "list", "--personal")
 	if len(keys) != 1 || keys[0].Name != "signet CLI on "+host {
 		t.Errorf("personal keys after login = %+v; want one named %q", keys, "signet CLI on "+host)
 	}
@@ -163,7 +186,7 @@ func testCLILoginWithPassword(t *testing.T) {
 	}
 	w.ok(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin", "--expires-in", "12h")
 	var after []client.APIKey
-	w.okJSON(t, &after, "keys", "list", "--personal")
+	w.okList(t, &after, "keys", "list", "--personal")
 	var active []client.APIKey
 	for _, k := range after {
 		switch {
@@ -186,6 +209,13 @@ func testCLILoginWithPassword(t *testing.T) {
 	}
 	delete(w.env, "SIGNET_API_KEY")
 	delete(w.env, "SIGNET_URL")
+
+	// Without --password-stdin the password is asked for on a terminal;
+	// standard input here is not one, so login says what to do instead.
+	r = w.run(t, w.password+"\n", "login", "--url", w.srv.url, "--email", w.email)
+	if r.code() != 2 || !strings.Contains(r.errLine(), "not a terminal") || !strings.Contains(r.errLine(), "--password-stdin") {
+		t.Errorf("login --email without a terminal or --password-stdin: exit %d, %q; want 2 and a hint about --password-stdin", r.code(), r.errLine())
+	}
 
 	// A wrong password stores nothing new and fails with one line.
 	r = w.run(t, "wrong\n", "login", "--url", w.srv.url, "--email", w.email, "--password-stdin")
@@ -250,8 +280,9 @@ func testCLILoginWithKeyAndLogout(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("credentials file after logout: %v; want it gone", err)
 	}
-	if r := w2.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "not logged in") {
-		t.Errorf("me after logout: exit %d, %q; want 1 and 'not logged in'", r.code(), r.errLine())
+	if r := w2.run(t, "", "me"); r.code() != 1 || !strings.Contains(r.errLine(), "not logged in") ||
+		!strings.Contains(r.errLine(), "--email EMAIL") || !strings.Contains(r.errLine(), "SIGNET_API_KEY") {
+		t.Errorf("me after logout: exit %d, %q; want 1, 'not logged in' and both ways in (signet login --email, SIGNET_API_KEY)", r.code(), r.errLine())
 	}
 	w2.env["SIGNET_API_KEY"] = key
 	w2.env["SIGNET_URL"] = w.srv.url
@@ -339,22 +370,29 @@ func testCLIServiceAccountsAndKeys(t *testing.T) {
 		t.Errorf("sa list shows a key")
 	}
 	var sas []client.User
-	w.okJSON(t, &sas, "sa", "list", "--name", "nightly")
+	w.okList(t, &sas, "sa", "list", "--name", "nightly")
 	if len(sas) != 1 || sas[0].Name != "nightly-etl" || sas[0].Description != "Airflow" || sas[0].Kind != client.KindServiceAccount {
 		t.Fatalf("sa list --name nightly --json = %+v; want nightly-etl", sas)
 	}
 	saID := sas[0].ID
 	var page []client.User
-	w.okJSON(t, &page, "sa", "list", "--limit", "1")
-	if len(page) != 1 {
-		t.Errorf("sa list --limit 1 = %d items; want 1", len(page))
+	next := w.okList(t, &page, "sa", "list", "--limit", "1")
+	if len(page) != 1 || next == "" {
+		t.Errorf("sa list --limit 1 = %d items, next_cursor %q; want 1 and a cursor", len(page), next)
 	}
 	if r := w.ok(t, "", "sa", "list", "--limit", "1"); !strings.Contains(r.stderr, "--cursor") {
 		t.Errorf("sa list --limit 1 stderr = %q; want a hint about the next page", r.stderr)
 	}
-	w.okJSON(t, &page, "sa", "list", "--limit", "1", "--all")
-	if len(page) != 3 {
-		t.Errorf("sa list --limit 1 --all = %d items; want 3", len(page))
+	// --json is the API's page, exactly: the same document GET returns.
+	var fromAPI, fromCLI any
+	call(t, "GET", w.srv.url+"/api/v1/service-accounts?limit=1", apikeyAuth(readCredentialsFile(t, filepath.Join(w.configDir, "signet", "credentials.json")).APIKey), nil, &fromAPI)
+	json.Unmarshal([]byte(w.ok(t, "", "sa", "list", "--limit", "1", "--json").stdout), &fromCLI)
+	if a, c := fmt.Sprint(fromAPI), fmt.Sprint(fromCLI); a != c {
+		t.Errorf("sa list --limit 1 --json =\n%s\nwant the API's response\n%s", c, a)
+	}
+	// --all: one page of every item, no next cursor.
+	if next := w.okList(t, &page, "sa", "list", "--limit", "1", "--all"); len(page) != 3 || next != "" {
+		t.Errorf("sa list --limit 1 --all = %d items, next_cursor %q; want 3 and none", len(page), next)
 	}
 
 	// get (by id and by name) shows groups, roles and keys.
@@ -399,7 +437,7 @@ func testCLIServiceAccountsAndKeys(t *testing.T) {
 		t.Fatalf("keys create --quiet = %q; want a key", key2)
 	}
 	var keys []client.APIKey
-	w.okJSON(t, &keys, "keys", "list", "--service-account", "etl-nightly")
+	w.okList(t, &keys, "keys", "list", "--service-account", "etl-nightly")
 	if len(keys) != 2 {
 		t.Fatalf("keys list --service-account = %d keys; want 2", len(keys))
 	}
@@ -426,7 +464,7 @@ func testCLIServiceAccountsAndKeys(t *testing.T) {
 	if k.Status != client.KeyStatusRevoked || k.RevokedReason != "rotated" {
 		t.Errorf("revoked key = status %q reason %q; want revoked, rotated", k.Status, k.RevokedReason)
 	}
-	w.okJSON(t, &keys, "keys", "list", "--status", "revoked")
+	w.okList(t, &keys, "keys", "list", "--status", "revoked")
 	if len(keys) != 1 || keys[0].ID != backup.ID {
 		t.Errorf("keys list --status revoked = %+v; want the backup key", keys)
 	}
@@ -525,7 +563,7 @@ func testCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
 
 	// roles
 	var roles []client.Role
-	w.okJSON(t, &roles, "roles", "list")
+	w.okList(t, &roles, "roles", "list")
 	builtIn := map[string]bool{}
 	for _, ro := range roles {
 		if ro.BuiltIn {
@@ -564,7 +602,7 @@ func testCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
 		t.Errorf("users create with no password on stdin: exit %d (%v); want 2", r.code(), r.err)
 	}
 	var users []client.User
-	w.okJSON(t, &users, "users", "list", "--name", "bob")
+	w.okList(t, &users, "users", "list", "--name", "bob")
 	if len(users) != 1 || users[0].Email != "bob@example.com" {
 		t.Fatalf("users list --name bob = %+v", users)
 	}
@@ -606,7 +644,7 @@ func testCLIUsersGroupsRolesGrantsWorkspaces(t *testing.T) {
 
 	// audit
 	var events []client.AuditEvent
-	w.okJSON(t, &events, "audit", "list", "--since", "1h", "--limit", "200")
+	w.okList(t, &events, "audit", "list", "--since", "1h", "--limit", "200")
 	if len(events) == 0 {
 		t.Fatal("audit list --since 1h is empty")
 	}

@@ -73,7 +73,9 @@ func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool
 	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", database, "--log-format", "json"}, extraArgs...)
+	// No grace before draining: a test's server stops at once (a test
+	// of the grace sets its own, later flags win).
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", database, "--log-format", "json", "--shutdown-grace", "0"}, extraArgs...)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), io.Discard, logs)

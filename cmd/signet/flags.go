@@ -3,27 +3,78 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
-// newFlagSet returns a FlagSet that reports errors instead of exiting.
+// newFlagSet returns a FlagSet that reports errors instead of exiting
+// and prints nothing itself: parseFlags and cliCmd.parse say what went
+// wrong in one line, and -h prints help in the one style (printHelp).
 func newFlagSet(e *env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors and -h
-// into a clean exit.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses the flags of a command that is not a client command
+// (serve, migrate, admin create): a flag error is a usage error, and -h
+// prints the command's help (printHelp) on stdout and exits 0.
+func parseFlags(e *env, fs *flag.FlagSet, args []string, synopsis, summary string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			printHelp(e.stdout, fs.Name(), synopsis, summary, fs)
 			return errHelp
 		}
-		return usagef("%v", err)
+		return usagef("%v (see 'signet %s -h')", err, fs.Name())
 	}
 	return nil
+}
+
+// printHelp writes a command's help, the same way for every command: the
+// usage line, what it does, then its flags (if any) as --name, sorted.
+func printHelp(w io.Writer, name, synopsis, summary string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: signet %s\n", strings.TrimSpace(name+" "+synopsis))
+	if summary != "" {
+		fmt.Fprintf(w, "\n%s\n", sentence(summary))
+	}
+	if fs == nil {
+		return
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			fmt.Fprintf(w, "\nFlags:\n")
+			first = false
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		if def := f.DefValue; def != "" && def != "false" && def != "0" && def != "[]" {
+			usage += fmt.Sprintf(" (default %q)", def)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+	})
+}
+
+// sentence makes a summary ("create a group") a sentence ("Create a
+// group.") for help text.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // stringEnv is a string flag whose default comes from an environment

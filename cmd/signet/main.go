@@ -16,6 +16,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal (serve's graceful shutdown has begun), a
+		// second one ends the process at once, as signals do by default.
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -55,6 +61,9 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// readPassword shows prompt and reads a line without echo; nil when
+	// standard input is not a terminal (see terminalPassword).
+	readPassword func(prompt string) (string, error)
 }
 
 // command is one subcommand.
@@ -62,6 +71,11 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, e *env, args []string) error
+	// subs are the sub-commands of a group ("service-accounts list"), for
+	// help and for the test that asks every command for its help.
+	subs []verb
+	// alias marks another name of a group, left out of the command list.
+	alias bool
 }
 
 // commands lists every subcommand; the CLI client commands register
@@ -74,18 +88,22 @@ func register(c command) { commands = append(commands, c) }
 // it with their own arguments, environment and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	e.readPassword = terminalPassword(stdin, stderr)
 	if len(args) == 0 {
 		printUsage(stderr)
 		return usagef("no command given")
 	}
 	name, rest := args[0], args[1:]
 	switch name {
-	case "help", "-h", "--help":
+	case "help", "-h", "--help", "-help":
+		if len(rest) > 0 && name == "help" {
+			// "signet help keys create" is "signet keys create -h".
+			return run(ctx, append(rest, "-h"), getenv, stdin, stdout, stderr)
+		}
 		printUsage(stdout)
 		return nil
-	case "version", "--version":
-		fmt.Fprintln(stdout, "signet", version)
-		return nil
+	case "--version":
+		name = "version"
 	}
 	for _, c := range commands {
 		if c.name == name {
@@ -100,13 +118,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return usagef("unknown command %q", name)
 }
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: signet <command> [flags]\n\nCommands:")
+	fmt.Fprint(w, "Usage: signet <command> [flags]\n\n"+
+		"Signet: service accounts, API keys, roles and an audit trail for non-human access.\n"+
+		"The server (serve), its offline commands, and a client of its REST API.\n\nCommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+		if !c.alias {
+			fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+		}
 	}
-	fmt.Fprintln(w, "  help               show this help\n  version            print the version\n\nRun 'signet <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "  help               show this help; 'signet help <command>' is 'signet <command> -h'\n\n"+
+		"Run 'signet <command> -h' for a command's flags and sub-commands.")
 }

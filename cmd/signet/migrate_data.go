@@ -8,8 +8,13 @@ import (
 )
 
 func init() {
-	register(command{name: "migrate-data", summary: "copy every record from one database to another (e.g. SQLite to PostgreSQL)", run: cmdMigrateData})
+	register(command{name: "migrate-data", summary: migrateDataSummary, run: cmdMigrateData})
 }
+
+const (
+	migrateDataSummary  = "copy every record from one database to another (e.g. SQLite to PostgreSQL)"
+	migrateDataSynopsis = "--from DATABASE --to DATABASE [--replace]"
+)
 
 // cmdMigrateData is "signet migrate-data --from sqlite:./signet.db --to
 // postgres://…": growing out of SQLite. Both databases are migrated to the
@@ -22,11 +27,11 @@ func cmdMigrateData(ctx context.Context, e *env, args []string) error {
 	to := fs.String("to", "", "target database: a postgres:// URL or a SQLite path (required)")
 	replace := fs.Bool("replace", false, "delete the target's data first; without it, a target that holds any data is refused")
 	fs.BoolVar(replace, "force", false, "the same as --replace")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args, migrateDataSynopsis, migrateDataSummary); err != nil {
 		return err
 	}
 	if *from == "" || *to == "" || fs.NArg() > 0 {
-		return usagef("usage: signet migrate-data --from DATABASE --to DATABASE [--replace]")
+		return usagef("usage: signet migrate-data %s", migrateDataSynopsis)
 	}
 	// Both checked before either is opened (and migrated).
 	if err := checkDatabase("--from", *from); err != nil {

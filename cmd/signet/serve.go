@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -25,8 +27,8 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "run the Signet server", run: cmdServe})
-	register(command{name: "migrate", summary: "apply database migrations and exit", run: cmdMigrate})
+	register(command{name: "serve", summary: serveSummary, run: cmdServe})
+	register(command{name: "migrate", summary: migrateSummary, run: cmdMigrate})
 }
 
 // serverConfig is everything "signet serve" is configured with.
@@ -38,8 +40,11 @@ type serverConfig struct {
 	publicURL       string
 	flushInterval   time.Duration
 	shutdownTimeout time.Duration
-	sessionTTL      time.Duration
-	sessionIdle     time.Duration
+	// shutdownGrace is how long /readyz answers 503 after SIGTERM/SIGINT,
+	// requests still served, before the server drains.
+	shutdownGrace time.Duration
+	sessionTTL    time.Duration
+	sessionIdle   time.Duration
 	// auditSink is "", "stdout" or "file:PATH".
 	auditSink string
 	// auditRetention is how long audit events are kept; 0 keeps them
@@ -101,6 +106,11 @@ func addDBFlags(fs *flag.FlagSet, e *env) (func() dbFlags, error) {
 	return func() dbFlags { return dbFlags{maxConns: *maxConns, statementTimeout: *stmt, pollInterval: *poll} }, nil
 }
 
+const (
+	serveSummary   = "run the Signet server: the REST API under /api/v1 and the web UI at /; every flag has a SIGNET_* environment equivalent"
+	migrateSummary = "apply database migrations and exit"
+)
+
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve")
 	var cfg serverConfig
@@ -117,12 +127,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	logLevel := stringEnv(fs, e, "log-level", "SIGNET_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := stringEnv(fs, e, "log-format", "SIGNET_LOG_FORMAT", "text", "log format: text or json")
-	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, for links in the log; https:// makes cookies Secure (default: http://<addr>, https://<addr> with --tls-cert)")
+	publicURL := stringEnv(fs, e, "public-url", "SIGNET_PUBLIC_URL", "", "URL users reach Signet at, an absolute http(s) URL, for links in the log; https:// makes cookies Secure (default: http://<addr>, https://<addr> with --tls-cert; localhost for an address such as :8080)")
 	flush, err := durationEnv(fs, e, "last-used-flush", "SIGNET_LAST_USED_FLUSH", 10*time.Second, "how often key last-used data is written")
 	if err != nil {
 		return err
 	}
 	shutdown, err := durationEnv(fs, e, "shutdown-timeout", "SIGNET_SHUTDOWN_TIMEOUT", 15*time.Second, "how long shutdown waits for requests to finish")
+	if err != nil {
+		return err
+	}
+	grace, err := durationEnv(fs, e, "shutdown-grace", "SIGNET_SHUTDOWN_GRACE", 5*time.Second,
+		"on SIGTERM/SIGINT, /readyz answers 503 for this long, requests still served, so that load balancers stop sending traffic before the server drains; 0: drain at once")
 	if err != nil {
 		return err
 	}
@@ -155,11 +170,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	tlsCert := stringEnv(fs, e, "tls-cert", "SIGNET_TLS_CERT", "", "serve HTTPS with this PEM certificate (chain) file, reloaded when it changes; needs --tls-key")
 	tlsKey := stringEnv(fs, e, "tls-key", "SIGNET_TLS_KEY", "", "PEM private key file of --tls-cert")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	if *grace < 0 || *shutdown < 0 {
+		return usagef("--shutdown-grace and --shutdown-timeout may not be negative")
+	}
+	if err := checkPublicURL(*publicURL); err != nil {
+		return err
 	}
 	if *sessionTTL <= 0 || *sessionIdle <= 0 {
 		return usagef("--session-ttl and --session-idle-timeout must be positive")
@@ -184,7 +205,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	cfg = serverConfig{forwardAuth: httpapi.ForwardAuthConfig{Networks: nets, Secret: *faSecret}, metrics: *metricsOn, apiBasicAuth: *basicOn, debugAddr: *debugAddr,
 		addr: *addr, database: *db, logLevel: *logLevel, logFormat: *logFormat,
-		publicURL: *publicURL, flushInterval: *flush, shutdownTimeout: *shutdown,
+		publicURL: strings.TrimRight(*publicURL, "/"), flushInterval: *flush, shutdownTimeout: *shutdown, shutdownGrace: *grace,
 		sessionTTL: *sessionTTL, sessionIdle: *sessionIdle,
 		auditSink: *sink, auditRetention: keep, stdout: e.stdout,
 		db: dbFlags(), outageCacheTTL: *outageTTL}
@@ -197,6 +218,37 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return serve(ctx, cfg, logger)
 }
 
+// checkPublicURL refuses a --public-url that is not an absolute http(s)
+// URL with a host (and no query, fragment or user information): links
+// are built by appending paths to it.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#") {
+		// The value is not repeated: it could hold a password.
+		return usagef("--public-url: want an absolute http:// or https:// URL without query or user information, such as https://signet.example.com")
+	}
+	return nil
+}
+
+// browserURL is the URL of a listener for links in the log when no
+// --public-url is set: the address it listens on, except that an
+// unspecified one (:8080, 0.0.0.0:8080, [::]:8080), which a browser
+// cannot open, is written localhost.
+func browserURL(scheme string, addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + addr.String()
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
+
 func newLogger(e *env, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -205,11 +257,24 @@ func newLogger(e *env, level, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
+		// Durations as Go writes them (1.5ms), for people.
 		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
+		// Durations as seconds, a float (0.0015), for log pipelines:
+		// slog's default, nanoseconds as an integer, reads as a count.
+		opts.ReplaceAttr = durationSeconds
 		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, usagef("unknown log format %q (use text or json)", format)
+}
+
+// durationSeconds writes a time.Duration attribute as float seconds (a
+// slog.HandlerOptions.ReplaceAttr).
+func durationSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, a.Value.Duration().Seconds())
+	}
+	return a
 }
 
 // openStore opens the database named by the --database flag (a SQLite path,
@@ -319,7 +384,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		if certs != nil {
 			scheme = "https://"
 		}
-		base = scheme + ln.Addr().String()
+		base = browserURL(scheme, ln.Addr())
 	}
 	logger.Info("signet listening", "addr", ln.Addr().String(), "database", redactURL(cfg.database), "url", base)
 	if setupToken != "" {
@@ -330,11 +395,18 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 			"setup_url", strings.TrimRight(base, "/")+"/setup?token="+setupToken)
 	}
 
+	// draining turns /readyz to 503 once a shutdown has begun.
+	var draining atomic.Bool
 	api := httpapi.NewAPI(httpapi.Config{
-		Service:     svc,
-		Auth:        auth,
-		Logger:      logger,
-		Ready:       st.Ping,
+		Service: svc,
+		Auth:    auth,
+		Logger:  logger,
+		Ready: func(ctx context.Context) error {
+			if draining.Load() {
+				return errDraining
+			}
+			return st.Ping(ctx)
+		},
 		Verifier:    verifier,
 		ForwardAuth: cfg.forwardAuth,
 		Metrics:     metricsHandler,
@@ -392,10 +464,22 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
-		logger.Info("shutting down: draining requests", "timeout", cfg.shutdownTimeout)
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
-		err = srv.Shutdown(sctx)
-		cancel()
+		// First tell the load balancers (/readyz 503) while still serving,
+		// so that no request is sent to a closed listener; then drain.
+		draining.Store(true)
+		if cfg.shutdownGrace > 0 {
+			logger.Info("shutting down: /readyz answers 503; serving until the grace ends", "grace", cfg.shutdownGrace)
+			select {
+			case <-time.After(cfg.shutdownGrace):
+			case err = <-serveErr:
+			}
+		}
+		if err == nil {
+			logger.Info("shutting down: draining requests", "timeout", cfg.shutdownTimeout)
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
+			err = srv.Shutdown(sctx)
+			cancel()
+		}
 	}
 	// Requests are drained: stop following changes, flush what the
 	// requests recorded, let the sink copy the last events, then close
@@ -412,6 +496,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	}
 	return err
 }
+
+// errDraining is why /readyz fails once a shutdown has begun.
+var errDraining = errors.New("shutting down")
 
 // edge puts the REST API's routes and the UI's pages on one mux — each
 // request is routed once — behind the one edge (request id, request info
@@ -493,7 +580,7 @@ func runRetention(ctx context.Context, svc *service.Service, keep time.Duration,
 func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "migrate")
 	db := stringEnv(fs, e, "database", "SIGNET_DATABASE", "signet.db", databaseUsage)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(e, fs, args, "[--database DATABASE]", migrateSummary); err != nil {
 		return err
 	}
 	if err := checkDatabase("--database", *db); err != nil {
