@@ -59,14 +59,17 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if rt.Page {
 			continue
 		}
-		method := rt.Method
-		if method == "*" {
-			method = "GET" // any method; documented under get
+		methods := []string{rt.Method}
+		if rt.Method == "*" {
+			// Any method: documented under every method OpenAPI 3.1 has.
+			methods = openAPIMethods
 		}
-		key := method + " " + rt.Pattern
-		served[key] = true
-		if !documented[key] {
-			t.Errorf("route %s is not in openapi.json", key)
+		for _, method := range methods {
+			key := method + " " + openAPIPath(rt.Pattern)
+			served[key] = true
+			if !documented[key] {
+				t.Errorf("route %s %s is not in openapi.json as %s", rt.Method, rt.Pattern, key)
+			}
 		}
 	}
 	for key := range documented {
@@ -78,6 +81,29 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if _, ok := doc.Components.SecuritySchemes[name]; !ok {
 			t.Errorf("security scheme %s is missing", name)
 		}
+	}
+}
+
+// openAPIMethods are the methods an OpenAPI 3.1 path item can describe.
+var openAPIMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+// openAPIPath writes a ServeMux pattern's path in OpenAPI's terms: a
+// wildcard for the rest of the path, {name...}, is the parameter {name}.
+func openAPIPath(pattern string) string {
+	return strings.ReplaceAll(pattern, "...}", "}")
+}
+
+// TestOpenAPIPaths checks that no path uses the router's syntax, which
+// OpenAPI tools read as a parameter named "path...".
+func TestOpenAPIPaths(t *testing.T) {
+	t.Parallel()
+	for path := range loadOpenAPI(t).Paths {
+		if strings.Contains(path, "...") {
+			t.Errorf("openapi.json path %s uses ServeMux syntax; write {name}", path)
+		}
+	}
+	if got, want := openAPIPath("/api/v1/forward-auth/{path...}"), "/api/v1/forward-auth/{path}"; got != want {
+		t.Errorf("openAPIPath(/api/v1/forward-auth/{path...}) = %s; want %s", got, want)
 	}
 }
 
@@ -148,7 +174,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"GrantSpec":                       reflect.TypeFor[client.GrantSpec](),
 		"CreateAPIKeyRequest":             reflect.TypeFor[client.CreateAPIKeyRequest](),
 		"CreateServiceAccountRequest":     reflect.TypeFor[client.CreateServiceAccountRequest](),
-		"CreateServiceAccountResponse":    reflect.TypeFor[client.CreateServiceAccountResponse](),
+		"CreatedServiceAccount":           reflect.TypeFor[client.CreateServiceAccountResponse](),
 		"CreateUserRequest":               reflect.TypeFor[client.CreateUserRequest](),
 		"UserUpdate":                      reflect.TypeFor[client.UserUpdate](),
 		"SetGroupsRequest":                reflect.TypeFor[client.SetGroupsRequest](),
