@@ -107,6 +107,42 @@ func TestOpenAPIPaths(t *testing.T) {
 	}
 }
 
+// TestOpenAPINoGeneratedNames checks that no schema takes a name that code
+// generators give their own types of an operation: oapi-codegen names the
+// response wrapper of operation createServiceAccount
+// CreateServiceAccountResponse, and a schema of that name made its client
+// fail to compile. Operation ids are unique, as generators need.
+func TestOpenAPINoGeneratedNames(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	seen := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				OperationID string `json:"operationId"`
+			}
+			if method == "parameters" || method == "summary" || method == "description" {
+				continue
+			}
+			if err := json.Unmarshal(raw, &op); err != nil || op.OperationID == "" {
+				t.Errorf("%s %s has no operationId (%v)", method, path, err)
+				continue
+			}
+			where := method + " " + path
+			if other, dup := seen[op.OperationID]; dup {
+				t.Errorf("operationId %s is on both %s and %s", op.OperationID, other, where)
+			}
+			seen[op.OperationID] = where
+			base := strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:]
+			for _, suffix := range []string{"Response", "Params", "RequestBody", "JSONRequestBody", "JSONBody"} {
+				if _, ok := doc.Components.Schemas[base+suffix]; ok {
+					t.Errorf("schema %s has the name generators give the %s of operation %s", base+suffix, suffix, op.OperationID)
+				}
+			}
+		}
+	}
+}
+
 // TestOpenAPIRefsResolve checks that every $ref names a component.
 func TestOpenAPIRefsResolve(t *testing.T) {
 	t.Parallel()
