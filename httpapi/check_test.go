@@ -202,17 +202,22 @@ func testForwardAuth(t *testing.T) {
 		resp.Header.Get(httpapi.HeaderWorkspace) != s.DefaultWorkspace {
 		t.Errorf("identity headers = %v; want principal %s, key %s, workspace %s", resp.Header, s.ViewerID, s.ViewerKeyID, s.DefaultWorkspace)
 	}
-	// Any method.
-	for _, m := range []string{"POST", "PUT", "DELETE", "HEAD"} {
-		req, _ := http.NewRequest(m, u, nil)
-		req.Header.Set("X-API-Key", s.ReaderKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("%s forward-auth = %d; want 200", m, resp.StatusCode)
+	// Any method: every method the OpenAPI document lists for both paths.
+	for _, m := range []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"} {
+		for _, tt := range []struct {
+			url  string
+			want int
+		}{{u, 200}, {s.URL + "/api/v1/forward-auth/metrics/ingest", 400}} {
+			req, _ := http.NewRequest(m, tt.url, nil)
+			req.Header.Set("X-API-Key", s.ReaderKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("%s %s = %d; want %d", m, tt.url, resp.StatusCode, tt.want)
+			}
 		}
 	}
 }

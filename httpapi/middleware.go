@@ -9,8 +9,10 @@ import (
 
 // Register adds every route of the REST API to mux, and the JSON answers
 // for the requests under /api/ no route takes: 405 with Allow when the
-// path is known but not the method, else 404. The mux routes each
-// request once; behind the edge (httpedge) nothing else does.
+// path is known but not the method, else 404. The API's few paths outside
+// /api/ (/healthz, /readyz, /metrics) answer a wrong method with the same
+// 405, not with what mux serves at "/" (the UI's pages). The mux routes
+// each request once; behind the edge (httpedge) nothing else does.
 func (a *API) Register(mux *http.ServeMux) {
 	s := a.s
 	allow := map[string][]string{} // path pattern -> its methods
@@ -30,11 +32,18 @@ func (a *API) Register(mux *http.ServeMux) {
 			continue
 		}
 		allowed := strings.Join(methods, ", ")
-		paths.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allowed)
 			s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
 				err: signet.Errorf(signet.EBADREQUEST, "method %s is not allowed here; allowed: %s", r.Method, allowed)})
-		}))
+		})
+		paths.Handle(p, h)
+		if !strings.HasPrefix(p, "/api/") {
+			// Outside /api/ nothing sends the request to paths: the
+			// path alone goes on mux (these paths have no wildcards, so
+			// it cannot conflict with another route's pattern).
+			mux.Handle(p, h)
+		}
 	}
 	a.unmatched = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, pattern := paths.Handler(r); pattern != "" {

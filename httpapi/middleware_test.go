@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -11,6 +14,8 @@ import (
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
+	"github.com/signetdev/signet/httpapi"
+	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/testdb"
 )
 
@@ -201,3 +206,59 @@ func testUnauthenticated(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodNotAllowedBesideUI registers the API as signet serve does, on a
+// mux whose "/" serves something else (the UI's pages): a wrong method on
+// the API's paths outside /api/ still gets the API's JSON 405 with Allow,
+// and what the routes do not cover still reaches "/".
+func TestMethodNotAllowedBesideUI(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testMethodNotAllowedBesideUI)
+}
+
+func testMethodNotAllowedBesideUI(t *testing.T) {
+	e := newEnv(t)
+	mux := http.NewServeMux()
+	httpapi.NewAPI(httpapi.Config{Service: e.svc, Auth: noCredentials{}}).Register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "a page", http.StatusTeapot) })
+	srv := httptest.NewServer(httpedge.New(httpedge.Config{}).Wrap(mux))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		method, path string
+		want         int
+		allow        string
+	}{
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "GET"},
+		{"DELETE", "/readyz", http.StatusMethodNotAllowed, "GET"},
+		{"PUT", "/metrics", http.StatusMethodNotAllowed, "GET"},
+		{"POST", "/api/v1/openapi.json", http.StatusMethodNotAllowed, "GET"},
+		{"GET", "/healthz", http.StatusOK, ""},
+		{"GET", "/healthz/more", http.StatusTeapot, ""},
+		{"POST", "/settings", http.StatusTeapot, ""},
+	} {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || resp.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s = %d Allow %q; want %d Allow %q", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), tt.want, tt.allow)
+		}
+		if tt.want == http.StatusMethodNotAllowed {
+			var eb client.ErrorResponse
+			if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != "bad_request" {
+				t.Errorf("%s %s body = %s; want the JSON error shape with code bad_request", tt.method, tt.path, body)
+			}
+		}
+	}
+}
+
+// noCredentials authenticates no request.
+type noCredentials struct{}
+
+func (noCredentials) Authenticate(*http.Request) (*signet.Actor, error) { return nil, nil }

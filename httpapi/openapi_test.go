@@ -59,14 +59,17 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if rt.Page {
 			continue
 		}
-		method := rt.Method
-		if method == "*" {
-			method = "GET" // any method; documented under get
+		methods := []string{rt.Method}
+		if rt.Method == "*" {
+			// Any method: documented under every method OpenAPI 3.1 has.
+			methods = openAPIMethods
 		}
-		key := method + " " + rt.Pattern
-		served[key] = true
-		if !documented[key] {
-			t.Errorf("route %s is not in openapi.json", key)
+		for _, method := range methods {
+			key := method + " " + openAPIPath(rt.Pattern)
+			served[key] = true
+			if !documented[key] {
+				t.Errorf("route %s %s is not in openapi.json as %s", rt.Method, rt.Pattern, key)
+			}
 		}
 	}
 	for key := range documented {
@@ -77,6 +80,65 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, name := range []string{"bearer", "apikey", "xApiKey", "basic"} {
 		if _, ok := doc.Components.SecuritySchemes[name]; !ok {
 			t.Errorf("security scheme %s is missing", name)
+		}
+	}
+}
+
+// openAPIMethods are the methods an OpenAPI 3.1 path item can describe.
+var openAPIMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+// openAPIPath writes a ServeMux pattern's path in OpenAPI's terms: a
+// wildcard for the rest of the path, {name...}, is the parameter {name}.
+func openAPIPath(pattern string) string {
+	return strings.ReplaceAll(pattern, "...}", "}")
+}
+
+// TestOpenAPIPaths checks that no path uses the router's syntax, which
+// OpenAPI tools read as a parameter named "path...".
+func TestOpenAPIPaths(t *testing.T) {
+	t.Parallel()
+	for path := range loadOpenAPI(t).Paths {
+		if strings.Contains(path, "...") {
+			t.Errorf("openapi.json path %s uses ServeMux syntax; write {name}", path)
+		}
+	}
+	if got, want := openAPIPath("/api/v1/forward-auth/{path...}"), "/api/v1/forward-auth/{path}"; got != want {
+		t.Errorf("openAPIPath(/api/v1/forward-auth/{path...}) = %s; want %s", got, want)
+	}
+}
+
+// TestOpenAPINoGeneratedNames checks that no schema takes a name that code
+// generators give their own types of an operation: oapi-codegen names the
+// response wrapper of operation createServiceAccount
+// CreateServiceAccountResponse, and a schema of that name made its client
+// fail to compile. Operation ids are unique, as generators need.
+func TestOpenAPINoGeneratedNames(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	seen := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				OperationID string `json:"operationId"`
+			}
+			if method == "parameters" || method == "summary" || method == "description" {
+				continue
+			}
+			if err := json.Unmarshal(raw, &op); err != nil || op.OperationID == "" {
+				t.Errorf("%s %s has no operationId (%v)", method, path, err)
+				continue
+			}
+			where := method + " " + path
+			if other, dup := seen[op.OperationID]; dup {
+				t.Errorf("operationId %s is on both %s and %s", op.OperationID, other, where)
+			}
+			seen[op.OperationID] = where
+			base := strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:]
+			for _, suffix := range []string{"Response", "Params", "RequestBody", "JSONRequestBody", "JSONBody"} {
+				if _, ok := doc.Components.Schemas[base+suffix]; ok {
+					t.Errorf("schema %s has the name generators give the %s of operation %s", base+suffix, suffix, op.OperationID)
+				}
+			}
 		}
 	}
 }
@@ -148,7 +210,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"GrantSpec":                       reflect.TypeFor[client.GrantSpec](),
 		"CreateAPIKeyRequest":             reflect.TypeFor[client.CreateAPIKeyRequest](),
 		"CreateServiceAccountRequest":     reflect.TypeFor[client.CreateServiceAccountRequest](),
-		"CreateServiceAccountResponse":    reflect.TypeFor[client.CreateServiceAccountResponse](),
+		"CreatedServiceAccount":           reflect.TypeFor[client.CreateServiceAccountResponse](),
 		"CreateUserRequest":               reflect.TypeFor[client.CreateUserRequest](),
 		"UserUpdate":                      reflect.TypeFor[client.UserUpdate](),
 		"SetGroupsRequest":                reflect.TypeFor[client.SetGroupsRequest](),

@@ -193,7 +193,8 @@ const (
 
 // anyMethod as a route's method matches every method (forward-auth: a
 // proxy's sub-request may keep the original request's method). The
-// OpenAPI document describes such a route under "get".
+// OpenAPI document describes such a route under each of OpenAPI's eight
+// methods, and a {name...} wildcard as the path parameter {name}.
 const anyMethod = "*"
 
 // routes is the one table of every route. A test walks it against the
