@@ -321,3 +321,35 @@ func testOpenAPIServed(t *testing.T) {
 		t.Errorf("GET /api/v1/openapi.json = %d %s (%d bytes); want 200 application/json with the embedded document", r.status, r.header.Get("Content-Type"), len(r.body))
 	}
 }
+
+// TestOpenAPIIdempotencyKey: exactly the routes that honour an
+// Idempotency-Key document it.
+func TestOpenAPIIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range httpapi.Routes() {
+		if rt.Page || rt.Method == "*" {
+			continue
+		}
+		var op struct {
+			Parameters []struct {
+				Ref string `json:"$ref"`
+			} `json:"parameters"`
+		}
+		if err := json.Unmarshal(doc.Paths[openAPIPath(rt.Pattern)][strings.ToLower(rt.Method)], &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.Method, rt.Pattern, err)
+		}
+		documented := false
+		for _, p := range op.Parameters {
+			documented = documented || p.Ref == "#/components/parameters/Idempotency-Key"
+		}
+		if documented != rt.Idempotent {
+			t.Errorf("%s %s: Idempotency-Key documented %v; the route honours it: %v", rt.Method, rt.Pattern, documented, rt.Idempotent)
+		}
+	}
+}

@@ -156,13 +156,15 @@ type Route struct {
 	// Page reports whether the route serves an HTML page rather than the
 	// JSON API; pages are not in the OpenAPI document.
 	Page bool
+	// Idempotent reports whether the route honours an Idempotency-Key.
+	Idempotent bool
 }
 
 // Routes returns every route the handler serves, in declaration order.
 func Routes() []Route {
 	out := make([]Route, len(routes))
 	for i, rt := range routes {
-		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Auth: rt.auth, Page: rt.page}
+		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Auth: rt.auth, Page: rt.page, Idempotent: rt.takesIdempotencyKey()}
 	}
 	return out
 }

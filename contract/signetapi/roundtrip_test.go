@@ -26,12 +26,14 @@ func testRoundTrip(t *testing.T) {
 	c := newClient(t, s, admin)
 
 	desc := "made by the generated client"
-	created, err := c.CreateServiceAccountWithResponse(ctx, signetapi.CreateServiceAccountJSONRequestBody{
+	idem := "c0ffee00-1234-4abc-8def-0123456789ab"
+	body := signetapi.CreateServiceAccountJSONRequestBody{
 		Name:        "contract-etl",
 		Description: &desc,
 		Grants:      &[]signetapi.GrantSpec{{RoleId: signet.RoleViewID, WorkspaceId: &s.DefaultWorkspace}},
 		ApiKey:      &signetapi.CreateAPIKeyRequest{Name: "airflow"},
-	})
+	}
+	created, err := c.CreateServiceAccountWithResponse(ctx, &signetapi.CreateServiceAccountParams{IdempotencyKey: &idem}, body)
 	if err != nil {
 		t.Fatalf("CreateServiceAccount: %v", err)
 	}
@@ -39,6 +41,12 @@ func testRoundTrip(t *testing.T) {
 		t.Fatalf("CreateServiceAccount = %d; want 201 with the account and its key", created.StatusCode())
 	}
 	sa, key := created.JSON201.ServiceAccount, created.JSON201.ApiKey
+	// Sent again with the same Idempotency-Key: the same account and key.
+	again, err := c.CreateServiceAccountWithResponse(ctx, &signetapi.CreateServiceAccountParams{IdempotencyKey: &idem}, body)
+	if err != nil || again.JSON201 == nil || again.JSON201.ServiceAccount.Id != sa.Id || again.JSON201.ApiKey == nil ||
+		again.JSON201.ApiKey.Key != key.Key || again.HTTPResponse.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("CreateServiceAccount again with its Idempotency-Key: %v; want the first answer, replayed", err)
+	}
 	if !strings.HasPrefix(sa.Id, "sa_") || sa.Name != "contract-etl" || sa.Kind != "service_account" || sa.Status != "active" || sa.Description != desc {
 		t.Errorf("created service account = %+v; want an active sa_… named contract-etl with the description", sa)
 	}
