@@ -250,7 +250,8 @@ type CreateAPIKeyRequest struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	// ExpiresIn is a Go duration string such as "720h" or "90m".
+	// ExpiresIn is a duration such as "30d", "12h", "90m" or ISO 8601's
+	// "P30D" (the syntax of signet.ParseDuration, README "Durations").
 	ExpiresIn string   `json:"expires_in,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
 }
@@ -385,7 +386,7 @@ type LoginRequest struct {
 	DeviceID string `json:"device_id"`
 	// KeyName names the key; empty means "signet login".
 	KeyName string `json:"key_name,omitempty"`
-	// ExpiresIn is the key's lifetime, a duration such as "720h"; empty
+	// ExpiresIn is the key's lifetime, a duration such as "30d" or "PT12H"; empty
 	// means 30 days; at most 365 days.
 	ExpiresIn string `json:"expires_in,omitempty"`
 }

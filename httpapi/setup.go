@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/service"
 )
@@ -28,12 +27,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	var ttl time.Duration
 	if in.ExpiresIn != "" {
-		d, err := time.ParseDuration(in.ExpiresIn)
+		d, err := lifetime("expires_in", in.ExpiresIn)
 		if err != nil {
-			return badRequest("field \"expires_in\" must be a duration such as \"720h\"")
-		}
-		if d <= 0 {
-			return signet.Errorf(signet.EINVALID, "field \"expires_in\" must be a positive duration")
+			return err
 		}
 		ttl = d
 	}
