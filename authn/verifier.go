@@ -16,6 +16,7 @@ package authn
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,9 @@ const (
 type Verified struct {
 	Actor  *signet.Actor
 	Access *signet.Access // the owner's access narrowed by the key's scopes
+	// Catalogue is the permission catalogue loaded with the key (shared
+	// by every entry loaded while it was the same); nil when unknown.
+	Catalogue *signet.Catalogue
 
 	// view memoises a view of the caller derived from storage (what GET
 	// /api/v1/me answers), computed at most once per cache entry: an entry
@@ -137,6 +141,8 @@ type Verifier struct {
 	// effective permissions (most keys: a few roles, many keys), which
 	// is most of an entry's memory.
 	interned accessInterner
+	// catalogue is the permission catalogue loaded last (internCatalogue).
+	catalogue atomic.Pointer[signet.Catalogue]
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -301,8 +307,23 @@ func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (e *
 	}
 	e = newEntry(gen, st, now)
 	e.verified.Access = v.interned.intern(e.verified.Access)
+	e.verified.Catalogue = v.internCatalogue(st.Catalogue)
 	v.store(k.RawID, e)
 	return e, false, nil
+}
+
+// internCatalogue returns the catalogue last loaded when c lists the same
+// domains, so that cached keys share one catalogue rather than hold one
+// each.
+func (v *Verifier) internCatalogue(c *signet.Catalogue) *signet.Catalogue {
+	if c == nil {
+		return nil
+	}
+	if last := v.catalogue.Load(); last != nil && slices.Equal(last.Domains(), c.Domains()) {
+		return last
+	}
+	v.catalogue.Store(c)
+	return c
 }
 
 // store caches e under rawID. The map key is cloned: rawID points into

@@ -9,15 +9,18 @@ import "time"
 // Error codes, as found in Error.Code. They mirror the closed set of the
 // server's domain package.
 const (
-	CodeBadRequest      = "bad_request"     // malformed request: JSON, types, unknown fields, query parameters
-	CodeInvalid         = "invalid"         // well-formed but semantically invalid input
-	CodeUnauthenticated = "unauthenticated" // no credential, or one that does not verify
-	CodeForbidden       = "forbidden"       // authenticated, but not allowed
-	CodeNotFound        = "not_found"       // the target does not exist
-	CodeConflict        = "conflict"        // uniqueness or state conflict
-	CodeRateLimited     = "rate_limited"    // too many attempts
-	CodeUnavailable     = "unavailable"     // a dependency is unreachable
-	CodeInternal        = "internal"        // a server bug; details only in the server's log
+	CodeBadRequest           = "bad_request"            // malformed request: JSON, types, unknown fields, query parameters
+	CodeMethodNotAllowed     = "method_not_allowed"     // the path exists, but not with this method (405)
+	CodePayloadTooLarge      = "payload_too_large"      // the request body is too large (413)
+	CodeUnsupportedMediaType = "unsupported_media_type" // the request body is not JSON (415)
+	CodeInvalid              = "invalid"                // well-formed but semantically invalid input
+	CodeUnauthenticated      = "unauthenticated"        // no credential, or one that does not verify
+	CodeForbidden            = "forbidden"              // authenticated, but not allowed
+	CodeNotFound             = "not_found"              // the target does not exist
+	CodeConflict             = "conflict"               // uniqueness or state conflict
+	CodeRateLimited          = "rate_limited"           // too many attempts
+	CodeUnavailable          = "unavailable"            // a dependency is unreachable
+	CodeInternal             = "internal"               // a server bug; details only in the server's log
 )
 
 // User kinds, statuses and key kinds and statuses.
@@ -533,6 +536,9 @@ const (
 	ReasonExpired          = "expired"
 	ReasonOwnerDisabled    = "owner_disabled"
 	ReasonPermissionDenied = "permission_denied"
+	// ReasonUnknownPermission: the permission asked about is not in the
+	// catalogue (a typo, or a domain not registered).
+	ReasonUnknownPermission = "unknown_permission"
 )
 
 // CheckResult is the answer to one check.

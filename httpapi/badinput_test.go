@@ -210,8 +210,8 @@ func testBadInput(t *testing.T) {
 			badCase{key + " wrong type", rt.Method, path, br.wrongType, nil, 400, "bad_request", br.wantMsg},
 			badCase{key + " array", rt.Method, path, `[]`, nil, 400, "bad_request", "must be a JSON object, not an array"},
 			badCase{key + " two values", rt.Method, path, `{} {}`, nil, 400, "bad_request", "single JSON value"},
-			badCase{key + " content type", rt.Method, path, `{}`, []string{"Content-Type: text/plain"}, 415, "bad_request", "Content-Type must be application/json"},
-			badCase{key + " too large", rt.Method, path, big, nil, 413, "bad_request", "larger than"},
+			badCase{key + " content type", rt.Method, path, `{}`, []string{"Content-Type: text/plain"}, 415, "unsupported_media_type", "Content-Type must be application/json"},
+			badCase{key + " too large", rt.Method, path, big, nil, 413, "payload_too_large", "larger than"},
 		)
 		if !br.optional {
 			cases = append(cases, badCase{key + " empty", rt.Method, path, "", nil, 400, "bad_request", "request body is required"})
@@ -327,7 +327,7 @@ func testBadInput(t *testing.T) {
 
 		// Routing.
 		{"unknown route", "GET", "/api/v1/nothing-here", "", nil, 404, "not_found", "no route for GET /api/v1/nothing-here"},
-		{"method not allowed", "DELETE", "/api/v1/me", "", nil, 405, "bad_request", "method DELETE is not allowed"},
+		{"method not allowed", "DELETE", "/api/v1/me", "", nil, 405, "method_not_allowed", "method DELETE is not allowed"},
 	}...)
 
 	before := snapshot(t, e)

@@ -213,8 +213,11 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	h[HeaderWorkspace] = one[4:5:5]
 	if !a.Allowed {
 		h.Set(HeaderReason, a.Reason)
-		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason,
-			Message: "the API key does not hold " + perm + " in workspace " + ws}
+		msg := "the API key does not hold " + perm + " in workspace " + ws
+		if a.Reason == authn.ReasonUnknownPermission {
+			msg = "permission " + perm + " does not exist: register its domain or fix the forward-auth URL's ?permission="
+		}
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason, Message: msg}
 	}
 	h["Cache-Control"] = hdrNoStore
 	w.WriteHeader(http.StatusOK)

@@ -37,6 +37,13 @@ func testCheck(t *testing.T) {
 		{"typo", typo(s.ViewerKey), "metrics:read", "", false, client.ReasonInvalidKey},
 		{"revoked", s.RevokedKey, "metrics:read", "", false, client.ReasonRevoked},
 		{"owner disabled", s.DisabledKey, "metrics:read", "", false, client.ReasonOwnerDisabled},
+		// A permission that does not exist is the asking service's
+		// mistake, not the key's lack.
+		{"unknown domain", s.ReaderKey, "metricz:write", "", false, client.ReasonUnknownPermission},
+		{"unknown action", s.ReaderKey, "metrics:fly", "", false, client.ReasonUnknownPermission},
+		{"Signet's domain, unknown action", s.ReaderKey, "audit:write", "", false, client.ReasonUnknownPermission},
+		{"unknown domain, the checker's own key", s.CheckerKey, "nope:read", "", false, client.ReasonUnknownPermission},
+		{"unknown domain, invalid key", "junk", "nope:read", "", false, client.ReasonInvalidKey},
 	}
 	for _, tt := range tests {
 		res, err := c.Check(ctx, tt.key, tt.perm, tt.ws)
@@ -263,6 +270,9 @@ func testForwardAuthWorkspace(t *testing.T) {
 		{"narrowing, list of two", base + "&client_workspaces=ws_x,%20" + other, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
 		{"any workspace", base + "&client_workspaces=*", []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
 		{"any workspace, reader in the other", base + "&client_workspaces=*", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, client.ReasonPermissionDenied, other},
+
+		// A permission no domain defines.
+		{"unknown permission", s.URL + "/api/v1/forward-auth?permission=metricz:write", []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonUnknownPermission, def},
 	}
 	for _, tt := range tests {
 		resp := forwardGet(t, tt.url, tt.hdr...)

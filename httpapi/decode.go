@@ -26,8 +26,7 @@ func decodeBody(r *http.Request, v any, required bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case, without parsing
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType,
-				err: signet.Errorf(signet.EBADREQUEST, "Content-Type must be application/json")}
+			return signet.Errorf(signet.EMEDIATYPE, "Content-Type must be application/json")
 		}
 	}
 	err := decodeJSON(r.Body, v)
@@ -71,8 +70,7 @@ func jsonError(err error) error {
 	case errors.Is(err, io.EOF):
 		return errEmptyBody
 	case errors.As(err, &mbe):
-		return &httpError{status: http.StatusRequestEntityTooLarge,
-			err: signet.Errorf(signet.EBADREQUEST, "request body is larger than %d bytes", mbe.Limit)}
+		return signet.Errorf(signet.ETOOLARGE, "request body is larger than %d bytes; send a smaller one", mbe.Limit)
 	case errors.As(err, &syn):
 		return badRequest("request body is not valid JSON (at byte %d)", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -32,8 +32,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		allowed := strings.Join(methods, ", ")
 		paths.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allowed)
-			s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
-				err: signet.Errorf(signet.EBADREQUEST, "method %s is not allowed here; allowed: %s", r.Method, allowed)})
+			s.writeError(w, r, signet.Errorf(signet.EMETHOD, "method %s is not allowed here; allowed: %s", r.Method, allowed))
 		}))
 	}
 	a.unmatched = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

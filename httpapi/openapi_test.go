@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 )
@@ -257,5 +258,35 @@ func testOpenAPIServed(t *testing.T) {
 	r := e.do("GET", "/api/v1/openapi.json", "", "-auth")
 	if r.status != http.StatusOK || string(r.body) != string(httpapi.OpenAPI()) || r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("GET /api/v1/openapi.json = %d %s (%d bytes); want 200 application/json with the embedded document", r.status, r.header.Get("Content-Type"), len(r.body))
+	}
+}
+
+// TestOpenAPIErrorCodes holds the Error schema's code enum to the root
+// package's closed set of error codes.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []string `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum
+	if !slices.Equal(got, signet.ErrorCodes) {
+		t.Errorf("openapi.json Error.code enum = %v; want signet.ErrorCodes %v", got, signet.ErrorCodes)
 	}
 }

@@ -40,7 +40,7 @@ func (s *Service) LoadKeyState(ctx context.Context, keyID string) (*KeyState, er
 			return err
 		}
 		owner.PasswordHash = ""
-		out = &KeyState{Key: k, Owner: owner, Access: acc.Narrow(k.Scopes)}
+		out = &KeyState{Key: k, Owner: owner, Access: acc.Narrow(k.Scopes), Catalogue: cat}
 		return nil
 	})
 	return out, err

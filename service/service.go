@@ -238,4 +238,8 @@ type KeyState struct {
 	Key    *signet.APIKey
 	Owner  *signet.User
 	Access signet.Access // the owner's access, narrowed by the key's scopes
+	// Catalogue is the permission catalogue as of the same read: the
+	// check API tells a permission that does not exist from one the key
+	// lacks (unknown_permission, not permission_denied).
+	Catalogue *signet.Catalogue
 }
