@@ -218,6 +218,41 @@ func testBadInput(t *testing.T) {
 		}
 	}
 
+	// Unknown query parameters on every route, misspelt filters first
+	// among them: refused, naming the parameter, never ignored.
+	for _, rt := range httpapi.Routes() {
+		if rt.Page || rt.Pattern == "/api/v1/forward-auth/{path...}" {
+			continue
+		}
+		method := rt.Method
+		if method == "*" {
+			method = "GET"
+		}
+		path := f.fill(rt.Pattern)
+		if rt.Pattern == "/api/v1/forward-auth" {
+			path += "?permission=metrics:read&"
+		} else {
+			path += "?"
+		}
+		cases = append(cases, badCase{method + " " + rt.Pattern + " unknown parameter", method, path + "stauts=active", "", nil, 400, "bad_request", `unknown query parameter "stauts"`})
+		if slices.Contains(rt.Query, "cursor") {
+			for _, cur := range []string{"!!!", "not-base64%3F", "bm90IGEgY3Vyc29y", strings.Repeat("QUFB", 40)} {
+				cases = append(cases, badCase{method + " " + rt.Pattern + " cursor " + cur, method, path + "cursor=" + cur, "", nil, 400, "bad_request", "query parameter cursor is not a cursor this list returned"})
+			}
+		}
+	}
+	cases = append(cases,
+		badCase{"audit cursor not a seq", "GET", "/api/v1/audit-events?cursor=YWJj", "", nil, 400, "bad_request", "query parameter cursor is not a cursor"},
+		badCase{"workspaces cursor, paged in memory", "GET", "/api/v1/workspaces?cursor=!!", "", nil, 400, "bad_request", "query parameter cursor is not a cursor"},
+		// An unknown workspace is a 404 naming it, not an empty list.
+		badCase{"grants unknown workspace header", "GET", "/api/v1/grants", "", []string{"X-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"grants unknown workspace bigeye header", "GET", "/api/v1/grants", "", []string{"X-Bigeye-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"grants unknown workspace_id", "GET", "/api/v1/grants?workspace_id=ws_nope", "", nil, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"audit unknown workspace header", "GET", "/api/v1/audit-events", "", []string{"X-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"audit unknown workspace bigeye header", "GET", "/api/v1/audit-events", "", []string{"X-Bigeye-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"export unknown workspace", "GET", "/api/v1/audit-events/export?workspace_id=ws_nope", "", nil, 404, "not_found", `workspace "ws_nope" not found`},
+	)
+
 	// Pagination and filters on every list.
 	for _, path := range []string{"/api/v1/service-accounts", "/api/v1/service-accounts/" + f.saID + "/api-keys", "/api/v1/api-keys",
 		"/api/v1/me/api-keys", "/api/v1/users", "/api/v1/groups", "/api/v1/roles", "/api/v1/grants", "/api/v1/workspaces", "/api/v1/audit-events"} {

@@ -253,6 +253,9 @@ func (c *forwardQueries) parse(raw string) (*forwardQuery, error) {
 	if err != nil {
 		return nil, badRequest("the query string of forward-auth's URL does not parse: %v", err)
 	}
+	if err := checkQuery(raw, qForward); err != nil {
+		return nil, err
+	}
 	q := &forwardQuery{
 		permission: strings.TrimSpace(vals.Get("permission")),
 		edge:       signet.EdgeWorkspace{Fixed: strings.TrimSpace(vals.Get("workspace")), ClientMayChoose: splitList(vals.Get("client_workspaces"))},

@@ -290,3 +290,58 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 		t.Errorf("openapi.json Error.code enum = %v; want signet.ErrorCodes %v", got, signet.ErrorCodes)
 	}
 }
+
+// TestOpenAPIQueryParameters holds each route's declared query parameters
+// (the ones it takes; any other is refused) to those the document lists.
+func TestOpenAPIQueryParameters(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]openAPIParam `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range httpapi.Routes() {
+		if rt.Page {
+			continue
+		}
+		method := strings.ToLower(rt.Method)
+		if method == "*" {
+			method = "get"
+		}
+		raw, ok := doc.Paths[rt.Pattern][method]
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		var op struct {
+			Parameters []openAPIParam `json:"parameters"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.Method, rt.Pattern, err)
+		}
+		var documented []string
+		for _, p := range op.Parameters {
+			if p.Ref != "" {
+				p = doc.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
+			}
+			if p.In == "query" {
+				documented = append(documented, p.Name)
+			}
+		}
+		declared := slices.Clone(rt.Query)
+		slices.Sort(documented)
+		slices.Sort(declared)
+		if !slices.Equal(documented, declared) {
+			t.Errorf("%s %s: the document lists query parameters %v; the route takes %v", rt.Method, rt.Pattern, documented, declared)
+		}
+	}
+}
+
+type openAPIParam struct {
+	Ref  string `json:"$ref"`
+	Name string `json:"name"`
+	In   string `json:"in"`
+}
