@@ -119,7 +119,7 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 // else the default), whether the asker may ask there, and the answer.
 func (s *server) checkOne(r *http.Request, asker *authn.Verified, c client.Check, headerWS, ip string) (authn.Answer, error) {
 	if _, _, ok := signet.SplitPermission(c.Permission); !ok {
-		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", c.Permission)
+		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action, such as metrics:write", c.Permission)
 	}
 	ws, err := s.checker.Workspace(r.Context(), firstOf(c.Workspace, headerWS))
 	if err != nil {
@@ -262,7 +262,7 @@ func (c *forwardQueries) parse(raw string) (*forwardQuery, error) {
 	}
 	if q.permission != "" {
 		if _, _, ok := signet.SplitPermission(q.permission); !ok {
-			return nil, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", q.permission)
+			return nil, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action, such as metrics:write", q.permission)
 		}
 	}
 	c.mu.Lock()

@@ -356,7 +356,7 @@ func (s *server) authenticate(r *http.Request) (*signet.Actor, *authn.Verified, 
 // serveMetrics serves the Prometheus metrics, when configured.
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	if s.metrics == nil {
-		return signet.Errorf(signet.ENOTFOUND, "metrics are not enabled")
+		return signet.Errorf(signet.ENOTFOUND, "metrics are not enabled on this server; start it with --metrics")
 	}
 	s.metrics.ServeHTTP(w, r)
 	return nil

@@ -23,7 +23,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID str
 		// Deleted owners are looked up too, for a precise message.
 		owner, err := o.tx.GetUser(ctx, ownerID)
 		if err != nil {
-			return notFound(err, "user %q not found", ownerID)
+			return notFound(err, "%s %q not found", idNoun(ownerID), ownerID)
 		}
 		o.target("api_key", "", in.Name)
 		o.detail("owner_id", owner.ID)
@@ -131,7 +131,7 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 	case in.ExpiresAt != nil && in.ExpiresIn != 0:
 		return nil, signet.Errorf(signet.EINVALID, "give either expires_at or expires_in, not both")
 	case in.ExpiresIn < 0:
-		return nil, signet.Errorf(signet.EINVALID, "expires_in must be positive")
+		return nil, signet.Errorf(signet.EINVALID, "expires_in must be longer than zero, such as 30d")
 	case in.ExpiresIn > 0:
 		t := now.Add(in.ExpiresIn).UTC()
 		return &t, nil
@@ -151,7 +151,7 @@ func (o *op) validateScopes(scopes []string) ([]string, error) {
 	out := dedupe(scopes)
 	for _, p := range out {
 		if !o.cat.Has(p) {
-			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q in scopes", p)
+			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q in scopes; choose one from the permission catalogue (GET /api/v1/permissions, signet roles permissions)", p)
 		}
 	}
 	slices.Sort(out)

@@ -128,7 +128,7 @@ func (s *Service) view(ctx context.Context, a *signet.Actor, fn func(o *op) erro
 // begin loads the catalogue and the actor's access inside tx.
 func (s *Service) begin(ctx context.Context, tx store.Tx, a *signet.Actor) (*op, error) {
 	if a == nil {
-		return nil, signet.Errorf(signet.EUNAUTHENTICATED, "authentication required")
+		return nil, signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key or sign in")
 	}
 	o := &op{ctx: ctx, tx: tx, actor: a, now: s.now()}
 	cat, err := loadCatalogue(ctx, tx)
