@@ -185,7 +185,10 @@ func lookAlikeNames(w NameWarning) []string {
 // TestNamesThatLookLikeIDs: no kind of thing may be created with, or
 // renamed to, a name that begins with an id prefix, so that the CLI's
 // name-or-id lookup is never ambiguous.
-func TestNamesThatLookLikeIDs(t *testing.T) { t.Parallel(); testdb.ForEach(t, testNamesThatLookLikeIDs) }
+func TestNamesThatLookLikeIDs(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testNamesThatLookLikeIDs)
+}
 
 func testNamesThatLookLikeIDs(t *testing.T) {
 	e := newEnv(t)
