@@ -32,18 +32,25 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID str
 		if err != nil {
 			return err
 		}
-		o.target("api_key", k.Key.ID, k.Key.Name)
-		o.detail("kind", k.Key.Kind)
-		if k.Key.ExpiresAt != nil {
-			o.detail("expires_at", k.Key.ExpiresAt.UTC().Format(time.RFC3339))
-		}
-		if len(k.Key.Scopes) > 0 {
-			o.detail("scopes", k.Key.Scopes)
-		}
+		o.recordKey(owner, k.Key)
 		out = k
 		return nil
 	})
 	return out, err
+}
+
+// recordKey fills in the api_key.create event of a new key k of owner.
+func (o *op) recordKey(owner *signet.User, k *signet.APIKey) {
+	o.target("api_key", k.ID, k.Name)
+	o.detail("owner_id", owner.ID)
+	o.detail("owner_name", owner.Name)
+	o.detail("kind", k.Kind)
+	if k.ExpiresAt != nil {
+		o.detail("expires_at", k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if len(k.Scopes) > 0 {
+		o.detail("scopes", k.Scopes)
+	}
 }
 
 // createKey is the one place a key is minted, by CreateAPIKey and by

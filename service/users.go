@@ -68,6 +68,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 			out.Key = k
 			o.detail("key_id", k.Key.ID)
 			o.detail("key_name", k.Key.Name)
+			// The key is audited like any other key creation, so that a
+			// search for api_key.create finds every key.
+			o.alsoRecord("api_key.create", func() { o.recordKey(u, k.Key) })
 		}
 		return nil
 	})
