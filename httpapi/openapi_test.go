@@ -345,3 +345,33 @@ type openAPIParam struct {
 	Name string `json:"name"`
 	In   string `json:"in"`
 }
+
+// TestOpenAPICreatedLocation: every 201 the document describes declares
+// the Location header the handlers send.
+func TestOpenAPICreatedLocation(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]json.RawMessage `json:"headers"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if r, ok := op.Responses["201"]; ok {
+				n++
+				if _, ok := r.Headers["Location"]; !ok {
+					t.Errorf("%s %s: 201 without a Location header", method, path)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no 201 responses found")
+	}
+}

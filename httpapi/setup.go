@@ -14,7 +14,7 @@ func (s *server) setup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := s.svc.CompleteSetup(r.Context(), in.Token, service.CreateHumanInput{Name: in.Name, Email: in.Email, Password: in.Password})
-	return reply(w, http.StatusCreated, u, err, userJSON)
+	return replyCreated(w, u, err, userLocation, userJSON)
 }
 
 // login exchanges an email and password for an expiring personal key
@@ -35,5 +35,5 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	created, err := s.svc.LoginKey(r.Context(), service.LoginKeyInput{Login: in.Email, Password: in.Password,
 		DeviceID: in.DeviceID, KeyName: in.KeyName, ExpiresIn: ttl})
-	return reply(w, http.StatusCreated, created, err, s.createdKeyNow)
+	return replyCreated(w, created, err, keyLocation, s.createdKeyNow)
 }

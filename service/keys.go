@@ -146,7 +146,7 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 		if !in.ExpiresAt.After(now) {
 			return nil, signet.Errorf(signet.EINVALID, "expires_at must be in the future")
 		}
-		t := in.ExpiresAt.UTC()
+		t := in.ExpiresAt.UTC().Truncate(time.Microsecond) // storage's precision
 		return &t, nil
 	}
 	return nil, nil

@@ -41,6 +41,8 @@ type Service struct {
 
 // Options configure a Service. Zero fields take defaults.
 type Options struct {
+	// Now is the clock; the service truncates its times to microseconds,
+	// storage's precision. nil means time.Now.
 	Now        func() time.Time
 	Logger     *slog.Logger
 	OnChange   func()
@@ -66,9 +68,13 @@ func New(st store.Store, opts Options) *Service {
 	if s.sessionIdle <= 0 {
 		s.sessionIdle = DefaultSessionIdleTimeout
 	}
-	if s.now == nil {
-		s.now = time.Now
+	// Times are minted here, at storage's precision (microseconds), so
+	// that the answer to a change and every later read of it agree.
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	s.now = func() time.Time { return clock().Truncate(time.Microsecond) }
 	s.denied = newDeniedAggregator(s)
 	s.chainVerifications = make(chan struct{}, maxChainVerifications)
 	s.exports = make(chan struct{}, maxAuditExports)
