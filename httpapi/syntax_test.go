@@ -52,7 +52,7 @@ func TestCreatedLocation(t *testing.T) { t.Parallel(); testdb.ForEach(t, testCre
 func testCreatedLocation(t *testing.T) {
 	e := newEnv(t).withAdmin()
 	f := newFixture(t, e)
-	future := time.Now().Add(48*time.Hour).UTC().Format("2006-01-02T15:04:05.123456789Z07:00")
+	future := time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04:05.123456789Z07:00")
 	tests := []struct {
 		name, path, body string
 		wantLoc          string // prefix of Location
