@@ -211,10 +211,10 @@ func unauthenticated(reason, msg string) *signet.Error {
 }
 
 var (
-	errInvalidKey    = unauthenticated(ReasonInvalidKey, "The API key is not valid.")
-	errRevoked       = unauthenticated(ReasonRevoked, "The API key has been revoked.")
-	errExpired       = unauthenticated(ReasonExpired, "The API key has expired.")
-	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "The API key's owner is disabled.")
+	errInvalidKey    = unauthenticated(ReasonInvalidKey, "the API key is not valid: check that it was copied whole, or create a new one")
+	errRevoked       = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
+	errExpired       = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
+	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
 )
 
 // VerifyKey verifies a presented key string and records its use from ip.

@@ -361,6 +361,11 @@ func testBadInput(t *testing.T) {
 		{"delete grant unknown", "DELETE", "/api/v1/grants/grant_nope", "", nil, 404, "not_found", ""},
 		{"get event unknown", "GET", "/api/v1/audit-events/evt_nope", "", nil, 404, "not_found", ""},
 
+		// Credentials that do not verify.
+		{"junk key", "GET", "/api/v1/me", "", []string{"-auth", "Authorization: Bearer nonsense"}, 401, "unauthenticated", "the API key is not valid"},
+		{"malformed credential", "GET", "/api/v1/me", "", []string{"-auth", "Authorization: Weird x"}, 401, "unauthenticated", "the credential is malformed"},
+		{"no credential", "GET", "/api/v1/me", "", []string{"-auth"}, 401, "unauthenticated", "authentication required"},
+
 		// Routing.
 		{"unknown route", "GET", "/api/v1/nothing-here", "", nil, 404, "not_found", "no route for GET /api/v1/nothing-here"},
 		{"method not allowed", "DELETE", "/api/v1/me", "", nil, 405, "method_not_allowed", "method DELETE is not allowed"},
@@ -380,6 +385,9 @@ func testBadInput(t *testing.T) {
 		if (c.code != "" && eb.Code != c.code) || !strings.Contains(eb.Message, c.msg) || eb.Message == "" {
 			t.Errorf("%s: %s %s = %d %s %q; want %s with a message containing %q", c.name, c.method, c.path, r.status, eb.Code, eb.Message, c.code, c.msg)
 		}
+		if !messageStyle(eb.Message) {
+			t.Errorf("%s: message %q is not in the one style: lower case (but for a name such as API, HTTP or Content-Type), no final period", c.name, eb.Message)
+		}
 		if eb.RequestID == "" || eb.RequestID != r.header.Get("X-Request-Id") {
 			t.Errorf("%s: request_id %q, X-Request-Id %q; want the same, not empty", c.name, eb.RequestID, r.header.Get("X-Request-Id"))
 		}
@@ -390,4 +398,23 @@ func testBadInput(t *testing.T) {
 	if after := snapshot(t, e); after != before {
 		t.Errorf("bad input changed the database:\n--- before\n%s\n--- after\n%s", before, after)
 	}
+}
+
+// messageStyle reports whether an error message is in the one style of
+// Signet's messages: it begins in lower case, unless with a name written
+// in capitals (API, HTTP, Content-Type, a quoted value), and has no final
+// period.
+func messageStyle(msg string) bool {
+	if msg == "" || strings.HasSuffix(msg, ".") {
+		return false
+	}
+	first, _, _ := strings.Cut(msg, " ")
+	if first == strings.ToLower(first) {
+		return true
+	}
+	switch first {
+	case "API", "HTTP", "Content-Type":
+		return true
+	}
+	return strings.HasPrefix(first, `"`)
 }
