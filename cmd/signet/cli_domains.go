@@ -25,7 +25,7 @@ func domainPermissions(name string) string {
 
 var domainsCreate = clientCmd[descFlag]{name: "create", aliases: []string{"register"}, args: "NAME [--description D]",
 	summary: "register a permission domain (needs settings:write); it gets read, write and execute",
-	min: 1, max: 1, flags: (*descFlag).define,
+	min:     1, max: 1, flags: (*descFlag).define,
 	run: func(ctx context.Context, x *cmdCall, o *descFlag) (*output, error) {
 		d, err := x.cl.RegisterPermissionDomain(ctx, client.RegisterPermissionDomainRequest{Name: x.args[0], Description: o.desc})
 		if err != nil {
