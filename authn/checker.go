@@ -76,13 +76,20 @@ func (c *Checker) Workspace(ctx context.Context, ws string) (string, error) {
 // MayAsk is the rule for who may use the check API: a service's key
 // (asker, with its cached access) holding PermCheck in workspace ws, or
 // organisation-wide. A password is not enough: the check API is for
-// services. Returns EFORBIDDEN.
+// services — and only about a workspace that exists. Returns EFORBIDDEN,
+// ENOTFOUND.
 func (c *Checker) MayAsk(asker *Verified, ws string) error {
 	if asker == nil || asker.Access == nil {
 		return signet.Errorf(signet.EFORBIDDEN, "the check API takes a service's API key holding %s, not a password", PermCheck)
 	}
 	if !asker.Access.Can(PermCheck, ws) {
 		return signet.Errorf(signet.EFORBIDDEN, "this key may not use the check API in workspace %q: it needs %s", ws, PermCheck)
+	}
+	// A workspace that does not exist is a mistake of the asking service
+	// (a typo, a deleted workspace), not an answer about the key: an
+	// organisation-wide grant would otherwise allow it there.
+	if asker.Known != nil && !asker.Known.HasWorkspace(ws) {
+		return signet.Errorf(signet.ENOTFOUND, "workspace %q not found", ws)
 	}
 	return nil
 }
@@ -110,7 +117,7 @@ func (c *Checker) Check(ctx context.Context, key, perm, ws, ip string) (Answer, 
 	switch {
 	case perm == "":
 		a.Allowed = true
-	case v.Catalogue != nil && !v.Catalogue.Has(perm):
+	case v.Known != nil && !v.Known.Catalogue.Has(perm):
 		// Even for an administrator, whose access is "everything": a
 		// permission that does not exist is nobody's.
 		a.Reason = ReasonUnknownPermission

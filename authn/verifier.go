@@ -54,9 +54,10 @@ const (
 type Verified struct {
 	Actor  *signet.Actor
 	Access *signet.Access // the owner's access narrowed by the key's scopes
-	// Catalogue is the permission catalogue loaded with the key (shared
-	// by every entry loaded while it was the same); nil when unknown.
-	Catalogue *signet.Catalogue
+	// Known is what exists, loaded with the key (shared by every entry
+	// loaded while it was the same): the permission catalogue and the
+	// workspaces. nil when unknown.
+	Known *Known
 
 	// view memoises a view of the caller derived from storage (what GET
 	// /api/v1/me answers), computed at most once per cache entry: an entry
@@ -141,8 +142,8 @@ type Verifier struct {
 	// effective permissions (most keys: a few roles, many keys), which
 	// is most of an entry's memory.
 	interned accessInterner
-	// catalogue is the permission catalogue loaded last (internCatalogue).
-	catalogue atomic.Pointer[signet.Catalogue]
+	// known is what was loaded last (internKnown).
+	known atomic.Pointer[Known]
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -307,23 +308,36 @@ func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (e *
 	}
 	e = newEntry(gen, st, now)
 	e.verified.Access = v.interned.intern(e.verified.Access)
-	e.verified.Catalogue = v.internCatalogue(st.Catalogue)
+	e.verified.Known = v.internKnown(st.Catalogue, st.Workspaces)
 	v.store(k.RawID, e)
 	return e, false, nil
 }
 
-// internCatalogue returns the catalogue last loaded when c lists the same
-// domains, so that cached keys share one catalogue rather than hold one
-// each.
-func (v *Verifier) internCatalogue(c *signet.Catalogue) *signet.Catalogue {
-	if c == nil {
+// Known is what exists in the installation, as loaded with a key: the
+// permission catalogue and the workspaces' ids (sorted). Immutable.
+type Known struct {
+	Catalogue  *signet.Catalogue
+	Workspaces []string
+}
+
+// HasWorkspace reports whether ws is the id of a workspace.
+func (k *Known) HasWorkspace(ws string) bool {
+	_, ok := slices.BinarySearch(k.Workspaces, ws)
+	return ok
+}
+
+// internKnown returns what was loaded last when cat and workspaces are the
+// same, so that cached keys share one Known rather than hold one each.
+func (v *Verifier) internKnown(cat *signet.Catalogue, workspaces []string) *Known {
+	if cat == nil {
 		return nil
 	}
-	if last := v.catalogue.Load(); last != nil && slices.Equal(last.Domains(), c.Domains()) {
+	if last := v.known.Load(); last != nil && slices.Equal(last.Catalogue.Domains(), cat.Domains()) && slices.Equal(last.Workspaces, workspaces) {
 		return last
 	}
-	v.catalogue.Store(c)
-	return c
+	k := &Known{Catalogue: cat, Workspaces: workspaces}
+	v.known.Store(k)
+	return k
 }
 
 // store caches e under rawID. The map key is cloned: rawID points into

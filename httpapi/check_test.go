@@ -120,6 +120,8 @@ func testCheck(t *testing.T) {
 		{"both shapes", `{"key":"x","permission":"a:b","checks":[{"key":"x","permission":"a:b"}]}`, 400},
 		{"too many", string(many), 422},
 		{"unknown field", `{"key":"x","permission":"a:b","extra":1}`, 400},
+		{"unknown workspace", `{"key":"` + s.ReaderKey + `","permission":"metrics:write","workspace":"ws_nope"}`, 404},
+		{"unknown workspace in a batch", `{"checks":[{"key":"` + s.ReaderKey + `","permission":"metrics:write","workspace":"ws_nope"}]}`, 404},
 	} {
 		if got := post(tt.body); got != tt.want {
 			t.Errorf("%s: POST /check = %d; want %d", tt.name, got, tt.want)
@@ -127,6 +129,11 @@ func testCheck(t *testing.T) {
 	}
 	// X-Workspace-Id picks the workspace when the body does not.
 	req := `{"key":"` + s.ReaderKey + `","permission":"metrics:write"}`
+	for _, h := range []string{"X-Workspace-Id", "X-Bigeye-Workspace-Id"} {
+		if got := post(req, h, "ws_nope"); got != 404 {
+			t.Errorf("POST /check with %s of an unknown workspace = %d; want 404", h, got)
+		}
+	}
 	if got := post(req, "X-Workspace-Id", s.OtherWorkspace); got != 200 {
 		t.Fatalf("POST /check with X-Workspace-Id = %d", got)
 	}

@@ -248,4 +248,7 @@ type KeyState struct {
 	// check API tells a permission that does not exist from one the key
 	// lacks (unknown_permission, not permission_denied).
 	Catalogue *signet.Catalogue
+	// Workspaces are the ids of every workspace as of the same read,
+	// sorted: the check API refuses a workspace that does not exist.
+	Workspaces []string
 }
