@@ -9,16 +9,25 @@ import (
 // Error codes form a closed set. Each maps to exactly one HTTP status in
 // httpapi, and to a one-line message in the CLI.
 const (
-	EBADREQUEST      = "bad_request"     // the request itself is malformed (JSON, types, unknown fields)
-	EINVALID         = "invalid"         // well-formed but semantically invalid input
-	EUNAUTHENTICATED = "unauthenticated" // no credential, or one that does not verify
-	EFORBIDDEN       = "forbidden"       // authenticated, but not allowed
-	ENOTFOUND        = "not_found"       // the target does not exist (or is hidden from the actor)
-	ECONFLICT        = "conflict"        // uniqueness or state conflict
-	ERATELIMITED     = "rate_limited"    // too many attempts
-	EUNAVAILABLE     = "unavailable"     // a dependency (the database) is unreachable
-	EINTERNAL        = "internal"        // a bug or unexpected failure; details only in the log
+	EBADREQUEST      = "bad_request"            // the request itself is malformed (JSON, types, unknown fields or query parameters)
+	EMETHOD          = "method_not_allowed"     // the path exists, but not with this method
+	ETOOLARGE        = "payload_too_large"      // the request body is larger than the server takes
+	EMEDIATYPE       = "unsupported_media_type" // the request body is not JSON (Content-Type)
+	EINVALID         = "invalid"                // well-formed but semantically invalid input
+	EUNAUTHENTICATED = "unauthenticated"        // no credential, or one that does not verify
+	EFORBIDDEN       = "forbidden"              // authenticated, but not allowed
+	ENOTFOUND        = "not_found"              // the target does not exist (or is hidden from the actor)
+	ECONFLICT        = "conflict"               // uniqueness or state conflict
+	ERATELIMITED     = "rate_limited"           // too many attempts
+	EUNAVAILABLE     = "unavailable"            // a dependency (the database) is unreachable
+	EINTERNAL        = "internal"               // a bug or unexpected failure; details only in the log
 )
+
+// ErrorCodes is the closed set of error codes, in the order of the table
+// above. httpedge maps each to one HTTP status; the OpenAPI document lists
+// them (both tested).
+var ErrorCodes = []string{EBADREQUEST, EMETHOD, ETOOLARGE, EMEDIATYPE, EINVALID, EUNAUTHENTICATED,
+	EFORBIDDEN, ENOTFOUND, ECONFLICT, ERATELIMITED, EUNAVAILABLE, EINTERNAL}
 
 // Error is Signet's one error type. Code is machine-readable, Message is
 // safe to show to the caller, Op names where it happened (for the operator's

@@ -29,6 +29,9 @@ const (
 	KindPersonal       = "pk"
 )
 
+// Prefix begins every key string.
+const Prefix = prefix
+
 const (
 	prefix      = "sgn_"
 	idLen       = 26

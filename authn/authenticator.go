@@ -40,10 +40,10 @@ func NewAuthenticator(v *Verifier, b Backend) *Authenticator {
 }
 
 var errMalformed = unauthenticated(ReasonMalformed,
-	"The credential is malformed: send 'Authorization: Bearer <key>', 'Authorization: apikey <key>', 'X-API-Key: <key>' or HTTP Basic.")
+	"the credential is malformed: send 'Authorization: Bearer <key>', 'Authorization: apikey <key>', 'X-API-Key: <key>' or HTTP Basic")
 
 var errBasicDisabled = unauthenticated(ReasonBasicDisabled,
-	"HTTP Basic authentication (email and password) is turned off on this server: send an API key ('Authorization: Bearer <key>'); create one in the web UI under Settings → API keys, or with 'signet login'.")
+	"HTTP Basic authentication (email and password) is turned off on this server: send an API key ('Authorization: Bearer <key>'); create one in the web UI under Settings → API keys, or with 'signet login'")
 
 // Authenticate reads the request's credential. It returns (nil, nil) when
 // the request carries none, and an EUNAUTHENTICATED *signet.Error with a

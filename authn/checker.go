@@ -16,6 +16,12 @@ const PermCheck = "signet:check"
 // hold the permission asked about.
 const ReasonPermissionDenied = "permission_denied"
 
+// ReasonUnknownPermission is the reason of a check whose permission is not
+// in the catalogue (Signet's own permissions and those of the registered
+// domains): a typo, or a domain not registered yet, on the asking
+// service's side rather than a key that lacks a permission.
+const ReasonUnknownPermission = "unknown_permission"
+
 // Checker answers, for the services behind Signet, "may the holder of this
 // key do this permission in this workspace?". The check API, forward-auth
 // and (through the check API) signetauth all ask it, so their rules — who
@@ -41,7 +47,8 @@ func NewChecker(v *Verifier, defaultWorkspace func(context.Context) (string, err
 type Answer struct {
 	Allowed bool
 	// Reason says why not: invalid_key, revoked, expired, owner_disabled
-	// (the key does not verify) or permission_denied (it does, without the
+	// (the key does not verify), unknown_permission (it does, and the
+	// permission does not exist) or permission_denied (it does, without the
 	// permission); "" when allowed.
 	Reason string
 	// Verified is the checked key and its owner, when the key verifies.
@@ -69,13 +76,20 @@ func (c *Checker) Workspace(ctx context.Context, ws string) (string, error) {
 // MayAsk is the rule for who may use the check API: a service's key
 // (asker, with its cached access) holding PermCheck in workspace ws, or
 // organisation-wide. A password is not enough: the check API is for
-// services. Returns EFORBIDDEN.
+// services — and only about a workspace that exists. Returns EFORBIDDEN,
+// ENOTFOUND.
 func (c *Checker) MayAsk(asker *Verified, ws string) error {
 	if asker == nil || asker.Access == nil {
 		return signet.Errorf(signet.EFORBIDDEN, "the check API takes a service's API key holding %s, not a password", PermCheck)
 	}
 	if !asker.Access.Can(PermCheck, ws) {
 		return signet.Errorf(signet.EFORBIDDEN, "this key may not use the check API in workspace %q: it needs %s", ws, PermCheck)
+	}
+	// A workspace that does not exist is a mistake of the asking service
+	// (a typo, a deleted workspace), not an answer about the key: an
+	// organisation-wide grant would otherwise allow it there.
+	if asker.Known != nil && !asker.Known.HasWorkspace(ws) {
+		return signet.Errorf(signet.ENOTFOUND, "workspace %q not found", ws)
 	}
 	return nil
 }
@@ -100,7 +114,16 @@ func (c *Checker) Check(ctx context.Context, key, perm, ws, ip string) (Answer, 
 		return a, nil
 	}
 	a.Verified = v
-	if a.Allowed = perm == "" || v.Access.Can(perm, ws); !a.Allowed {
+	switch {
+	case perm == "":
+		a.Allowed = true
+	case v.Known != nil && !v.Known.Catalogue.Has(perm):
+		// Even for an administrator, whose access is "everything": a
+		// permission that does not exist is nobody's.
+		a.Reason = ReasonUnknownPermission
+	case v.Access.Can(perm, ws):
+		a.Allowed = true
+	default:
 		a.Reason = ReasonPermissionDenied
 	}
 	return a, nil

@@ -16,6 +16,7 @@ package authn
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,10 @@ const (
 type Verified struct {
 	Actor  *signet.Actor
 	Access *signet.Access // the owner's access narrowed by the key's scopes
+	// Known is what exists, loaded with the key (shared by every entry
+	// loaded while it was the same): the permission catalogue and the
+	// workspaces. nil when unknown.
+	Known *Known
 
 	// view memoises a view of the caller derived from storage (what GET
 	// /api/v1/me answers), computed at most once per cache entry: an entry
@@ -137,6 +142,8 @@ type Verifier struct {
 	// effective permissions (most keys: a few roles, many keys), which
 	// is most of an entry's memory.
 	interned accessInterner
+	// known is what was loaded last (internKnown).
+	known atomic.Pointer[Known]
 }
 
 // NewVerifier returns a Verifier. now may be nil (time.Now).
@@ -205,10 +212,10 @@ func unauthenticated(reason, msg string) *signet.Error {
 }
 
 var (
-	errInvalidKey    = unauthenticated(ReasonInvalidKey, "The API key is not valid.")
-	errRevoked       = unauthenticated(ReasonRevoked, "The API key has been revoked.")
-	errExpired       = unauthenticated(ReasonExpired, "The API key has expired.")
-	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "The API key's owner is disabled.")
+	errInvalidKey    = unauthenticated(ReasonInvalidKey, "the API key is not valid: check that it was copied whole, or create a new one")
+	errRevoked       = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
+	errExpired       = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
+	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
 )
 
 // VerifyKey verifies a presented key string and records its use from ip.
@@ -301,8 +308,36 @@ func (v *Verifier) lookup(ctx context.Context, k apikey.Key, now time.Time) (e *
 	}
 	e = newEntry(gen, st, now)
 	e.verified.Access = v.interned.intern(e.verified.Access)
+	e.verified.Known = v.internKnown(st.Catalogue, st.Workspaces)
 	v.store(k.RawID, e)
 	return e, false, nil
+}
+
+// Known is what exists in the installation, as loaded with a key: the
+// permission catalogue and the workspaces' ids (sorted). Immutable.
+type Known struct {
+	Catalogue  *signet.Catalogue
+	Workspaces []string
+}
+
+// HasWorkspace reports whether ws is the id of a workspace.
+func (k *Known) HasWorkspace(ws string) bool {
+	_, ok := slices.BinarySearch(k.Workspaces, ws)
+	return ok
+}
+
+// internKnown returns what was loaded last when cat and workspaces are the
+// same, so that cached keys share one Known rather than hold one each.
+func (v *Verifier) internKnown(cat *signet.Catalogue, workspaces []string) *Known {
+	if cat == nil {
+		return nil
+	}
+	if last := v.known.Load(); last != nil && slices.Equal(last.Catalogue.Domains(), cat.Domains()) && slices.Equal(last.Workspaces, workspaces) {
+		return last
+	}
+	k := &Known{Catalogue: cat, Workspaces: workspaces}
+	v.known.Store(k)
+	return k
 }
 
 // store caches e under rawID. The map key is cloned: rawID points into

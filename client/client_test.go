@@ -175,6 +175,8 @@ func TestCodes(t *testing.T) {
 		{client.CodeNotFound, signet.ENOTFOUND}, {client.CodeConflict, signet.ECONFLICT},
 		{client.CodeRateLimited, signet.ERATELIMITED}, {client.CodeUnavailable, signet.EUNAVAILABLE},
 		{client.CodeInternal, signet.EINTERNAL},
+		{client.CodeMethodNotAllowed, signet.EMETHOD}, {client.CodePayloadTooLarge, signet.ETOOLARGE},
+		{client.CodeUnsupportedMediaType, signet.EMEDIATYPE},
 		{client.KindHuman, signet.KindHuman}, {client.KindServiceAccount, signet.KindServiceAccount},
 		{client.StatusActive, signet.StatusActive}, {client.StatusDisabled, signet.StatusDisabled},
 		{client.KeyKindPersonal, signet.KeyKindPersonal}, {client.KeyKindServiceAccount, signet.KeyKindServiceAccount},

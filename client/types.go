@@ -9,15 +9,18 @@ import "time"
 // Error codes, as found in Error.Code. They mirror the closed set of the
 // server's domain package.
 const (
-	CodeBadRequest      = "bad_request"     // malformed request: JSON, types, unknown fields, query parameters
-	CodeInvalid         = "invalid"         // well-formed but semantically invalid input
-	CodeUnauthenticated = "unauthenticated" // no credential, or one that does not verify
-	CodeForbidden       = "forbidden"       // authenticated, but not allowed
-	CodeNotFound        = "not_found"       // the target does not exist
-	CodeConflict        = "conflict"        // uniqueness or state conflict
-	CodeRateLimited     = "rate_limited"    // too many attempts
-	CodeUnavailable     = "unavailable"     // a dependency is unreachable
-	CodeInternal        = "internal"        // a server bug; details only in the server's log
+	CodeBadRequest           = "bad_request"            // malformed request: JSON, types, unknown fields, query parameters
+	CodeMethodNotAllowed     = "method_not_allowed"     // the path exists, but not with this method (405)
+	CodePayloadTooLarge      = "payload_too_large"      // the request body is too large (413)
+	CodeUnsupportedMediaType = "unsupported_media_type" // the request body is not JSON (415)
+	CodeInvalid              = "invalid"                // well-formed but semantically invalid input
+	CodeUnauthenticated      = "unauthenticated"        // no credential, or one that does not verify
+	CodeForbidden            = "forbidden"              // authenticated, but not allowed
+	CodeNotFound             = "not_found"              // the target does not exist
+	CodeConflict             = "conflict"               // uniqueness or state conflict
+	CodeRateLimited          = "rate_limited"           // too many attempts
+	CodeUnavailable          = "unavailable"            // a dependency is unreachable
+	CodeInternal             = "internal"               // a server bug; details only in the server's log
 )
 
 // User kinds, statuses and key kinds and statuses.
@@ -250,7 +253,8 @@ type CreateAPIKeyRequest struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	// ExpiresIn is a Go duration string such as "720h" or "90m".
+	// ExpiresIn is a duration such as "30d", "12h", "90m" or ISO 8601's
+	// "P30D" (the syntax of signet.ParseDuration, README "Durations").
 	ExpiresIn string   `json:"expires_in,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
 }
@@ -385,7 +389,7 @@ type LoginRequest struct {
 	DeviceID string `json:"device_id"`
 	// KeyName names the key; empty means "signet login".
 	KeyName string `json:"key_name,omitempty"`
-	// ExpiresIn is the key's lifetime, a duration such as "720h"; empty
+	// ExpiresIn is the key's lifetime, a duration such as "30d" or "PT12H"; empty
 	// means 30 days; at most 365 days.
 	ExpiresIn string `json:"expires_in,omitempty"`
 }
@@ -532,6 +536,9 @@ const (
 	ReasonExpired          = "expired"
 	ReasonOwnerDisabled    = "owner_disabled"
 	ReasonPermissionDenied = "permission_denied"
+	// ReasonUnknownPermission: the permission asked about is not in the
+	// catalogue (a typo, or a domain not registered).
+	ReasonUnknownPermission = "unknown_permission"
 )
 
 // CheckResult is the answer to one check.

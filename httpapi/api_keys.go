@@ -29,7 +29,7 @@ func (s *server) createKey(w http.ResponseWriter, r *http.Request, ownerID strin
 		return err
 	}
 	created, err := s.svc.CreateAPIKey(r.Context(), actor(r), ownerID, k)
-	return reply(w, http.StatusCreated, created, err, s.createdKeyNow)
+	return replyCreated(w, created, err, keyLocation, s.createdKeyNow)
 }
 
 func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {

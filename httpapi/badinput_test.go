@@ -210,13 +210,48 @@ func testBadInput(t *testing.T) {
 			badCase{key + " wrong type", rt.Method, path, br.wrongType, nil, 400, "bad_request", br.wantMsg},
 			badCase{key + " array", rt.Method, path, `[]`, nil, 400, "bad_request", "must be a JSON object, not an array"},
 			badCase{key + " two values", rt.Method, path, `{} {}`, nil, 400, "bad_request", "single JSON value"},
-			badCase{key + " content type", rt.Method, path, `{}`, []string{"Content-Type: text/plain"}, 415, "bad_request", "Content-Type must be application/json"},
-			badCase{key + " too large", rt.Method, path, big, nil, 413, "bad_request", "larger than"},
+			badCase{key + " content type", rt.Method, path, `{}`, []string{"Content-Type: text/plain"}, 415, "unsupported_media_type", "Content-Type must be application/json"},
+			badCase{key + " too large", rt.Method, path, big, nil, 413, "payload_too_large", "larger than"},
 		)
 		if !br.optional {
 			cases = append(cases, badCase{key + " empty", rt.Method, path, "", nil, 400, "bad_request", "request body is required"})
 		}
 	}
+
+	// Unknown query parameters on every route, misspelt filters first
+	// among them: refused, naming the parameter, never ignored.
+	for _, rt := range httpapi.Routes() {
+		if rt.Page || rt.Pattern == "/api/v1/forward-auth/{path...}" {
+			continue
+		}
+		method := rt.Method
+		if method == "*" {
+			method = "GET"
+		}
+		path := f.fill(rt.Pattern)
+		if rt.Pattern == "/api/v1/forward-auth" {
+			path += "?permission=metrics:read&"
+		} else {
+			path += "?"
+		}
+		cases = append(cases, badCase{method + " " + rt.Pattern + " unknown parameter", method, path + "stauts=active", "", nil, 400, "bad_request", `unknown query parameter "stauts"`})
+		if slices.Contains(rt.Query, "cursor") {
+			for _, cur := range []string{"!!!", "not-base64%3F", "bm90IGEgY3Vyc29y", strings.Repeat("QUFB", 40)} {
+				cases = append(cases, badCase{method + " " + rt.Pattern + " cursor " + cur, method, path + "cursor=" + cur, "", nil, 400, "bad_request", "query parameter cursor is not a cursor this list returned"})
+			}
+		}
+	}
+	cases = append(cases,
+		badCase{"audit cursor not a seq", "GET", "/api/v1/audit-events?cursor=YWJj", "", nil, 400, "bad_request", "query parameter cursor is not a cursor"},
+		badCase{"workspaces cursor, paged in memory", "GET", "/api/v1/workspaces?cursor=!!", "", nil, 400, "bad_request", "query parameter cursor is not a cursor"},
+		// An unknown workspace is a 404 naming it, not an empty list.
+		badCase{"grants unknown workspace header", "GET", "/api/v1/grants", "", []string{"X-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"grants unknown workspace bigeye header", "GET", "/api/v1/grants", "", []string{"X-Bigeye-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"grants unknown workspace_id", "GET", "/api/v1/grants?workspace_id=ws_nope", "", nil, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"audit unknown workspace header", "GET", "/api/v1/audit-events", "", []string{"X-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"audit unknown workspace bigeye header", "GET", "/api/v1/audit-events", "", []string{"X-Bigeye-Workspace-Id: ws_nope"}, 404, "not_found", `workspace "ws_nope" not found`},
+		badCase{"export unknown workspace", "GET", "/api/v1/audit-events/export?workspace_id=ws_nope", "", nil, 404, "not_found", `workspace "ws_nope" not found`},
+	)
 
 	// Pagination and filters on every list.
 	for _, path := range []string{"/api/v1/service-accounts", "/api/v1/service-accounts/" + f.saID + "/api-keys", "/api/v1/api-keys",
@@ -247,8 +282,10 @@ func testBadInput(t *testing.T) {
 		{"sa duplicate name", "POST", "/api/v1/service-accounts", `{"name":"LOADER"}`, nil, 409, "conflict", "already exists"},
 		{"sa unknown role", "POST", "/api/v1/service-accounts", `{"name":"ok","grants":[{"role_id":"role_nope"}]}`, nil, 404, "not_found", ""},
 		{"sa unknown group", "POST", "/api/v1/service-accounts", `{"name":"ok","group_ids":["grp_nope"]}`, nil, 404, "not_found", ""},
-		{"sa key expires_in junk", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"soon"}}`, nil, 400, "bad_request", `field "api_key.expires_in" must be a duration`},
-		{"sa key expires_in zero", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"0s"}}`, nil, 422, "invalid", `"api_key.expires_in" must be a positive duration`},
+		{"sa key expires_in junk", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"soon"}}`, nil, 422, "invalid", `field "api_key.expires_in": "soon" is not a valid duration; use a duration such as 30d`},
+		{"sa key expires_in negative", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"-1h"}}`, nil, 422, "invalid", `cannot have a sign`},
+		{"sa key expires_in months", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"P1M"}}`, nil, 422, "invalid", `years and months have no fixed length`},
+		{"sa key expires_in zero", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"k","expires_in":"0s"}}`, nil, 422, "invalid", `"api_key.expires_in" must be a duration longer than zero`},
 		{"sa key long name", "POST", "/api/v1/service-accounts", `{"name":"ok","api_key":{"name":"` + long(101) + `"}}`, nil, 422, "invalid", "too long"},
 		{"sa patch long name", "PATCH", "/api/v1/service-accounts/" + f.saID, `{"name":"` + long(101) + `"}`, nil, 422, "invalid", "too long"},
 		{"sa patch password", "PATCH", "/api/v1/service-accounts/" + f.saID, `{"password":"a long enough password"}`, nil, 422, "invalid", "password"},
@@ -281,29 +318,29 @@ func testBadInput(t *testing.T) {
 		{"domain bad name", "POST", "/api/v1/permission-domains", `{"name":"Bad Name!"}`, nil, 422, "invalid", ""},
 		{"login no device", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x"}`, nil, 422, "invalid", "device_id must be"},
 		{"login short device", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abc"}`, nil, 422, "invalid", "device_id must be"},
-		{"login expires_in junk", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"30x"}`, nil, 400, "bad_request", `"expires_in" must be a duration`},
+		{"login expires_in junk", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"30x"}`, nil, 422, "invalid", `field "expires_in": "30x" is not a valid duration`},
 		{"login expires_in too long", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"9000h"}`, nil, 422, "invalid", "expires_in must be between"},
 		{"grant admin without explicit organisation", "POST", "/api/v1/grants", `{"subject_type":"group","subject_id":"grp_default_view","role_id":"role_admin"}`, nil, 422, "invalid", "organisation-wide only"},
 		{"setup wrong token", "POST", "/api/v1/setup", `{"token":"nope","name":"E","email":"e@example.com","password":"a long enough password"}`, nil, 401, "unauthenticated", ""},
 
 		// Unknown ids.
-		{"get sa unknown", "GET", "/api/v1/service-accounts/sa_nope", "", nil, 404, "not_found", ""},
+		{"get sa unknown", "GET", "/api/v1/service-accounts/sa_nope", "", nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"get sa human", "GET", "/api/v1/service-accounts/" + f.humanID, "", nil, 404, "not_found", "service account"},
-		{"patch sa unknown", "PATCH", "/api/v1/service-accounts/sa_nope", `{"name":"x"}`, nil, 404, "not_found", ""},
+		{"patch sa unknown", "PATCH", "/api/v1/service-accounts/sa_nope", `{"name":"x"}`, nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"patch sa human", "PATCH", "/api/v1/service-accounts/" + f.humanID, `{"name":"x"}`, nil, 404, "not_found", "service account"},
-		{"delete sa unknown", "DELETE", "/api/v1/service-accounts/sa_nope", "", nil, 404, "not_found", ""},
+		{"delete sa unknown", "DELETE", "/api/v1/service-accounts/sa_nope", "", nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"delete sa human", "DELETE", "/api/v1/service-accounts/" + f.humanID, "", nil, 404, "not_found", "service account"},
-		{"disable sa unknown", "POST", "/api/v1/service-accounts/sa_nope/disable", "", nil, 404, "not_found", ""},
+		{"disable sa unknown", "POST", "/api/v1/service-accounts/sa_nope/disable", "", nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"enable sa human", "POST", "/api/v1/service-accounts/" + f.humanID + "/enable", "", nil, 404, "not_found", ""},
-		{"sa groups unknown sa", "PUT", "/api/v1/service-accounts/sa_nope/groups", `{"group_ids":[]}`, nil, 404, "not_found", ""},
-		{"sa keys unknown", "GET", "/api/v1/service-accounts/sa_nope/api-keys", "", nil, 404, "not_found", ""},
+		{"sa groups unknown sa", "PUT", "/api/v1/service-accounts/sa_nope/groups", `{"group_ids":[]}`, nil, 404, "not_found", `service account "sa_nope" not found`},
+		{"sa keys unknown", "GET", "/api/v1/service-accounts/sa_nope/api-keys", "", nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"sa keys human", "GET", "/api/v1/service-accounts/" + f.humanID + "/api-keys", "", nil, 404, "not_found", ""},
-		{"sa key create unknown", "POST", "/api/v1/service-accounts/sa_nope/api-keys", `{"name":"k"}`, nil, 404, "not_found", ""},
+		{"sa key create unknown", "POST", "/api/v1/service-accounts/sa_nope/api-keys", `{"name":"k"}`, nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"get key unknown", "GET", "/api/v1/api-keys/key_nope", "", nil, 404, "not_found", ""},
 		{"revoke key unknown", "POST", "/api/v1/api-keys/key_nope/revoke", "", nil, 404, "not_found", ""},
 		{"revoke personal not mine", "POST", "/api/v1/me/api-keys/" + f.saKeyID + "/revoke", "", nil, 404, "not_found", ""},
 		{"revoke personal unknown", "POST", "/api/v1/me/api-keys/key_nope/revoke", "", nil, 404, "not_found", ""},
-		{"get user unknown", "GET", "/api/v1/users/usr_nope", "", nil, 404, "not_found", ""},
+		{"get user unknown", "GET", "/api/v1/users/usr_nope", "", nil, 404, "not_found", `user "usr_nope" not found`},
 		{"patch user unknown", "PATCH", "/api/v1/users/usr_nope", `{"name":"x"}`, nil, 404, "not_found", ""},
 		{"delete user unknown", "DELETE", "/api/v1/users/usr_nope", "", nil, 404, "not_found", ""},
 		{"disable user unknown", "POST", "/api/v1/users/usr_nope/disable", "", nil, 404, "not_found", ""},
@@ -312,7 +349,8 @@ func testBadInput(t *testing.T) {
 		{"patch group unknown", "PATCH", "/api/v1/groups/grp_nope", `{"name":"x"}`, nil, 404, "not_found", ""},
 		{"delete group unknown", "DELETE", "/api/v1/groups/grp_nope", "", nil, 404, "not_found", ""},
 		{"add member unknown group", "POST", "/api/v1/groups/grp_nope/members", `{"user_id":"` + f.saID + `"}`, nil, 404, "not_found", ""},
-		{"add member unknown user", "POST", "/api/v1/groups/" + f.groupID + "/members", `{"user_id":"usr_nope"}`, nil, 404, "not_found", ""},
+		{"add member unknown user", "POST", "/api/v1/groups/" + f.groupID + "/members", `{"user_id":"usr_nope"}`, nil, 404, "not_found", `user "usr_nope" not found`},
+		{"add member unknown service account", "POST", "/api/v1/groups/" + f.groupID + "/members", `{"user_id":"sa_nope"}`, nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"remove member not member", "DELETE", "/api/v1/groups/" + f.groupID + "/members/" + f.humanID, "", nil, 404, "not_found", ""},
 		{"get role unknown", "GET", "/api/v1/roles/role_nope", "", nil, 404, "not_found", ""},
 		{"patch role unknown", "PATCH", "/api/v1/roles/role_nope", `{"name":"x"}`, nil, 404, "not_found", ""},
@@ -323,9 +361,14 @@ func testBadInput(t *testing.T) {
 		{"delete grant unknown", "DELETE", "/api/v1/grants/grant_nope", "", nil, 404, "not_found", ""},
 		{"get event unknown", "GET", "/api/v1/audit-events/evt_nope", "", nil, 404, "not_found", ""},
 
+		// Credentials that do not verify.
+		{"junk key", "GET", "/api/v1/me", "", []string{"-auth", "Authorization: Bearer nonsense"}, 401, "unauthenticated", "the API key is not valid"},
+		{"malformed credential", "GET", "/api/v1/me", "", []string{"-auth", "Authorization: Weird x"}, 401, "unauthenticated", "the credential is malformed"},
+		{"no credential", "GET", "/api/v1/me", "", []string{"-auth"}, 401, "unauthenticated", "authentication required"},
+
 		// Routing.
 		{"unknown route", "GET", "/api/v1/nothing-here", "", nil, 404, "not_found", "no route for GET /api/v1/nothing-here"},
-		{"method not allowed", "DELETE", "/api/v1/me", "", nil, 405, "bad_request", "method DELETE is not allowed"},
+		{"method not allowed", "DELETE", "/api/v1/me", "", nil, 405, "method_not_allowed", "method DELETE is not allowed"},
 	}...)
 
 	before := snapshot(t, e)
@@ -342,6 +385,9 @@ func testBadInput(t *testing.T) {
 		if (c.code != "" && eb.Code != c.code) || !strings.Contains(eb.Message, c.msg) || eb.Message == "" {
 			t.Errorf("%s: %s %s = %d %s %q; want %s with a message containing %q", c.name, c.method, c.path, r.status, eb.Code, eb.Message, c.code, c.msg)
 		}
+		if !messageStyle(eb.Message) {
+			t.Errorf("%s: message %q is not in the one style: lower case (but for a name such as API, HTTP or Content-Type), no final period", c.name, eb.Message)
+		}
 		if eb.RequestID == "" || eb.RequestID != r.header.Get("X-Request-Id") {
 			t.Errorf("%s: request_id %q, X-Request-Id %q; want the same, not empty", c.name, eb.RequestID, r.header.Get("X-Request-Id"))
 		}
@@ -352,4 +398,23 @@ func testBadInput(t *testing.T) {
 	if after := snapshot(t, e); after != before {
 		t.Errorf("bad input changed the database:\n--- before\n%s\n--- after\n%s", before, after)
 	}
+}
+
+// messageStyle reports whether an error message is in the one style of
+// Signet's messages: it begins in lower case, unless with a name written
+// in capitals (API, HTTP, Content-Type, a quoted value), and has no final
+// period.
+func messageStyle(msg string) bool {
+	if msg == "" || strings.HasSuffix(msg, ".") {
+		return false
+	}
+	first, _, _ := strings.Cut(msg, " ")
+	if first == strings.ToLower(first) {
+		return true
+	}
+	switch first {
+	case "API", "HTTP", "Content-Type":
+		return true
+	}
+	return strings.HasPrefix(first, `"`)
 }

@@ -119,7 +119,7 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 // else the default), whether the asker may ask there, and the answer.
 func (s *server) checkOne(r *http.Request, asker *authn.Verified, c client.Check, headerWS, ip string) (authn.Answer, error) {
 	if _, _, ok := signet.SplitPermission(c.Permission); !ok {
-		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", c.Permission)
+		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action, such as metrics:write", c.Permission)
 	}
 	ws, err := s.checker.Workspace(r.Context(), firstOf(c.Workspace, headerWS))
 	if err != nil {
@@ -213,8 +213,11 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	h[HeaderWorkspace] = one[4:5:5]
 	if !a.Allowed {
 		h.Set(HeaderReason, a.Reason)
-		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason,
-			Message: "the API key does not hold " + perm + " in workspace " + ws}
+		msg := "the API key does not hold " + perm + " in workspace " + ws
+		if a.Reason == authn.ReasonUnknownPermission {
+			msg = "permission " + perm + " does not exist: register its domain or fix the forward-auth URL's ?permission="
+		}
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason, Message: msg}
 	}
 	h["Cache-Control"] = hdrNoStore
 	w.WriteHeader(http.StatusOK)
@@ -250,13 +253,16 @@ func (c *forwardQueries) parse(raw string) (*forwardQuery, error) {
 	if err != nil {
 		return nil, badRequest("the query string of forward-auth's URL does not parse: %v", err)
 	}
+	if err := checkQuery(raw, qForward); err != nil {
+		return nil, err
+	}
 	q := &forwardQuery{
 		permission: strings.TrimSpace(vals.Get("permission")),
 		edge:       signet.EdgeWorkspace{Fixed: strings.TrimSpace(vals.Get("workspace")), ClientMayChoose: splitList(vals.Get("client_workspaces"))},
 	}
 	if q.permission != "" {
 		if _, _, ok := signet.SplitPermission(q.permission); !ok {
-			return nil, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action", q.permission)
+			return nil, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action, such as metrics:write", q.permission)
 		}
 	}
 	c.mu.Lock()

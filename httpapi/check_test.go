@@ -37,6 +37,13 @@ func testCheck(t *testing.T) {
 		{"typo", typo(s.ViewerKey), "metrics:read", "", false, client.ReasonInvalidKey},
 		{"revoked", s.RevokedKey, "metrics:read", "", false, client.ReasonRevoked},
 		{"owner disabled", s.DisabledKey, "metrics:read", "", false, client.ReasonOwnerDisabled},
+		// A permission that does not exist is the asking service's
+		// mistake, not the key's lack.
+		{"unknown domain", s.ReaderKey, "metricz:write", "", false, client.ReasonUnknownPermission},
+		{"unknown action", s.ReaderKey, "metrics:fly", "", false, client.ReasonUnknownPermission},
+		{"Signet's domain, unknown action", s.ReaderKey, "audit:write", "", false, client.ReasonUnknownPermission},
+		{"unknown domain, the checker's own key", s.CheckerKey, "nope:read", "", false, client.ReasonUnknownPermission},
+		{"unknown domain, invalid key", "junk", "nope:read", "", false, client.ReasonInvalidKey},
 	}
 	for _, tt := range tests {
 		res, err := c.Check(ctx, tt.key, tt.perm, tt.ws)
@@ -113,6 +120,8 @@ func testCheck(t *testing.T) {
 		{"both shapes", `{"key":"x","permission":"a:b","checks":[{"key":"x","permission":"a:b"}]}`, 400},
 		{"too many", string(many), 422},
 		{"unknown field", `{"key":"x","permission":"a:b","extra":1}`, 400},
+		{"unknown workspace", `{"key":"` + s.ReaderKey + `","permission":"metrics:write","workspace":"ws_nope"}`, 404},
+		{"unknown workspace in a batch", `{"checks":[{"key":"` + s.ReaderKey + `","permission":"metrics:write","workspace":"ws_nope"}]}`, 404},
 	} {
 		if got := post(tt.body); got != tt.want {
 			t.Errorf("%s: POST /check = %d; want %d", tt.name, got, tt.want)
@@ -120,6 +129,11 @@ func testCheck(t *testing.T) {
 	}
 	// X-Workspace-Id picks the workspace when the body does not.
 	req := `{"key":"` + s.ReaderKey + `","permission":"metrics:write"}`
+	for _, h := range []string{"X-Workspace-Id", "X-Bigeye-Workspace-Id"} {
+		if got := post(req, h, "ws_nope"); got != 404 {
+			t.Errorf("POST /check with %s of an unknown workspace = %d; want 404", h, got)
+		}
+	}
 	if got := post(req, "X-Workspace-Id", s.OtherWorkspace); got != 200 {
 		t.Fatalf("POST /check with X-Workspace-Id = %d", got)
 	}
@@ -268,6 +282,9 @@ func testForwardAuthWorkspace(t *testing.T) {
 		{"narrowing, list of two", base + "&client_workspaces=ws_x,%20" + other, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
 		{"any workspace", base + "&client_workspaces=*", []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
 		{"any workspace, reader in the other", base + "&client_workspaces=*", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, client.ReasonPermissionDenied, other},
+
+		// A permission no domain defines.
+		{"unknown permission", s.URL + "/api/v1/forward-auth?permission=metricz:write", []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonUnknownPermission, def},
 	}
 	for _, tt := range tests {
 		resp := forwardGet(t, tt.url, tt.hdr...)

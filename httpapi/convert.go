@@ -204,7 +204,7 @@ func grantSpecs(in []client.GrantSpec) []service.GrantSpec {
 }
 
 // keyInput turns a key request into the service's input; expires_in is a
-// Go duration string.
+// duration in signet.ParseDuration's syntax.
 func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyInput, error) {
 	out := service.CreateKeyInput{
 		Name:        in.Name,
@@ -213,16 +213,26 @@ func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyIn
 		Scopes:      in.Scopes,
 	}
 	if in.ExpiresIn != "" {
-		d, err := time.ParseDuration(in.ExpiresIn)
+		d, err := lifetime(field, in.ExpiresIn)
 		if err != nil {
-			return out, badRequest("field %q must be a duration such as \"720h\" or \"90m\"", field)
-		}
-		if d <= 0 {
-			// The service reads a zero duration as "no expiry", so "0s"
-			// must be refused here.
-			return out, signet.Errorf(signet.EINVALID, "field %q must be a positive duration", field)
+			return out, err
 		}
 		out.ExpiresIn = d
 	}
 	return out, nil
+}
+
+// lifetime reads a duration field that must be longer than zero (the
+// service reads a zero duration as "no expiry", so "0s" is refused here).
+// A value that is no duration, or is not positive, is invalid (422), as
+// every invalid value is; the message names the field.
+func lifetime(field, v string) (time.Duration, error) {
+	d, err := signet.ParseDuration(v)
+	if err != nil {
+		return 0, signet.Errorf(signet.EINVALID, "field %q: %s", field, signet.ErrorMessage(err))
+	}
+	if d <= 0 {
+		return 0, signet.Errorf(signet.EINVALID, "field %q must be a duration longer than zero, such as 30d or PT12H", field)
+	}
+	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,7 @@ func decodeBody(r *http.Request, v any, required bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case, without parsing
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return &httpError{status: http.StatusUnsupportedMediaType,
-				err: signet.Errorf(signet.EBADREQUEST, "Content-Type must be application/json")}
+			return signet.Errorf(signet.EMEDIATYPE, "Content-Type must be application/json")
 		}
 	}
 	err := decodeJSON(r.Body, v)
@@ -71,8 +71,7 @@ func jsonError(err error) error {
 	case errors.Is(err, io.EOF):
 		return errEmptyBody
 	case errors.As(err, &mbe):
-		return &httpError{status: http.StatusRequestEntityTooLarge,
-			err: signet.Errorf(signet.EBADREQUEST, "request body is larger than %d bytes", mbe.Limit)}
+		return signet.Errorf(signet.ETOOLARGE, "request body is larger than %d bytes; send a smaller one", mbe.Limit)
 	case errors.As(err, &syn):
 		return badRequest("request body is not valid JSON (at byte %d)", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -133,6 +132,35 @@ func article(kind string) string {
 
 // --- query parameters ---
 
+// checkQuery refuses a query string that does not parse or names a
+// parameter the route does not take (allowed), naming the parameter and
+// the ones it takes: a misspelt filter must not be ignored, which would
+// answer an unfiltered list.
+func checkQuery(raw string, allowed []string) error {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return badRequest("the query string does not parse: write it as name=value pairs joined by &, with %%XX escapes")
+	}
+	var unknown []string
+	for name := range q {
+		if !slices.Contains(allowed, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	name := unknown[0]
+	if len(name) > 64 {
+		name = strings.ToValidUTF8(name[:64], "") + "…"
+	}
+	if len(allowed) == 0 {
+		return badRequest("unknown query parameter %q: this route takes no query parameters", name)
+	}
+	return badRequest("unknown query parameter %q: this route takes %s", name, strings.Join(allowed, ", "))
+}
+
 // page reads ?limit= and ?cursor=.
 func page(q url.Values) (signet.Page, error) {
 	var p signet.Page
@@ -144,8 +172,8 @@ func page(q url.Values) (signet.Page, error) {
 		p.Limit = n
 	}
 	p.Cursor = q.Get("cursor")
-	if len(p.Cursor) > 512 {
-		return p, badRequest("query parameter cursor is not a valid cursor")
+	if _, err := signet.DecodeCursor(p.Cursor); err != nil {
+		return p, err // the same refusal storage gives, before any work
 	}
 	return p, nil
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -11,16 +10,6 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/internal/httpedge"
 )
-
-// httpError is a transport-level error whose status is more precise than
-// its code's (405, 413, 415, all with code bad_request).
-type httpError struct {
-	status int
-	err    *signet.Error
-}
-
-func (e *httpError) Error() string { return e.err.Error() }
-func (e *httpError) Unwrap() error { return e.err }
 
 // badRequest returns an EBADREQUEST error with a formatted message.
 func badRequest(format string, args ...any) error {
@@ -32,10 +21,6 @@ func badRequest(format string, args ...any) error {
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := signet.ErrorCode(err)
 	status := httpedge.Status(code)
-	var he *httpError
-	if errors.As(err, &he) {
-		status = he.status
-	}
 	rid := httpedge.RequestID(r.Context())
 	if httpedge.ClientGone(r) && (code == signet.EINTERNAL || code == signet.EUNAVAILABLE) {
 		// The caller hung up (or the server is shutting down) and the

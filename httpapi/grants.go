@@ -16,7 +16,7 @@ func (s *server) createGrant(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.svc.CreateGrant(r.Context(), actor(r), service.GrantInput{
 		SubjectType: in.SubjectType, SubjectID: in.SubjectID, RoleID: in.RoleID, WorkspaceID: in.WorkspaceID,
 	})
-	return reply(w, http.StatusCreated, g, err, grantJSON)
+	return replyCreated(w, g, err, func(g *signet.Grant) string { return locationOf("/api/v1/grants/")(g.ID) }, grantJSON)
 }
 
 func (s *server) listGrants(w http.ResponseWriter, r *http.Request) error {

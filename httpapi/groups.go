@@ -14,7 +14,7 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	g, err := s.svc.CreateGroup(r.Context(), actor(r), service.GroupInput{Name: in.Name, Description: in.Description})
-	return reply(w, http.StatusCreated, g, err, groupJSON)
+	return replyCreated(w, g, err, func(g *signet.Group) string { return locationOf("/api/v1/groups/")(g.ID) }, groupJSON)
 }
 
 func (s *server) listGroups(w http.ResponseWriter, r *http.Request) error {
@@ -51,6 +51,8 @@ func (s *server) addGroupMember(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.AddGroupMember(r.Context(), actor(r), groupID, in.UserID); err != nil {
 		return err
 	}
+	// The membership's URL is the one that ends it (DELETE).
+	w.Header().Set("Location", locationOf("/api/v1/groups/")(groupID)+locationOf("/members/")(in.UserID))
 	writeJSON(w, http.StatusCreated, client.GroupMember{GroupID: groupID, UserID: in.UserID})
 	return nil
 }

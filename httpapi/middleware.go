@@ -34,8 +34,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		allowed := strings.Join(methods, ", ")
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allowed)
-			s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed,
-				err: signet.Errorf(signet.EBADREQUEST, "method %s is not allowed here; allowed: %s", r.Method, allowed)})
+			s.writeError(w, r, signet.Errorf(signet.EMETHOD, "method %s is not allowed here; allowed: %s", r.Method, allowed))
 		})
 		paths.Handle(p, h)
 		if !strings.HasPrefix(p, "/api/") {

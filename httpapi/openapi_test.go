@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 )
@@ -319,6 +320,135 @@ func testOpenAPIServed(t *testing.T) {
 	r := e.do("GET", "/api/v1/openapi.json", "", "-auth")
 	if r.status != http.StatusOK || string(r.body) != string(httpapi.OpenAPI()) || r.header.Get("Content-Type") != "application/json" {
 		t.Errorf("GET /api/v1/openapi.json = %d %s (%d bytes); want 200 application/json with the embedded document", r.status, r.header.Get("Content-Type"), len(r.body))
+	}
+}
+
+// TestOpenAPIErrorCodes holds the Error schema's code enum to the root
+// package's closed set of error codes.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []string `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum
+	if !slices.Equal(got, signet.ErrorCodes) {
+		t.Errorf("openapi.json Error.code enum = %v; want signet.ErrorCodes %v", got, signet.ErrorCodes)
+	}
+}
+
+// TestOpenAPIQueryParameters holds each route's declared query parameters
+// (the ones it takes; any other is refused) to those the document lists.
+func TestOpenAPIQueryParameters(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]openAPIParam `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range httpapi.Routes() {
+		if rt.Page {
+			continue
+		}
+		method := strings.ToLower(rt.Method)
+		if method == "*" {
+			method = "get"
+		}
+		item := doc.Paths[openAPIPath(rt.Pattern)]
+		raw, ok := item[method]
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		// Parameters of the path item apply to each of its operations.
+		var op, common struct {
+			Parameters []openAPIParam `json:"parameters"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.Method, rt.Pattern, err)
+		}
+		if p, ok := item["parameters"]; ok {
+			if err := json.Unmarshal(p, &common.Parameters); err != nil {
+				t.Fatalf("%s: path parameters: %v", rt.Pattern, err)
+			}
+		}
+		var documented []string
+		for _, p := range append(common.Parameters, op.Parameters...) {
+			if p.Ref != "" {
+				p = doc.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
+			}
+			if p.In == "query" {
+				documented = append(documented, p.Name)
+			}
+		}
+		declared := slices.Clone(rt.Query)
+		slices.Sort(documented)
+		slices.Sort(declared)
+		if !slices.Equal(documented, declared) {
+			t.Errorf("%s %s: the document lists query parameters %v; the route takes %v", rt.Method, rt.Pattern, documented, declared)
+		}
+	}
+}
+
+type openAPIParam struct {
+	Ref  string `json:"$ref"`
+	Name string `json:"name"`
+	In   string `json:"in"`
+}
+
+// TestOpenAPICreatedLocation: every 201 the document describes declares
+// the Location header the handlers send.
+func TestOpenAPICreatedLocation(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Responses map[string]struct {
+					Headers map[string]json.RawMessage `json:"headers"`
+				} `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			if r, ok := op.Responses["201"]; ok {
+				n++
+				if _, ok := r.Headers["Location"]; !ok {
+					t.Errorf("%s %s: 201 without a Location header", method, path)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no 201 responses found")
 	}
 }
 

@@ -16,7 +16,7 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.svc.CreateRole(r.Context(), actor(r), service.RoleInput{
 		Name: in.Name, Description: in.Description, Base: in.Base, Permissions: in.Permissions,
 	})
-	return reply(w, http.StatusCreated, d, err, roleJSON)
+	return replyCreated(w, d, err, func(d *service.RoleDetail) string { return locationOf("/api/v1/roles/")(d.Role.ID) }, roleJSON)
 }
 
 func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -66,5 +66,6 @@ func (s *server) registerPermissionDomain(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	d, err := s.svc.RegisterPermissionDomain(r.Context(), actor(r), in.Name, in.Description)
-	return reply(w, http.StatusCreated, d, err, domainJSON)
+	// A domain has no URL of its own: the catalogue lists it.
+	return replyCreated(w, d, err, func(*signet.PermissionDomain) string { return "/api/v1/permissions" }, domainJSON)
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -158,13 +159,16 @@ type Route struct {
 	Page bool
 	// Idempotent reports whether the route honours an Idempotency-Key.
 	Idempotent bool
+	// Query lists the query parameters the route takes; any other is
+	// refused with 400.
+	Query []string
 }
 
 // Routes returns every route the handler serves, in declaration order.
 func Routes() []Route {
 	out := make([]Route, len(routes))
 	for i, rt := range routes {
-		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Auth: rt.auth, Page: rt.page, Idempotent: rt.takesIdempotencyKey()}
+		out[i] = Route{Method: rt.method, Pattern: rt.pattern, Auth: rt.auth, Page: rt.page, Query: slices.Clone(rt.query), Idempotent: rt.takesIdempotencyKey()}
 	}
 	return out
 }
@@ -180,6 +184,13 @@ type route struct {
 	h       handlerFunc
 	auth    bool // the route requires a credential
 	page    bool // HTML page, not part of the OpenAPI document
+	// query lists the query parameters the route takes (nil: none); the
+	// endpoint refuses any other with 400 before the handler runs, so a
+	// misspelt filter (?stauts=active) is never silently ignored.
+	query []string
+	// ownQuery routes check their query string themselves (forward-auth,
+	// which parses each distinct one once and remembers it).
+	ownQuery bool
 	// quiet routes are machine traffic on every request of the services
 	// behind Signet (verify, check, forward-auth, health probes, metrics):
 	// their successful and
@@ -199,6 +210,21 @@ const (
 // methods, and a {name...} wildcard as the path parameter {name}.
 const anyMethod = "*"
 
+// The query parameters routes take, declared with the route table (a test
+// holds them to the OpenAPI document's).
+var (
+	qPage     = []string{"limit", "cursor"}
+	qUsers    = []string{"limit", "cursor", "status", "name", "kind"}
+	qSAs      = []string{"limit", "cursor", "status", "name"}
+	qKeys     = []string{"limit", "cursor", "owner_id", "status", "name", "kind"}
+	qGrants   = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
+	qAudit    = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
+	qExport   = []string{"since", "until", "workspace_id"}
+	qForward  = []string{"permission", "workspace", "client_workspaces"}
+	qCheck    = []string{"workspace_id"}
+	qActivity = []string{"since"}
+)
+
 // routes is the one table of every route. A test walks it against the
 // OpenAPI document.
 var routes = []route{
@@ -206,38 +232,38 @@ var routes = []route{
 	{method: "GET", pattern: "/readyz", h: (*server).readyz, auth: public, quiet: true},
 	{method: "GET", pattern: "/api/v1/openapi.json", h: (*server).openAPI, auth: public},
 	{method: "GET", pattern: "/metrics", h: (*server).serveMetrics, auth: public, quiet: true},
-	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, quiet: true},
-	{method: anyMethod, pattern: "/api/v1/forward-auth", h: (*server).forwardAuth, auth: public, quiet: true},
+	{method: "POST", pattern: "/api/v1/check", h: (*server).check, auth: authed, query: qCheck, quiet: true},
+	{method: anyMethod, pattern: "/api/v1/forward-auth", h: (*server).forwardAuth, auth: public, query: qForward, ownQuery: true, quiet: true},
 	// Envoy's path_prefix appends the client's path and query: answered 400
 	// with how to configure it (path_override), rather than a bare 404.
-	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, quiet: true},
+	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, query: qForward, ownQuery: true, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 	{method: "POST", pattern: "/api/v1/login", h: (*server).login, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
-	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed, query: qPage},
 	{method: "POST", pattern: "/api/v1/me/api-keys", h: (*server).createPersonalKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/me/api-keys/{id}/revoke", h: (*server).revokePersonalKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/personal-api-keys/verify", h: (*server).verifyKey, auth: authed, quiet: true},
 
 	{method: "POST", pattern: "/api/v1/service-accounts", h: (*server).createServiceAccount, auth: authed},
-	{method: "GET", pattern: "/api/v1/service-accounts", h: (*server).listServiceAccounts, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts", h: (*server).listServiceAccounts, auth: authed, query: qSAs},
 	{method: "GET", pattern: "/api/v1/service-accounts/{id}", h: (*server).getServiceAccount, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/service-accounts/{id}", h: (*server).updateServiceAccount, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/service-accounts/{id}", h: (*server).deleteServiceAccount, auth: authed},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/disable", h: (*server).disableServiceAccount, auth: authed},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/enable", h: (*server).enableServiceAccount, auth: authed},
 	{method: "PUT", pattern: "/api/v1/service-accounts/{id}/groups", h: (*server).setServiceAccountGroups, auth: authed},
-	{method: "GET", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).listServiceAccountKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).listServiceAccountKeys, auth: authed, query: qPage},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).createServiceAccountKey, auth: authed},
 
-	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed, query: qKeys},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}", h: (*server).getAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
-	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed},
+	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed, query: qActivity},
 
 	{method: "POST", pattern: "/api/v1/users", h: (*server).createUser, auth: authed},
-	{method: "GET", pattern: "/api/v1/users", h: (*server).listUsers, auth: authed},
+	{method: "GET", pattern: "/api/v1/users", h: (*server).listUsers, auth: authed, query: qUsers},
 	{method: "GET", pattern: "/api/v1/users/{id}", h: (*server).getUser, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/users/{id}", h: (*server).updateUser, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/users/{id}", h: (*server).deleteUser, auth: authed},
@@ -245,7 +271,7 @@ var routes = []route{
 	{method: "POST", pattern: "/api/v1/users/{id}/enable", h: (*server).enableUser, auth: authed},
 
 	{method: "POST", pattern: "/api/v1/groups", h: (*server).createGroup, auth: authed},
-	{method: "GET", pattern: "/api/v1/groups", h: (*server).listGroups, auth: authed},
+	{method: "GET", pattern: "/api/v1/groups", h: (*server).listGroups, auth: authed, query: qPage},
 	{method: "GET", pattern: "/api/v1/groups/{id}", h: (*server).getGroup, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/groups/{id}", h: (*server).updateGroup, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/groups/{id}", h: (*server).deleteGroup, auth: authed},
@@ -253,7 +279,7 @@ var routes = []route{
 	{method: "DELETE", pattern: "/api/v1/groups/{id}/members/{user_id}", h: (*server).removeGroupMember, auth: authed},
 
 	{method: "POST", pattern: "/api/v1/roles", h: (*server).createRole, auth: authed},
-	{method: "GET", pattern: "/api/v1/roles", h: (*server).listRoles, auth: authed},
+	{method: "GET", pattern: "/api/v1/roles", h: (*server).listRoles, auth: authed, query: qPage},
 	{method: "GET", pattern: "/api/v1/roles/{id}", h: (*server).getRole, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/roles/{id}", h: (*server).updateRole, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/roles/{id}", h: (*server).deleteRole, auth: authed},
@@ -261,18 +287,18 @@ var routes = []route{
 	{method: "POST", pattern: "/api/v1/permission-domains", h: (*server).registerPermissionDomain, auth: authed},
 
 	{method: "POST", pattern: "/api/v1/grants", h: (*server).createGrant, auth: authed},
-	{method: "GET", pattern: "/api/v1/grants", h: (*server).listGrants, auth: authed},
+	{method: "GET", pattern: "/api/v1/grants", h: (*server).listGrants, auth: authed, query: qGrants},
 	{method: "DELETE", pattern: "/api/v1/grants/{id}", h: (*server).deleteGrant, auth: authed},
 
 	{method: "POST", pattern: "/api/v1/workspaces", h: (*server).createWorkspace, auth: authed},
-	{method: "GET", pattern: "/api/v1/workspaces", h: (*server).listWorkspaces, auth: authed},
+	{method: "GET", pattern: "/api/v1/workspaces", h: (*server).listWorkspaces, auth: authed, query: qPage},
 	{method: "GET", pattern: "/api/v1/workspaces/{id}", h: (*server).getWorkspace, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/workspaces/{id}", h: (*server).updateWorkspace, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/workspaces/{id}", h: (*server).deleteWorkspace, auth: authed},
 
-	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed},
+	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed, query: qAudit},
 	{method: "GET", pattern: "/api/v1/audit-events/verify", h: (*server).verifyAuditChain, auth: authed},
-	{method: "GET", pattern: "/api/v1/audit-events/export", h: (*server).exportAuditEvents, auth: authed},
+	{method: "GET", pattern: "/api/v1/audit-events/export", h: (*server).exportAuditEvents, auth: authed, query: qExport},
 	{method: "GET", pattern: "/api/v1/audit-events/{id}", h: (*server).getAuditEvent, auth: authed},
 }
 
@@ -300,6 +326,12 @@ func (s *server) endpoint(rt route) http.Handler {
 			st.UserID, st.KeyID, st.Actor = a.UserID, a.KeyID, a
 			if v != nil {
 				st.Auth = v
+			}
+		}
+		if r.URL.RawQuery != "" && !rt.ownQuery {
+			if err := checkQuery(r.URL.RawQuery, rt.query); err != nil {
+				s.writeError(w, r, err)
+				return
 			}
 		}
 		if key := r.Header.Get(HeaderIdempotencyKey); key != "" && rt.takesIdempotencyKey() {
@@ -331,7 +363,7 @@ func (s *server) authenticate(r *http.Request) (*signet.Actor, *authn.Verified, 
 // serveMetrics serves the Prometheus metrics, when configured.
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	if s.metrics == nil {
-		return signet.Errorf(signet.ENOTFOUND, "metrics are not enabled")
+		return signet.Errorf(signet.ENOTFOUND, "metrics are not enabled on this server; start it with --metrics")
 	}
 	s.metrics.ServeHTTP(w, r)
 	return nil

@@ -43,6 +43,7 @@ func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Location", userLocation(res.User))
 	writeJSON(w, http.StatusCreated, client.CreateServiceAccountResponse{
 		ServiceAccount: userJSON(res.User),
 		APIKey:         createdKeyJSON(res.Key, s.now()),

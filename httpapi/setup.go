@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/service"
 )
@@ -15,7 +14,7 @@ func (s *server) setup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := s.svc.CompleteSetup(r.Context(), in.Token, service.CreateHumanInput{Name: in.Name, Email: in.Email, Password: in.Password})
-	return reply(w, http.StatusCreated, u, err, userJSON)
+	return replyCreated(w, u, err, userLocation, userJSON)
 }
 
 // login exchanges an email and password for an expiring personal key
@@ -28,16 +27,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	var ttl time.Duration
 	if in.ExpiresIn != "" {
-		d, err := time.ParseDuration(in.ExpiresIn)
+		d, err := lifetime("expires_in", in.ExpiresIn)
 		if err != nil {
-			return badRequest("field \"expires_in\" must be a duration such as \"720h\"")
-		}
-		if d <= 0 {
-			return signet.Errorf(signet.EINVALID, "field \"expires_in\" must be a positive duration")
+			return err
 		}
 		ttl = d
 	}
 	created, err := s.svc.LoginKey(r.Context(), service.LoginKeyInput{Login: in.Email, Password: in.Password,
 		DeviceID: in.DeviceID, KeyName: in.KeyName, ExpiresIn: ttl})
-	return reply(w, http.StatusCreated, created, err, s.createdKeyNow)
+	return replyCreated(w, created, err, keyLocation, s.createdKeyNow)
 }

@@ -55,7 +55,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 		Name: in.Name, Email: in.Email, Password: in.Password,
 		Grants: grantSpecs(in.Grants), GroupIDs: in.GroupIDs,
 	})
-	return reply(w, http.StatusCreated, u, err, userJSON)
+	return replyCreated(w, u, err, userLocation, userJSON)
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/service"
 )
@@ -13,7 +14,7 @@ func (s *server) createWorkspace(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ws, err := s.svc.CreateWorkspace(r.Context(), actor(r), service.WorkspaceInput{Name: in.Name, Description: in.Description})
-	return reply(w, http.StatusCreated, ws, err, workspaceJSON)
+	return replyCreated(w, ws, err, func(ws *signet.Workspace) string { return locationOf("/api/v1/workspaces/")(ws.ID) }, workspaceJSON)
 }
 
 func (s *server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {

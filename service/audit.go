@@ -20,6 +20,9 @@ func (s *Service) ListAuditEvents(ctx context.Context, a *signet.Actor, f signet
 		if err := validateAuditFilter(f); err != nil {
 			return err
 		}
+		if err := o.checkWorkspaceFilter(f.WorkspaceID, true); err != nil {
+			return err
+		}
 		var err error
 		if f.Page, err = validatePage(f.Page); err != nil {
 			return err

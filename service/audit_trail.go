@@ -181,6 +181,9 @@ func (s *Service) ExportAuditEvents(ctx context.Context, a *signet.Actor, f sign
 		if err := validateAuditFilter(f); err != nil {
 			return err
 		}
+		if err := o.checkWorkspaceFilter(f.WorkspaceID, true); err != nil {
+			return err
+		}
 		var err error
 		head, _, err = o.tx.AuditHead(ctx)
 		return err

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/store"
@@ -40,7 +41,16 @@ func (s *Service) LoadKeyState(ctx context.Context, keyID string) (*KeyState, er
 			return err
 		}
 		owner.PasswordHash = ""
-		out = &KeyState{Key: k, Owner: owner, Access: acc.Narrow(k.Scopes)}
+		wss, err := allPages(func(p signet.Page) ([]*signet.Workspace, string, error) { return tx.ListWorkspaces(ctx, p) })
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(wss))
+		for i, w := range wss {
+			ids[i] = w.ID
+		}
+		slices.Sort(ids)
+		out = &KeyState{Key: k, Owner: owner, Access: acc.Narrow(k.Scopes), Catalogue: cat, Workspaces: ids}
 		return nil
 	})
 	return out, err

@@ -138,6 +138,9 @@ func (s *Service) ListGrants(ctx context.Context, a *signet.Actor, f signet.Gran
 		if err := o.authorise("grants:read", f.WorkspaceID); err != nil {
 			return err
 		}
+		if err := o.checkWorkspaceFilter(f.WorkspaceID, false); err != nil {
+			return err
+		}
 		var err error
 		if f.Page, err = validatePage(f.Page); err != nil {
 			return err

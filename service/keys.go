@@ -23,7 +23,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID str
 		// Deleted owners are looked up too, for a precise message.
 		owner, err := o.tx.GetUser(ctx, ownerID)
 		if err != nil {
-			return notFound(err, "user %q not found", ownerID)
+			return notFound(err, "%s %q not found", idNoun(ownerID), ownerID)
 		}
 		o.target("api_key", "", in.Name)
 		o.detail("owner_id", owner.ID)
@@ -32,18 +32,25 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *signet.Actor, ownerID str
 		if err != nil {
 			return err
 		}
-		o.target("api_key", k.Key.ID, k.Key.Name)
-		o.detail("kind", k.Key.Kind)
-		if k.Key.ExpiresAt != nil {
-			o.detail("expires_at", k.Key.ExpiresAt.UTC().Format(time.RFC3339))
-		}
-		if len(k.Key.Scopes) > 0 {
-			o.detail("scopes", k.Key.Scopes)
-		}
+		o.recordKey(owner, k.Key)
 		out = k
 		return nil
 	})
 	return out, err
+}
+
+// recordKey fills in the api_key.create event of a new key k of owner.
+func (o *op) recordKey(owner *signet.User, k *signet.APIKey) {
+	o.target("api_key", k.ID, k.Name)
+	o.detail("owner_id", owner.ID)
+	o.detail("owner_name", owner.Name)
+	o.detail("kind", k.Kind)
+	if k.ExpiresAt != nil {
+		o.detail("expires_at", k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if len(k.Scopes) > 0 {
+		o.detail("scopes", k.Scopes)
+	}
 }
 
 // createKey is the one place a key is minted, by CreateAPIKey and by
@@ -131,7 +138,7 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 	case in.ExpiresAt != nil && in.ExpiresIn != 0:
 		return nil, signet.Errorf(signet.EINVALID, "give either expires_at or expires_in, not both")
 	case in.ExpiresIn < 0:
-		return nil, signet.Errorf(signet.EINVALID, "expires_in must be positive")
+		return nil, signet.Errorf(signet.EINVALID, "expires_in must be longer than zero, such as 30d")
 	case in.ExpiresIn > 0:
 		t := now.Add(in.ExpiresIn).UTC()
 		return &t, nil
@@ -139,7 +146,7 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 		if !in.ExpiresAt.After(now) {
 			return nil, signet.Errorf(signet.EINVALID, "expires_at must be in the future")
 		}
-		t := in.ExpiresAt.UTC()
+		t := in.ExpiresAt.UTC().Truncate(time.Microsecond) // storage's precision
 		return &t, nil
 	}
 	return nil, nil
@@ -151,7 +158,7 @@ func (o *op) validateScopes(scopes []string) ([]string, error) {
 	out := dedupe(scopes)
 	for _, p := range out {
 		if !o.cat.Has(p) {
-			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q in scopes", p)
+			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q in scopes; choose one from the permission catalogue (GET /api/v1/permissions, signet roles permissions)", p)
 		}
 	}
 	slices.Sort(out)

@@ -21,21 +21,21 @@ func testConfusableServiceAccountNames(t *testing.T) {
 		wantCode string
 		wantMsg  string
 	}{
-		{name: "Cyrillic a", in: "sa_аdmin", wantCode: signet.ECONFLICT,
-			wantMsg: `"sa_аdmin" looks the same as the existing service account "sa_admin" (it differs at position 4: U+0430, a Cyrillic letter); choose a name that does not`},
+		{name: "Cyrillic a", in: "svc_аdmin", wantCode: signet.ECONFLICT,
+			wantMsg: `"svc_аdmin" looks the same as the existing service account "svc_admin" (it differs at position 5: U+0430, a Cyrillic letter); choose a name that does not`},
 		{name: "all Cyrillic look-alike", in: "еtl-1", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "etl-l"`},
 		{name: "digit for letter", in: "etl-1", wantCode: signet.ECONFLICT, wantMsg: `"etl-1" looks the same as the existing service account "etl-l" (it differs at position 5: U+0031, a digit); choose`},
-		{name: "rn for m", in: "sa_adrnin", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "sa_admin"`},
-		{name: "full width", in: "ｓａ＿ａｄｍｉｎ", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "sa_admin" (it differs at position 1: U+FF53, a Latin letter)`},
-		{name: "case only is a duplicate", in: "SA_ADMIN", wantCode: signet.ECONFLICT, wantMsg: `a service account named "sa_admin" already exists`},
+		{name: "rn for m", in: "svc_adrnin", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "svc_admin"`},
+		{name: "full width", in: "ｓｖｃ＿ａｄｍｉｎ", wantCode: signet.ECONFLICT, wantMsg: `looks the same as the existing service account "svc_admin" (it differs at position 1: U+FF53, a Latin letter)`},
+		{name: "case only is a duplicate", in: "SVC_ADMIN", wantCode: signet.ECONFLICT, wantMsg: `a service account named "svc_admin" already exists`},
 		{name: "decomposed is a duplicate", in: "cafe\u0301", wantCode: signet.ECONFLICT, wantMsg: `a service account named "café" already exists`},
-		{name: "different", in: "sa_audit"},
+		{name: "different", in: "svc_audit"},
 		{name: "different punctuation", in: "sa-admin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			for _, n := range []string{"sa_admin", "etl-l", "café"} {
+			for _, n := range []string{"svc_admin", "etl-l", "café"} {
 				_, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: n})
 				e.must(err)
 			}
@@ -73,12 +73,12 @@ func TestConfusableServiceAccountRename(t *testing.T) {
 
 func testConfusableServiceAccountRename(t *testing.T) {
 	e := newEnv(t)
-	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "sa_admin"})
+	out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "svc_admin"})
 	e.must(err)
 	sa := out.User
 
 	// An account may take a name that looks like its own.
-	name := "sa_admIn"
+	name := "svc_admIn"
 	u, err := e.svc.UpdateUser(e.ctx, e.admin, sa.ID, UserUpdate{Name: &name})
 	e.must(err)
 	if u.Name != name {
@@ -86,10 +86,10 @@ func testConfusableServiceAccountRename(t *testing.T) {
 	}
 	// A deleted account's look-alike is free, as its name is.
 	e.must(e.svc.DeleteUser(e.ctx, e.admin, sa.ID))
-	_, err = e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "sa_admln"})
+	_, err = e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "svc_admln"})
 	wantCode(t, "CreateServiceAccount(look-alike of a deleted account)", err, "")
 	// Humans may share names and look-alikes; they are flagged instead.
-	_, err = e.svc.CreateHuman(e.ctx, e.admin, CreateHumanInput{Name: "sa_аdmln", Email: "spoof@example.com"})
+	_, err = e.svc.CreateHuman(e.ctx, e.admin, CreateHumanInput{Name: "svc_аdmln", Email: "spoof@example.com"})
 	wantCode(t, "CreateHuman(look-alike of a service account)", err, "")
 }
 
@@ -180,4 +180,73 @@ func lookAlikeNames(w NameWarning) []string {
 		out = append(out, l.Name)
 	}
 	return out
+}
+
+// TestNamesThatLookLikeIDs: no kind of thing may be created with, or
+// renamed to, a name that begins with an id prefix, so that the CLI's
+// name-or-id lookup is never ambiguous.
+func TestNamesThatLookLikeIDs(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testNamesThatLookLikeIDs)
+}
+
+func testNamesThatLookLikeIDs(t *testing.T) {
+	e := newEnv(t)
+	sa := e.sa()
+	g, err := e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "ops"})
+	e.must(err)
+	r, err := e.svc.CreateRole(e.ctx, e.admin, RoleInput{Name: "auditor", Base: signet.BaseView})
+	e.must(err)
+	w, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "analytics"})
+	e.must(err)
+	for _, name := range []string{"sa_etl", "usr_bob", "KEY_1", "ws_prod", "role_x", "grp_ops", "sgn_sa_x"} {
+		for _, tt := range []struct {
+			what string
+			run  func(n string) error
+		}{
+			{"CreateServiceAccount", func(n string) error {
+				_, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: n})
+				return err
+			}},
+			{"rename service account", func(n string) error {
+				_, err := e.svc.UpdateUser(e.ctx, e.admin, sa.ID, UserUpdate{Name: &n})
+				return err
+			}},
+			{"CreateHuman", func(n string) error {
+				_, err := e.svc.CreateHuman(e.ctx, e.admin, CreateHumanInput{Name: n, Email: "x@example.com"})
+				return err
+			}},
+			{"CreateGroup", func(n string) error { _, err := e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: n}); return err }},
+			{"rename group", func(n string) error {
+				_, err := e.svc.UpdateGroup(e.ctx, e.admin, g.ID, GroupUpdate{Name: &n})
+				return err
+			}},
+			{"CreateRole", func(n string) error {
+				_, err := e.svc.CreateRole(e.ctx, e.admin, RoleInput{Name: n, Base: signet.BaseView})
+				return err
+			}},
+			{"rename role", func(n string) error {
+				_, err := e.svc.UpdateRole(e.ctx, e.admin, r.Role.ID, RoleUpdate{Name: &n})
+				return err
+			}},
+			{"CreateWorkspace", func(n string) error {
+				_, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: n})
+				return err
+			}},
+			{"rename workspace", func(n string) error {
+				_, err := e.svc.UpdateWorkspace(e.ctx, e.admin, w.ID, WorkspaceUpdate{Name: &n})
+				return err
+			}},
+			{"CreateAPIKey", func(n string) error {
+				_, err := e.svc.CreateAPIKey(e.ctx, e.admin, sa.ID, CreateKeyInput{Name: n})
+				return err
+			}},
+		} {
+			err := tt.run(name)
+			wantCode(t, tt.what+"("+name+")", err, signet.EINVALID)
+			if msg := signet.ErrorMessage(err); !strings.Contains(msg, "looks like an id") {
+				t.Errorf("%s(%q) message = %q; want it to say the name looks like an id", tt.what, name, msg)
+			}
+		}
+	}
 }

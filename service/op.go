@@ -27,6 +27,9 @@ type op struct {
 	now time.Time
 	// event is the audit event of a mutation; nil in read operations.
 	event *signet.AuditEvent
+	// also holds further events of the mutation (alsoRecord), appended
+	// after event in the same transaction.
+	also []*signet.AuditEvent
 	// noEvent is set by a mutation that turned out to change nothing (an
 	// idempotent repeat), so that nothing is audited.
 	noEvent bool
@@ -67,7 +70,16 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 			return nil
 		}
 		o.event.Outcome = signet.OutcomeSuccess
-		return tx.AppendAuditEvent(ctx, o.event)
+		if err := tx.AppendAuditEvent(ctx, o.event); err != nil {
+			return err
+		}
+		for _, ev := range o.also {
+			ev.Outcome = signet.OutcomeSuccess
+			if err := tx.AppendAuditEvent(ctx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil {
 		s.onChange()
@@ -128,7 +140,7 @@ func (s *Service) view(ctx context.Context, a *signet.Actor, fn func(o *op) erro
 // begin loads the catalogue and the actor's access inside tx.
 func (s *Service) begin(ctx context.Context, tx store.Tx, a *signet.Actor) (*op, error) {
 	if a == nil {
-		return nil, signet.Errorf(signet.EUNAUTHENTICATED, "authentication required")
+		return nil, signet.Errorf(signet.EUNAUTHENTICATED, "authentication required: send an API key or sign in")
 	}
 	o := &op{ctx: ctx, tx: tx, actor: a, now: s.now()}
 	cat, err := loadCatalogue(ctx, tx)
@@ -253,6 +265,26 @@ func (o *op) target(typ, id, name string) {
 		return
 	}
 	o.event.TargetType, o.event.TargetID, o.event.TargetName = typ, id, name
+}
+
+// alsoRecord records a further event of the mutation, with action, from
+// the same actor and request, committed after the mutation's own event
+// in the same transaction: build fills it in with target and detail, as
+// for the first (a key created with its service account is an
+// api_key.create like any other).
+func (o *op) alsoRecord(action string, build func()) {
+	if o.event == nil {
+		return
+	}
+	first := o.event
+	ev := *first
+	ev.ID = id.New(id.AuditEvent)
+	ev.Action = action
+	ev.TargetType, ev.TargetID, ev.TargetName, ev.Details = "", "", "", nil
+	o.event = &ev
+	defer func() { o.event = first }()
+	build()
+	o.also = append(o.also, &ev)
 }
 
 // detail records one detail of the mutation. Never pass a secret.

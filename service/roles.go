@@ -55,7 +55,7 @@ func (o *op) validateRolePermissions(base string, perms []string) ([]string, err
 	out := dedupe(perms)
 	for _, p := range out {
 		if !o.cat.Has(p) {
-			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q; see the permission catalogue", p)
+			return nil, signet.Errorf(signet.EINVALID, "unknown permission %q; choose one from the permission catalogue (GET /api/v1/permissions, signet roles permissions)", p)
 		}
 	}
 	slices.Sort(out)
@@ -211,7 +211,7 @@ func (s *Service) DeleteRole(ctx context.Context, a *signet.Actor, roleID string
 			return err
 		}
 		if r.BuiltIn {
-			return signet.Errorf(signet.ECONFLICT, "built-in role %q cannot be deleted", r.Name)
+			return signet.Errorf(signet.ECONFLICT, "built-in role %q cannot be deleted; delete a custom role instead", r.Name)
 		}
 		err = o.tx.DeleteRole(ctx, r.ID)
 		return conflict(err, "role %q is still granted; delete its grants first", r.Name)

@@ -41,6 +41,8 @@ type Service struct {
 
 // Options configure a Service. Zero fields take defaults.
 type Options struct {
+	// Now is the clock; the service truncates its times to microseconds,
+	// storage's precision. nil means time.Now.
 	Now        func() time.Time
 	Logger     *slog.Logger
 	OnChange   func()
@@ -66,9 +68,13 @@ func New(st store.Store, opts Options) *Service {
 	if s.sessionIdle <= 0 {
 		s.sessionIdle = DefaultSessionIdleTimeout
 	}
-	if s.now == nil {
-		s.now = time.Now
+	// Times are minted here, at storage's precision (microseconds), so
+	// that the answer to a change and every later read of it agree.
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	s.now = func() time.Time { return clock().Truncate(time.Microsecond) }
 	s.denied = newDeniedAggregator(s)
 	s.chainVerifications = make(chan struct{}, maxChainVerifications)
 	s.exports = make(chan struct{}, maxAuditExports)
@@ -238,4 +244,11 @@ type KeyState struct {
 	Key    *signet.APIKey
 	Owner  *signet.User
 	Access signet.Access // the owner's access, narrowed by the key's scopes
+	// Catalogue is the permission catalogue as of the same read: the
+	// check API tells a permission that does not exist from one the key
+	// lacks (unknown_permission, not permission_denied).
+	Catalogue *signet.Catalogue
+	// Workspaces are the ids of every workspace as of the same read,
+	// sorted: the check API refuses a workspace that does not exist.
+	Workspaces []string
 }

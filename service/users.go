@@ -68,6 +68,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 			out.Key = k
 			o.detail("key_id", k.Key.ID)
 			o.detail("key_name", k.Key.Name)
+			// The key is audited like any other key creation, so that a
+			// search for api_key.create finds every key.
+			o.alsoRecord("api_key.create", func() { o.recordKey(u, k.Key) })
 		}
 		return nil
 	})
@@ -260,12 +263,21 @@ func (s *Service) ListUsers(ctx context.Context, a *signet.Actor, f signet.UserF
 func (o *op) liveUser(userID string) (*signet.User, error) {
 	u, err := o.tx.GetUser(o.ctx, userID)
 	if err != nil {
-		return nil, notFound(err, "user %q not found", userID)
+		return nil, notFound(err, "%s %q not found", idNoun(userID), userID)
 	}
 	if u.Status == signet.StatusDeleted {
-		return nil, signet.Errorf(signet.ENOTFOUND, "user %q not found", userID)
+		return nil, signet.Errorf(signet.ENOTFOUND, "%s %q not found", userNoun(u), userID)
 	}
 	return u, nil
+}
+
+// idNoun names, for messages, the kind of user an id that was not found
+// would have been: "service account" for an sa_ id, else "user".
+func idNoun(userID string) string {
+	if strings.HasPrefix(userID, id.ServiceAccount) {
+		return "service account"
+	}
+	return "user"
 }
 
 // userPerm returns the permission for acting on u: service_accounts:… for

@@ -78,16 +78,23 @@ func testCreateServiceAccountWithKeyAndGrants(t *testing.T) {
 	if len(d.Grants) != 1 || d.Grants[0].RoleID != signet.RoleEditID || len(d.Groups) != 1 || d.Groups[0].ID != DefaultViewGroupID {
 		t.Errorf("GetUser(new SA) grants %+v groups %+v; want Edit on default, Default View", d.Grants, d.Groups)
 	}
-	ev := e.lastEvent()
-	if ev.Action != "service_account.create" || ev.TargetID != out.User.ID || ev.Details["key_id"] != out.Key.Key.ID {
-		t.Errorf("last event = %s %s %v; want service_account.create with the key id", ev.Action, ev.TargetID, ev.Details)
+	// The account's event, then the key's own api_key.create, as for any
+	// key; the grants and groups are details of the account's event.
+	evs := e.events() // newest first
+	if len(evs) < 3 {
+		t.Fatalf("%d events; want at least 3", len(evs))
 	}
-	if n := len(e.events()); n < 1 {
-		t.Fatal("no events")
+	key, sa := evs[0], evs[1]
+	if sa.Action != "service_account.create" || sa.TargetID != out.User.ID || sa.Details["key_id"] != out.Key.Key.ID {
+		t.Errorf("event = %s %s %v; want service_account.create with the key id", sa.Action, sa.TargetID, sa.Details)
 	}
-	// Exactly one event for the whole creation.
-	if prev := e.events()[1]; prev.Action == "api_key.create" || prev.Action == "grant.create" {
-		t.Errorf("creation wrote a separate %s event; want one event in all", prev.Action)
+	if key.Action != "api_key.create" || key.TargetType != "api_key" || key.TargetID != out.Key.Key.ID || key.TargetName != "first" ||
+		key.Details["owner_id"] != out.User.ID || key.Details["owner_name"] != "loader" || key.Details["kind"] != signet.KeyKindServiceAccount ||
+		key.ActorID != sa.ActorID || key.RequestID != sa.RequestID || key.Seq != sa.Seq+1 {
+		t.Errorf("key event = %+v; want api_key.create of %s owned by %s, right after the account's", key, out.Key.Key.ID, out.User.ID)
+	}
+	if prev := evs[2]; prev.Action == "api_key.create" || prev.Action == "grant.create" {
+		t.Errorf("creation wrote a separate %s event; want the account's and the key's only", prev.Action)
 	}
 }
 

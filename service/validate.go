@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/id"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -18,8 +19,10 @@ import (
 // as one ordinary space (HTML shows "a  b" and "a b" alike), required, at
 // most signet.MaxNameLen characters, and with no character that would let
 // two names look the same or make a name read differently from what it is
-// (see checkNameRunes). what names the thing for the message, e.g.
-// "service account".
+// (see checkNameRunes), and not beginning with an id prefix ("sa_", "usr_",
+// "key_", "ws_", …, see id.LooksLikeID), so that whatever takes a name or
+// an id (the CLI) can tell which it was given. what names the thing for
+// the message, e.g. "service account".
 func validateName(what, name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", signet.Errorf(signet.EINVALID, "%s name must be valid UTF-8", what)
@@ -34,6 +37,11 @@ func validateName(what, name string) (string, error) {
 		return "", signet.Errorf(signet.EINVALID, "%s name is required", what)
 	case utf8.RuneCountInString(name) > signet.MaxNameLen:
 		return "", signet.Errorf(signet.EINVALID, "%s name is too long: %d characters; the limit is %d", what, utf8.RuneCountInString(name), signet.MaxNameLen)
+	}
+	// Compatibility forms count too: full-width "ｓａ＿" reads as "sa_".
+	if p := id.LooksLikeID(norm.NFKC.String(name)); p != "" {
+		return "", signet.Errorf(signet.EINVALID, "%s name %s looks like an id: names may not begin with %q or another id prefix (%s); choose another name",
+			what, quote(name), p, strings.Join(id.Prefixes, ", "))
 	}
 	return name, nil
 }

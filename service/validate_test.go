@@ -44,6 +44,24 @@ func TestValidateName(t *testing.T) {
 		{name: "emoji presentation", in: "❤\ufe0f team", want: "❤\ufe0f team"},
 		{name: "rainbow flag", in: "🏳\ufe0f\u200d🌈", want: "🏳\ufe0f\u200d🌈"},
 
+		// Names that look like ids, which the CLI could not tell from one.
+		{name: "service account id prefix", in: "sa_admin", wantMsg: `name "sa_admin" looks like an id: names may not begin with "sa_"`},
+		{name: "user id prefix", in: "usr_bob", wantMsg: `begin with "usr_"`},
+		{name: "key id prefix", in: "key_01jd5x", wantMsg: `begin with "key_"`},
+		{name: "workspace id prefix", in: "ws_prod", wantMsg: `begin with "ws_"`},
+		{name: "role id prefix", in: "role_admin", wantMsg: `begin with "role_"`},
+		{name: "group id prefix", in: "grp_admins", wantMsg: `begin with "grp_"`},
+		{name: "grant id prefix", in: "grant_x", wantMsg: `begin with "grant_"`},
+		{name: "event id prefix", in: "evt_x", wantMsg: `begin with "evt_"`},
+		{name: "session id prefix", in: "ses_x", wantMsg: `begin with "ses_"`},
+		{name: "key string prefix", in: "sgn_sa_thing", wantMsg: `begin with "sgn_"`},
+		{name: "id prefix in capitals", in: "SA_ADMIN", wantMsg: `begin with "sa_"`},
+		{name: "id prefix after trimming", in: "  ws_prod", wantMsg: `begin with "ws_"`},
+		{name: "id prefix in full width", in: "ｓａ＿admin", wantMsg: `begin with "sa_"`},
+		{name: "prefix without underscore", in: "sa-admin", want: "sa-admin"},
+		{name: "prefix inside", in: "etl_sa_admin", want: "etl_sa_admin"},
+		{name: "prefix as a word", in: "role admin", want: "role admin"},
+
 		// Invisible and text-direction characters.
 		{name: "right-to-left override", in: "sa_\u202enimda", wantMsg: "must not contain invisible or text-direction characters (U+202E at position 4)"},
 		{name: "left-to-right embedding", in: "a\u202ab", wantMsg: "(U+202A at position 2)"},

@@ -66,6 +66,10 @@ func (s *Service) ListWorkspaces(ctx context.Context, a *signet.Actor, p signet.
 		}
 		// Few workspaces are visible without workspaces:read; filter them
 		// all and page in memory, with the last id as the cursor.
+		after, err := signet.DecodeCursor(p.Cursor)
+		if err != nil {
+			return err
+		}
 		all, err := allPages(func(p signet.Page) ([]*signet.Workspace, string, error) {
 			return o.tx.ListWorkspaces(ctx, p)
 		})
@@ -73,12 +77,12 @@ func (s *Service) ListWorkspaces(ctx context.Context, a *signet.Actor, p signet.
 			return err
 		}
 		visible := slices.DeleteFunc(all, func(w *signet.Workspace) bool {
-			return !o.canSeeWorkspace(w.ID) || (p.Cursor != "" && strings.Compare(w.ID, p.Cursor) <= 0)
+			return !o.canSeeWorkspace(w.ID) || (after != "" && strings.Compare(w.ID, after) <= 0)
 		})
 		slices.SortFunc(visible, func(x, y *signet.Workspace) int { return strings.Compare(x.ID, y.ID) })
 		if len(visible) > p.Limit {
 			visible = visible[:p.Limit]
-			next = visible[len(visible)-1].ID
+			next = signet.EncodeCursor(visible[len(visible)-1].ID)
 		}
 		out = visible
 		return nil
@@ -195,4 +199,26 @@ func (s *Service) DefaultWorkspaceID(ctx context.Context) (string, error) {
 		return err
 	})
 	return id, err
+}
+
+// checkWorkspaceFilter makes a list filtered on workspace ws (the
+// workspace_id parameter, X-Workspace-Id or X-Bigeye-Workspace-Id) answer
+// ENOTFOUND naming ws when no such workspace exists, rather than an empty
+// list that reads as "nothing here". With history true (the audit trail),
+// a workspace that was deleted but still has events counts as known.
+func (o *op) checkWorkspaceFilter(ws string, history bool) error {
+	if ws == "" {
+		return nil
+	}
+	_, err := o.tx.GetWorkspace(o.ctx, ws)
+	if signet.ErrorCode(err) != signet.ENOTFOUND {
+		return err
+	}
+	if history {
+		evs, _, err := o.tx.ListAuditEvents(o.ctx, signet.AuditFilter{WorkspaceID: ws, Page: signet.Page{Limit: 1}})
+		if err != nil || len(evs) > 0 {
+			return err
+		}
+	}
+	return signet.Errorf(signet.ENOTFOUND, "workspace %q not found", ws)
 }

@@ -231,3 +231,38 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
+
+// TestWorkspaceFilters: a list filtered on a workspace that does not exist
+// is ENOTFOUND naming it, not an empty list; the audit trail keeps
+// listing the events of a deleted workspace.
+func TestWorkspaceFilters(t *testing.T) { t.Parallel(); testdb.ForEach(t, testWorkspaceFilters) }
+
+func testWorkspaceFilters(t *testing.T) {
+	e := newEnv(t)
+	w, err := e.svc.CreateWorkspace(e.ctx, e.admin, WorkspaceInput{Name: "Sandbox"})
+	e.must(err)
+	g, err := e.svc.CreateGroup(e.ctx, e.admin, GroupInput{Name: "sandboxers"})
+	e.must(err)
+	_, err = e.svc.CreateGrant(e.ctx, e.admin, GrantInput{SubjectType: signet.SubjectGroup, SubjectID: g.ID, RoleID: signet.RoleViewID, WorkspaceID: w.ID})
+	e.must(err)
+	e.must(e.svc.DeleteWorkspace(e.ctx, e.admin, w.ID))
+	for _, tt := range []struct {
+		name, ws string
+		grants   string // want code of ListGrants
+		audit    string // want code of ListAuditEvents and ExportAuditEvents
+	}{
+		{"unknown", "ws_nope", signet.ENOTFOUND, signet.ENOTFOUND},
+		{"deleted, with events", w.ID, signet.ENOTFOUND, ""},
+		{"none", "", "", ""},
+	} {
+		_, _, err := e.svc.ListGrants(e.ctx, e.admin, signet.GrantFilter{WorkspaceID: tt.ws})
+		wantCode(t, "ListGrants("+tt.name+")", err, tt.grants)
+		_, _, err = e.svc.ListAuditEvents(e.ctx, e.admin, signet.AuditFilter{WorkspaceID: tt.ws})
+		wantCode(t, "ListAuditEvents("+tt.name+")", err, tt.audit)
+		err = e.svc.ExportAuditEvents(e.ctx, e.admin, signet.AuditFilter{WorkspaceID: tt.ws}, func(*signet.AuditEvent) error { return nil })
+		wantCode(t, "ExportAuditEvents("+tt.name+")", err, tt.audit)
+		if err != nil && tt.ws != "" && !strings.Contains(signet.ErrorMessage(err), tt.ws) {
+			t.Errorf("%s: message %q does not name %s", tt.name, signet.ErrorMessage(err), tt.ws)
+		}
+	}
+}

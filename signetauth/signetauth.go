@@ -222,8 +222,12 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 				return
 			}
 			if !res.Allowed {
-				if res.Reason == client.ReasonPermissionDenied {
+				switch res.Reason {
+				case client.ReasonPermissionDenied:
 					http.Error(w, "the API key does not hold "+permission+" in workspace "+res.Workspace, http.StatusForbidden)
+					return
+				case client.ReasonUnknownPermission:
+					http.Error(w, "permission "+permission+" does not exist in Signet", http.StatusForbidden)
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="signet", error="invalid_token"`)

@@ -52,7 +52,9 @@ type ChangeWatcher interface {
 // Tx is one transaction. Methods return *signet.Error with the codes named
 // in their comments; any other failure is EINTERNAL (or EUNAVAILABLE).
 // List methods return at most Page.Limit items (DefaultPageSize when 0),
-// ordered by id, and a cursor for the next page ("" when there is none).
+// ordered by id, and a cursor for the next page ("" when there is none;
+// signet.EncodeCursor's encoding). A cursor no list returned is
+// signet.InvalidCursor (EBADREQUEST).
 type Tx interface {
 	// Users (humans and service accounts).
 

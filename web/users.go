@@ -243,8 +243,8 @@ func formGrants(r *http.Request) ([]grantRow, []service.GrantSpec) {
 func keyInput(name, desc, expires string) (service.CreateKeyInput, error) {
 	in := service.CreateKeyInput{Name: name, Description: desc}
 	if expires != "" {
-		d, err := time.ParseDuration(expires)
-		if err != nil {
+		d, err := signet.ParseDuration(expires)
+		if err != nil || d <= 0 {
 			return in, signet.Errorf(signet.EINVALID, "choose an expiry from the list")
 		}
 		in.ExpiresIn = d

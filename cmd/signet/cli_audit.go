@@ -179,7 +179,8 @@ var auditTail = clientCmd[auditTailFlags]{name: "tail", args: "[-f] [-n N] [--in
 		o.f.define(fs)
 		fs.BoolVar(&o.follow, "f", false, "keep printing new events until interrupted")
 		fs.IntVar(&o.n, "n", 10, "how many of the newest events to print first (0-200)")
-		fs.DurationVar(&o.interval, "interval", 2*time.Second, "how often -f asks for new events")
+		o.interval = 2 * time.Second
+		fs.Var((*durationValue)(&o.interval), "interval", "how often -f asks for new events")
 	},
 	check: func(x *cmdCall, o *auditTailFlags) error {
 		if o.n < 0 || o.n > 200 {

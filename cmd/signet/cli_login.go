@@ -50,7 +50,7 @@ var loginCmd = clientCmd[loginFlags]{name: "login", args: loginSynopsis,
 		}
 		var err error
 		if o.ttl, err = parseDuration(o.expiresIn); err != nil || o.ttl <= 0 {
-			return usagef("login: --expires-in %q: want a positive duration such as 30d or 12h", o.expiresIn)
+			return usagef("login: --expires-in %q: want a duration longer than zero, such as 30d, 12h or PT12H", o.expiresIn)
 		}
 		return nil
 	},
@@ -138,7 +138,7 @@ func loginWithPassword(ctx context.Context, e *env, url string, o *loginFlags) (
 	// The server revokes the key an earlier login on this device
 	// minted: one live CLI key per device and user.
 	created, err := anon.Login(ctx, client.LoginRequest{Email: o.email, Password: password, DeviceID: device,
-		KeyName: name, ExpiresIn: o.ttl.String()})
+		KeyName: name, ExpiresIn: o.expiresIn})
 	if err != nil {
 		return "", wrapErr(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 )
 
@@ -89,10 +90,13 @@ func keyRequest(name, desc, expiresIn, expiresAt, inFlag, atFlag string, scopes 
 	}
 	if expiresIn != "" {
 		d, err := parseDuration(expiresIn)
-		if err != nil || d <= 0 {
-			return req, usagef("%s %q: want a positive duration such as 720h or 90d", inFlag, expiresIn)
+		if err != nil {
+			return req, usagef("%s: %s", inFlag, signet.ErrorMessage(err))
 		}
-		req.ExpiresIn = d.String()
+		if d <= 0 {
+			return req, usagef("%s %q: want a duration longer than zero, such as 30d or 12h", inFlag, expiresIn)
+		}
+		req.ExpiresIn = expiresIn // the server reads the same syntax
 	}
 	if expiresAt != "" {
 		t, err := time.Parse(time.RFC3339, expiresAt)
@@ -104,16 +108,9 @@ func keyRequest(name, desc, expiresIn, expiresAt, inFlag, atFlag string, scopes 
 	return req, nil
 }
 
-// parseDuration is time.ParseDuration plus a whole number of days ("90d").
-func parseDuration(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	}
-	return time.ParseDuration(s)
-}
+// parseDuration reads a duration in the one syntax of every surface
+// (signet.ParseDuration: 30d, 12h, 90m, PT12H).
+func parseDuration(s string) (time.Duration, error) { return signet.ParseDuration(s) }
 
 // keyWarning is printed on stderr whenever a key secret is shown.
 func keyWarning(e *env) {

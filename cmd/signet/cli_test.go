@@ -723,7 +723,10 @@ func TestParseDuration(t *testing.T) {
 		{"1d", 24 * time.Hour, true},
 		{"90m", 90 * time.Minute, true},
 		{"d", 0, false},
-		{"1.5d", 0, false},
+		{"1.5d", 36 * time.Hour, true},
+		{"P30D", 30 * 24 * time.Hour, true},
+		{"PT12H", 12 * time.Hour, true},
+		{"-1h", 0, false},
 		{"soon", 0, false},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	signet "github.com/signetdev/signet"
 )
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting
@@ -88,13 +91,30 @@ func stringEnv(fs *flag.FlagSet, e *env, name, envVar, def, usage string) *strin
 
 func durationEnv(fs *flag.FlagSet, e *env, name, envVar string, def time.Duration, usage string) (*time.Duration, error) {
 	if v := e.getenv(envVar); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := signet.ParseDuration(v)
 		if err != nil {
-			return nil, usagef("%s=%q: %v", envVar, v, err)
+			return nil, usagef("%s: %s", envVar, signet.ErrorMessage(err))
 		}
 		def = d
 	}
-	return fs.Duration(name, def, fmt.Sprintf("%s (env %s)", usage, envVar)), nil
+	d := durationValue(def)
+	fs.Var(&d, name, fmt.Sprintf("%s (env %s)", usage, envVar))
+	return (*time.Duration)(&d), nil
+}
+
+// durationValue is a flag of a duration in signet.ParseDuration's syntax
+// (30d, 12h, 500ms, PT12H), the one syntax of every surface.
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return signet.FormatDuration(time.Duration(*d)) }
+
+func (d *durationValue) Set(s string) error {
+	v, err := signet.ParseDuration(s)
+	if err != nil {
+		return errors.New(signet.ErrorMessage(err))
+	}
+	*d = durationValue(v)
+	return nil
 }
 
 func boolEnv(fs *flag.FlagSet, e *env, name, envVar string, def bool, usage string) (*bool, error) {

@@ -301,6 +301,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // for the REST API and the UI alike.
 var statusOf = map[string]int{
 	signet.EBADREQUEST:      http.StatusBadRequest,
+	signet.EMETHOD:          http.StatusMethodNotAllowed,
+	signet.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	signet.EMEDIATYPE:       http.StatusUnsupportedMediaType,
 	signet.EINVALID:         http.StatusUnprocessableEntity,
 	signet.EUNAUTHENTICATED: http.StatusUnauthorized,
 	signet.EFORBIDDEN:       http.StatusForbidden,

@@ -147,9 +147,21 @@ func TestEdge(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
-	for code, want := range map[string]int{signet.EINVALID: 422, signet.ERATELIMITED: 429, signet.EINTERNAL: 500, "made up": 500} {
+	want := map[string]int{
+		signet.EBADREQUEST: 400, signet.EMETHOD: 405, signet.ETOOLARGE: 413, signet.EMEDIATYPE: 415,
+		signet.EINVALID: 422, signet.EUNAUTHENTICATED: 401, signet.EFORBIDDEN: 403, signet.ENOTFOUND: 404,
+		signet.ECONFLICT: 409, signet.ERATELIMITED: 429, signet.EUNAVAILABLE: 503, signet.EINTERNAL: 500,
+		"made up": 500,
+	}
+	for code, want := range want {
 		if got := httpedge.Status(code); got != want {
 			t.Errorf("Status(%q) = %d; want %d", code, got, want)
+		}
+	}
+	// Every code of the closed set has its own line in the table.
+	for _, code := range signet.ErrorCodes {
+		if _, ok := want[code]; !ok {
+			t.Errorf("error code %q is not in this test's table", code)
 		}
 	}
 }

@@ -26,6 +26,23 @@ const (
 	Session        = "ses_"
 )
 
+// Prefixes are the prefixes of every id Signet mints, and "sgn_", which
+// begins every API key: a name that begins with one of them would read as
+// an id (the CLI takes a value with its kind's prefix as an id), so names
+// may not (see LooksLikeID).
+var Prefixes = []string{User, ServiceAccount, APIKey, Workspace, Role, Group, Grant, AuditEvent, Session, "sgn_"}
+
+// LooksLikeID returns the id prefix name begins with, compared without
+// regard to case, or "" when it begins with none.
+func LooksLikeID(name string) string {
+	for _, p := range Prefixes {
+		if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+			return p
+		}
+	}
+	return ""
+}
+
 var (
 	mu      sync.Mutex // guards entropy
 	entropy = ulid.Monotonic(rand.Reader, 0)

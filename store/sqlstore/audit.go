@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,10 +209,13 @@ func (t *tx) ListAuditEvents(ctx context.Context, f signet.AuditFilter) ([]*sign
 	// Newest first, so the cursor is the last seq of the page and the next
 	// page holds smaller ones.
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		seq, perr := strconv.ParseInt(string(b), 10, 64)
-		if err != nil || perr != nil || seq < 1 {
-			return nil, "", invalid(op, "invalid cursor")
+		after, err := decodeCursor(op, f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		seq, err := strconv.ParseInt(after, 10, 64)
+		if err != nil || seq < 1 {
+			return nil, "", decodeCursorError(op)
 		}
 		w.add(`seq < ?`, seq)
 	}
@@ -227,7 +229,7 @@ func (t *tx) ListAuditEvents(ctx context.Context, f signet.AuditFilter) ([]*sign
 	var next string
 	if len(events) > limit {
 		events = events[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(itoa(events[limit-1].Seq)))
+		next = encodeCursor(itoa(events[limit-1].Seq))
 	}
 	return events, next, nil
 }

@@ -116,11 +116,15 @@ func (f *feed) poll(ctx context.Context) {
 
 // notified accounts for a notification: it invalidates, and advances the
 // counter when the notification is the next version, so that the next
-// poll does not invalidate for it again.
+// poll does not invalidate for it again. A notification of a version a
+// poll has already seen (the poll came first) is not reported again.
 func (f *feed) notified(payload string) {
 	v, err := strconv.ParseInt(payload, 10, 64)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err == nil && f.last >= 0 && v <= f.last {
+		return
+	}
 	if err == nil && f.last >= 0 && v == f.last+1 {
 		f.last = v
 	}

@@ -146,7 +146,7 @@ func (t *tx) RemoveGroupMember(ctx context.Context, groupID, userID string) erro
 }
 
 func (t *tx) ListGroupMembers(ctx context.Context, groupID string) ([]*signet.User, error) {
-	rows, err := t.query(ctx, `SELECT `+prefixCols("u.", userCols)+` FROM users u
+	rows, err := t.query(ctx, `SELECT `+userSelect("u.")+` FROM users u
 		JOIN group_members m ON m.user_id = u.id
 		WHERE m.group_id = ? AND u.deleted_at IS NULL ORDER BY u.id`, groupID)
 	users, err := collect(rows, err, scanUser)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,19 +156,21 @@ func pageLimit(p signet.Page) int {
 	return p.Limit
 }
 
-func encodeCursor(last string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(last))
-}
+func encodeCursor(last string) string { return signet.EncodeCursor(last) }
 
 func decodeCursor(op, cursor string) (string, error) {
-	if cursor == "" {
-		return "", nil
+	after, err := signet.DecodeCursor(cursor)
+	if err != nil {
+		return "", decodeCursorError(op)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) == 0 {
-		return "", invalid(op, "invalid cursor")
-	}
-	return string(b), nil
+	return after, nil
+}
+
+// decodeCursorError is signet.InvalidCursor, saying where.
+func decodeCursorError(op string) error {
+	e := signet.InvalidCursor()
+	e.Op = op
+	return e
 }
 
 // listPage runs "SELECT … FROM …" (sel) with w, one page of p by idCol.

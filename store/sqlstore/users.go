@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/confusable"
@@ -14,12 +15,26 @@ import (
 const userCols = `id, kind, name, email, description, password_hash, status,
 	created_at, created_by, updated_at, deleted_at, last_active_at`
 
+// userSelect is the select list of a user from the table (or alias) t,
+// e.g. "users." or "u.": userCols, then the last use of any of the user's
+// keys, which the write-behind flush records (signet.KeyUse). A user's
+// LastActiveAt is the later of its own (sign-ins, web sessions) and that:
+// derived when read, so that no request writes anything for it.
+func userSelect(t string) string {
+	return prefixCols(t, userCols) + `, (SELECT MAX(k.last_used_at) FROM api_keys k WHERE k.owner_id = ` + t + `id)`
+}
+
 func scanUser(s scanner) (*signet.User, error) {
 	var u signet.User
+	var keyUsed *time.Time
 	err := s.Scan(&u.ID, &u.Kind, &u.Name, &u.Email, &u.Description, &u.PasswordHash, &u.Status,
-		timeCol{&u.CreatedAt}, &u.CreatedBy, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DeletedAt}, nullTimeCol{&u.LastActiveAt})
+		timeCol{&u.CreatedAt}, &u.CreatedBy, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DeletedAt}, nullTimeCol{&u.LastActiveAt},
+		nullTimeCol{&keyUsed})
 	if err != nil {
 		return nil, err
+	}
+	if keyUsed != nil && (u.LastActiveAt == nil || keyUsed.After(*u.LastActiveAt)) {
+		u.LastActiveAt = keyUsed
 	}
 	return &u, nil
 }
@@ -93,7 +108,7 @@ func (t *tx) CreateUser(ctx context.Context, u *signet.User) error {
 }
 
 func (t *tx) getUser(ctx context.Context, op, where string, args ...any) (*signet.User, error) {
-	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE `+where, args...))
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userSelect("users.")+` FROM users WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(op, "user not found")
 	}
@@ -133,7 +148,7 @@ func (t *tx) ListUsers(ctx context.Context, f signet.UserFilter) ([]*signet.User
 		pat := likeContains(f.NameContains)
 		w.add(`(name_key LIKE ? ESCAPE '\' OR email_key LIKE ? ESCAPE '\')`, pat, pat)
 	}
-	return listPage(ctx, t, "sqlstore.ListUsers", `SELECT `+userCols+` FROM users`, "id", w, f.Page, scanUser, userID)
+	return listPage(ctx, t, "sqlstore.ListUsers", `SELECT `+userSelect("users.")+` FROM users`, "users.id", w, f.Page, scanUser, userID)
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
@@ -180,7 +195,7 @@ func (t *tx) FindUsersBySkeleton(ctx context.Context, kind string, skeletons []s
 		marks[i], args[i] = "?", k
 	}
 	w.add(`name_skeleton IN (`+strings.Join(marks, ", ")+`)`, args...)
-	rows, err := t.query(ctx, `SELECT `+userCols+` FROM users`+w.String()+` ORDER BY id LIMIT `+strconv.Itoa(maxLookAlikes), w.args...)
+	rows, err := t.query(ctx, `SELECT `+userSelect("users.")+` FROM users`+w.String()+` ORDER BY users.id LIMIT `+strconv.Itoa(maxLookAlikes), w.args...)
 	if err != nil {
 		return nil, t.fail(op, err)
 	}

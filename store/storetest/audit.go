@@ -170,6 +170,6 @@ func testListAuditEvents(t *testing.T, s store.Store) {
 			_, _, err := tx.ListAuditEvents(t.Context(), signet.AuditFilter{Page: signet.Page{Cursor: cursor}})
 			return err
 		})
-		wantCode(t, fmt.Sprintf("ListAuditEvents(cursor %q)", cursor), err, signet.EINVALID)
+		wantCode(t, fmt.Sprintf("ListAuditEvents(cursor %q)", cursor), err, signet.EBADREQUEST)
 	}
 }

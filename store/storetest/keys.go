@@ -227,3 +227,50 @@ func testListAPIKeys(t *testing.T, s store.Store) {
 		return nil
 	})
 }
+
+// testLastActiveFromKeys: a user's LastActiveAt is the later of its own
+// (sign-ins) and its keys' last use, on every read of a user — derived,
+// so that the write-behind flush of key uses is the only write.
+func testLastActiveFromKeys(t *testing.T, s store.Store) {
+	idle, used, person := serviceAccount("idle-bot"), serviceAccount("busy-bot"), human("Ada", "ada@example.com")
+	person.LastActiveAt = ptr(at(time.Hour))
+	k1, k2, pk := apiKey(used, "one"), apiKey(used, "two"), apiKey(person, "laptop")
+	g := group("bots")
+	create(t, s, idle, used, person, k1, k2, pk, g, member(g, idle), member(g, used), member(g, person))
+	write(t, s, func(tx store.Tx) error {
+		return tx.RecordKeyUses(t.Context(), []signet.KeyUse{
+			{KeyID: k1.ID, At: at(2 * time.Minute), IP: "192.0.2.1"},
+			{KeyID: k2.ID, At: at(5 * time.Minute), IP: "192.0.2.2"},
+			{KeyID: pk.ID, At: at(30 * time.Minute), IP: "192.0.2.3"}, // before the sign-in: the sign-in counts
+		})
+	})
+	want := map[string]*time.Time{idle.ID: nil, used.ID: ptr(at(5 * time.Minute)), person.ID: ptr(at(time.Hour))}
+	read(t, s, func(tx store.Tx) error {
+		for id, w := range want {
+			u, err := tx.GetUser(t.Context(), id)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "GetUser("+u.Name+").LastActiveAt", u.LastActiveAt, w)
+		}
+		for _, kind := range []string{signet.KindServiceAccount, signet.KindHuman} {
+			us, _, err := tx.ListUsers(t.Context(), signet.UserFilter{Kind: kind})
+			if err != nil {
+				return err
+			}
+			for _, u := range us {
+				if w, ok := want[u.ID]; ok {
+					wantEqual(t, "ListUsers: "+u.Name+".LastActiveAt", u.LastActiveAt, w)
+				}
+			}
+		}
+		ms, err := tx.ListGroupMembers(t.Context(), g.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range ms {
+			wantEqual(t, "ListGroupMembers: "+u.Name+".LastActiveAt", u.LastActiveAt, want[u.ID])
+		}
+		return nil
+	})
+}

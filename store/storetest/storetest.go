@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RevokeAPIKey", testRevokeAPIKey},
 		{"RevokeUserAPIKeys", testRevokeUserAPIKeys},
 		{"RecordKeyUses", testRecordKeyUses},
+		{"LastActiveFromKeys", testLastActiveFromKeys},
 		{"ListAPIKeys", testListAPIKeys},
 		{"Workspaces", testWorkspaces},
 		{"DeleteWorkspace", testDeleteWorkspace},

@@ -327,7 +327,7 @@ func testPagination(t *testing.T, s store.Store) {
 			_, _, err := tx.ListUsers(t.Context(), signet.UserFilter{Page: signet.Page{Cursor: cursor}})
 			return err
 		})
-		wantCode(t, fmt.Sprintf("ListUsers(cursor %q)", cursor), err, signet.EINVALID)
+		wantCode(t, fmt.Sprintf("ListUsers(cursor %q)", cursor), err, signet.EBADREQUEST)
 	}
 }
 
