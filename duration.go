@@ -19,9 +19,10 @@ const DurationSyntax = "a duration such as 30d, 12h, 90m or 1d12h, or ISO 8601 s
 // REST API (expires_in), the CLI's flags (--expires-in, --since,
 // --audit-retention), the web UI's forms. It accepts
 //
-//   - Go's syntax (time.ParseDuration) with one more unit, d for 24 hours:
-//     a sequence of numbers, each with a unit of ns, us (or µs), ms, s, m,
-//     h or d, e.g. "30d", "12h", "90m", "1d12h", "1.5h", "0";
+//   - Go's syntax (time.ParseDuration) with two more units, d for 24 hours
+//     and w for 7 days: a sequence of numbers, each with a unit of ns, us
+//     (or µs), ms, s, m, h, d or w, e.g. "30d", "2w", "12h", "90m",
+//     "1d12h", "1.5h", "0";
 //   - ISO 8601 durations of weeks, days, hours, minutes and seconds:
 //     "P30D", "PT12H", "P1DT12H", "P2W", "PT0.5S" (designators in either
 //     case). Years and months are refused: their length varies.
@@ -68,7 +69,7 @@ func durationError(s, why string) *Error {
 	return Errorf(EINVALID, "%q is not a valid duration; use %s", q, DurationSyntax)
 }
 
-// parseGoDuration parses Go's duration syntax plus the unit d (24h),
+// parseGoDuration parses Go's duration syntax plus the units d (24h) and w (7d),
 // without a sign.
 func parseGoDuration(s string) (time.Duration, bool) {
 	if s == "0" {
