@@ -22,6 +22,13 @@ const ReasonPermissionDenied = "permission_denied"
 // service's side rather than a key that lacks a permission.
 const ReasonUnknownPermission = "unknown_permission"
 
+// ReasonWorkspaceNotFound is the reason of a check in a workspace that does
+// not exist: forward-auth configured with one (workspace=), or a client
+// picking one among those the operator allows (client_workspaces=*). The
+// check API refuses such a workspace as an error instead (MayAsk): there,
+// the asking service named it.
+const ReasonWorkspaceNotFound = "workspace_not_found"
+
 // Checker answers, for the services behind Signet, "may the holder of this
 // key do this permission in this workspace?". The check API, forward-auth
 // and (through the check API) signetauth all ask it, so their rules — who
@@ -121,6 +128,10 @@ func (c *Checker) Check(ctx context.Context, key, perm, ws, ip string) (Answer, 
 		// Even for an administrator, whose access is "everything": a
 		// permission that does not exist is nobody's.
 		a.Reason = ReasonUnknownPermission
+	case v.Known != nil && !v.Known.HasWorkspace(ws):
+		// Likewise a workspace that does not exist: an organisation-wide
+		// grant would otherwise reach into it.
+		a.Reason = ReasonWorkspaceNotFound
 	case v.Access.Can(perm, ws):
 		a.Allowed = true
 	default:

@@ -539,6 +539,9 @@ const (
 	// ReasonUnknownPermission: the permission asked about is not in the
 	// catalogue (a typo, or a domain not registered).
 	ReasonUnknownPermission = "unknown_permission"
+	// ReasonWorkspaceNotFound: the workspace checked in does not exist
+	// (forward-auth's and signetauth's; the check API answers 404).
+	ReasonWorkspaceNotFound = "workspace_not_found"
 )
 
 // CheckResult is the answer to one check.

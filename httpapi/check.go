@@ -214,8 +214,11 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if !a.Allowed {
 		h.Set(HeaderReason, a.Reason)
 		msg := "the API key does not hold " + perm + " in workspace " + ws
-		if a.Reason == authn.ReasonUnknownPermission {
+		switch a.Reason {
+		case authn.ReasonUnknownPermission:
 			msg = "permission " + perm + " does not exist: register its domain or fix the forward-auth URL's ?permission="
+		case authn.ReasonWorkspaceNotFound:
+			msg = "workspace " + ws + " does not exist: fix the forward-auth URL's ?workspace= (or the workspace the request names)"
 		}
 		return &signet.Error{Code: signet.EFORBIDDEN, Reason: a.Reason, Message: msg}
 	}

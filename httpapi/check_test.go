@@ -283,6 +283,10 @@ func testForwardAuthWorkspace(t *testing.T) {
 		{"any workspace", base + "&client_workspaces=*", []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, "", other},
 		{"any workspace, reader in the other", base + "&client_workspaces=*", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, client.ReasonPermissionDenied, other},
 
+		// A workspace that does not exist, the operator's or the client's pick.
+		{"fixed to a workspace that does not exist", base + "&workspace=ws_missing", []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonWorkspaceNotFound, "ws_missing"},
+		{"any workspace, picks one that does not exist", base + "&client_workspaces=*", []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", "ws_missing"}, 403, client.ReasonWorkspaceNotFound, "ws_missing"},
+
 		// A permission no domain defines.
 		{"unknown permission", s.URL + "/api/v1/forward-auth?permission=metricz:write", []string{"X-API-Key", s.ReaderKey}, 403, client.ReasonUnknownPermission, def},
 	}

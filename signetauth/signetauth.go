@@ -200,8 +200,9 @@ func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (cl
 // decided: Config.Workspace, or one of Config.ClientWorkspaces the request
 // picks with X-Workspace-Id (or X-Bigeye-Workspace-Id). It answers 401
 // without a valid key, 403 when the key lacks the permission or the
-// request names a workspace it may not choose, and 503 when Signet cannot
-// be reached. The handler finds the caller, and the workspace it was
+// request names a workspace it may not choose or one that does not exist,
+// 500 when Config.Workspace does not exist, and 503 when Signet cannot be
+// reached. The handler finds the caller, and the workspace it was
 // checked in, with FromContext.
 func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
@@ -214,11 +215,18 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 			}
 			res, err := a.checkRequest(r, key, permission)
 			if err != nil {
-				if signet.ErrorCode(err) == signet.EFORBIDDEN {
+				switch {
+				case signet.ErrorCode(err) == signet.EFORBIDDEN:
 					http.Error(w, signet.ErrorMessage(err), http.StatusForbidden)
-					return
+				case client.ErrorCode(err) == client.CodeNotFound && len(requestedWorkspaces(r)) > 0:
+					// The workspace the request picked does not exist.
+					http.Error(w, "the workspace the request names does not exist in Signet", http.StatusForbidden)
+				case client.ErrorCode(err) == client.CodeNotFound:
+					// Config.Workspace does not exist: the operator's to fix.
+					http.Error(w, "this service's Signet workspace does not exist in Signet (signetauth.Config.Workspace)", http.StatusInternalServerError)
+				default:
+					http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
 				}
-				http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
 				return
 			}
 			if !res.Allowed {
@@ -228,6 +236,9 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 					return
 				case client.ReasonUnknownPermission:
 					http.Error(w, "permission "+permission+" does not exist in Signet", http.StatusForbidden)
+					return
+				case client.ReasonWorkspaceNotFound:
+					http.Error(w, "workspace "+res.Workspace+" does not exist in Signet", http.StatusForbidden)
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="signet", error="invalid_token"`)

@@ -151,6 +151,7 @@ func testRequirePermissionWorkspace(t *testing.T) {
 	fixedDefault := serve(signetauth.Config{Workspace: def})
 	narrowing := serve(signetauth.Config{ClientWorkspaces: []string{other}})
 	anyWS := serve(signetauth.Config{Workspace: def, ClientWorkspaces: []string{"*"}})
+	fixedMissing := serve(signetauth.Config{Workspace: "ws_missing"})
 	for _, tt := range []struct {
 		name   string
 		url    string
@@ -178,6 +179,8 @@ func testRequirePermissionWorkspace(t *testing.T) {
 		{"any: sandbox key picks its workspace", anyWS, []string{"X-API-Key", sandboxKey, "X-Workspace-Id", other}, 200, other},
 		{"any: reader picks the other", anyWS, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", other}, 403, ""},
 		{"no key, names a workspace", byDefault, []string{"X-Workspace-Id", other}, 401, ""},
+		{"any: picks a workspace that does not exist", anyWS, []string{"X-API-Key", s.ReaderKey, "X-Workspace-Id", "ws_missing"}, 403, ""},
+		{"fixed to a workspace that does not exist", fixedMissing, []string{"X-API-Key", s.ReaderKey}, 500, ""},
 	} {
 		req, _ := http.NewRequest("GET", tt.url, nil)
 		for i := 0; i+1 < len(tt.hdr); i += 2 {
