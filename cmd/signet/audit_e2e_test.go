@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -63,6 +64,22 @@ func testAuditTrailEndToEnd(t *testing.T) {
 	r = w.ok(t, "", "audit", "tail", "-n", "3")
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 3 {
 		t.Errorf("audit tail -n 3 printed %d lines:\n%s", len(lines), r.stdout)
+	}
+	// With --json: the server's own JSON of each event, one per line,
+	// oldest first.
+	r = w.ok(t, "", "audit", "tail", "-n", "3", "--json")
+	var page struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	call(t, "GET", w.srv.url+"/api/v1/audit-events?limit=3", apikeyAuth(pk.Key), nil, &page)
+	var want []string
+	for i := len(page.Data) - 1; i >= 0; i-- {
+		var line bytes.Buffer
+		json.Compact(&line, page.Data[i])
+		want = append(want, line.String())
+	}
+	if got := strings.TrimSpace(r.stdout); got != strings.Join(want, "\n") {
+		t.Errorf("audit tail -n 3 --json =\n%s\nwant the server's events as sent, oldest first:\n%s", got, strings.Join(want, "\n"))
 	}
 	r = w.ok(t, "", "audit", "export")
 	var exported []client.AuditEvent

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -205,7 +206,7 @@ func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
 	q := &o.f.opts
 	// The first request also finds the newest seq, from which -f follows.
 	q.ListOptions = client.ListOptions{Limit: max(o.n, 1)}
-	p, err := x.cl.ListAuditEvents(ctx, *q)
+	p, raw, err := listAuditEventsRaw(ctx, x, *q)
 	if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
 		last = p.Data[0].Seq
 	}
 	if o.n > 0 {
-		if err := printTail(x, p.Data); err != nil {
+		if err := printTail(x, p.Data, raw); err != nil {
 			return err
 		}
 	}
@@ -230,10 +231,11 @@ func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
 		case <-t.C:
 		}
 		var fresh []client.AuditEvent
+		var freshRaw []json.RawMessage
 		q.ListOptions = client.ListOptions{Limit: 200}
 	pages:
 		for {
-			p, err := x.cl.ListAuditEvents(ctx, *q)
+			p, raw, err := listAuditEventsRaw(ctx, x, *q)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -242,11 +244,11 @@ func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
 				fmt.Fprintln(x.e.stderr, "signet: audit tail:", wrapErr(err))
 				break
 			}
-			for _, ev := range p.Data {
+			for i, ev := range p.Data {
 				if ev.Seq <= last {
 					break pages
 				}
-				fresh = append(fresh, ev)
+				fresh, freshRaw = append(fresh, ev), append(freshRaw, raw[i])
 			}
 			if p.NextCursor == "" {
 				break
@@ -255,24 +257,43 @@ func auditTailRun(ctx context.Context, x *cmdCall, o *auditTailFlags) error {
 		}
 		if len(fresh) > 0 {
 			last = fresh[0].Seq
-			if err := printTail(x, fresh); err != nil {
+			if err := printTail(x, fresh, freshRaw); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// printTail prints events given newest first, oldest first: JSON Lines
+// listAuditEventsRaw lists one page of events, and each event as the
+// server sent it (raw[i] is page.Data[i]), for --json.
+func listAuditEventsRaw(ctx context.Context, x *cmdCall, q client.ListAuditEventsOptions) (*client.Page[client.AuditEvent], []json.RawMessage, error) {
+	var body []byte
+	p, err := x.cl.ListAuditEvents(client.WithResponseBody(ctx, func(b []byte) { body = b }), q)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sent struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &sent); err != nil || len(sent.Data) != len(p.Data) {
+		return nil, nil, fmt.Errorf("the server's list of audit events does not read as a page: %v", err)
+	}
+	return p, sent.Data, nil
+}
+
+// printTail prints events given newest first (raw[i] is newestFirst[i]
+// as the server sent it), oldest first: JSON Lines of the server's JSON
 // with --json, else one tab-separated line each.
-func printTail(x *cmdCall, newestFirst []client.AuditEvent) error {
+func printTail(x *cmdCall, newestFirst []client.AuditEvent, raw []json.RawMessage) error {
 	for i := len(newestFirst) - 1; i >= 0; i-- {
 		ev := newestFirst[i]
 		if *x.json {
-			b, err := json.Marshal(ev)
-			if err != nil {
+			var line bytes.Buffer
+			if err := json.Compact(&line, raw[i]); err != nil {
 				return err
 			}
-			fmt.Fprintf(x.e.stdout, "%s\n", b)
+			line.WriteByte('\n')
+			x.e.stdout.Write(line.Bytes())
 			continue
 		}
 		row := auditRow(ev)
