@@ -334,9 +334,12 @@ func (s *server) endpoint(rt route) http.Handler {
 				return
 			}
 		}
-		if key := r.Header.Get(HeaderIdempotencyKey); key != "" && rt.takesIdempotencyKey() {
-			s.serveIdempotent(rt, w, r, key)
-			return
+		if rt.takesIdempotencyKey() {
+			// By its canonical name: no canonicalisation per request.
+			if v := r.Header["Idempotency-Key"]; len(v) > 0 && v[0] != "" {
+				s.serveIdempotent(rt, w, r, v[0])
+				return
+			}
 		}
 		if err := rt.h(s, w, r); err != nil {
 			s.writeError(w, r, err)
