@@ -82,8 +82,16 @@ func (c *ClientAddr) Trusted() []netip.Prefix {
 // no forwarded header may count.
 func (c *ClientAddr) Peer(r *http.Request) netip.Addr { return Peer(r) }
 
-// Peer returns the address of r's TCP peer (see ClientAddr.Peer).
+// Peer returns the address of r's TCP peer (see ClientAddr.Peer). Behind
+// the edge it was parsed once, when the request arrived.
 func Peer(r *http.Request) netip.Addr {
+	if st := From(r.Context()); st != nil {
+		return st.peer
+	}
+	return parsePeer(r)
+}
+
+func parsePeer(r *http.Request) netip.Addr {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap().WithZone("")
 	}
@@ -97,7 +105,11 @@ func Peer(r *http.Request) netip.Addr {
 // documentation, in canonical text form (IPv4 dotted decimal, IPv6 as RFC
 // 5952, never a port or zone); "" when the peer's address is unknown.
 func (c *ClientAddr) Client(r *http.Request) string {
-	peer := c.Peer(r)
+	return c.client(r, c.Peer(r))
+}
+
+// client is Client with r's peer already parsed.
+func (c *ClientAddr) client(r *http.Request, peer netip.Addr) string {
 	if !peer.IsValid() {
 		return ""
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -76,6 +77,8 @@ type State struct {
 	// idHeader is the X-Request-Id header's value slice, kept here so
 	// that setting the header costs no allocation of its own.
 	idHeader [1]string
+	// peer is the TCP peer's address, parsed once (Peer).
+	peer netip.Addr
 
 	// UserID and KeyID name the caller, once authenticated.
 	UserID, KeyID string
@@ -149,8 +152,8 @@ func browserHeaders(h http.Header) {
 // Wrap returns next behind the edge.
 func (e *Edge) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &State{start: time.Now()}
-		st.info = signet.RequestInfo{IP: e.addr.Client(r), UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
+		st := &State{start: time.Now(), peer: parsePeer(r)}
+		st.info = signet.RequestInfo{IP: e.addr.client(r, st.peer), UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
 		st.w.ResponseWriter = w
 		h := w.Header()
 		st.idHeader[0] = st.info.RequestID
