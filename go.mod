@@ -10,6 +10,7 @@ require (
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
+	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // tests only: the Standard Webhooks specification's own verifier checks Signet's webhook signatures
 	golang.org/x/crypto v0.59.0
 	golang.org/x/term v0.48.0 // signet login asks for the password on the terminal without echo
 	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
