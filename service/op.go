@@ -83,6 +83,7 @@ func (s *Service) mutate(ctx context.Context, a *signet.Actor, action string, fn
 	})
 	if err == nil {
 		s.onChange()
+		s.nudgeWebhooks()
 		return nil
 	}
 	if last != nil {

@@ -7,6 +7,7 @@ package service
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -37,6 +38,10 @@ type Service struct {
 	// chainVerifications and exports bound the expensive audit reads
 	// running at once on this node (see audit_trail.go).
 	chainVerifications, exports chan struct{}
+	// webhooks configures outbound webhooks; webhookNudge wakes this
+	// process's Dispatcher, once there is one.
+	webhooks     WebhookOptions
+	webhookNudge atomic.Pointer[chan struct{}]
 }
 
 // Options configure a Service. Zero fields take defaults.
@@ -56,12 +61,14 @@ type Options struct {
 	// PasswordHashConcurrency is how many bcrypt computations may run at
 	// once; 0 means half the CPUs, at least one (see passwords.go).
 	PasswordHashConcurrency int
+	// Webhooks configure outbound webhooks.
+	Webhooks WebhookOptions
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
 	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost,
-		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout, hashes: newHashLimiter(opts.PasswordHashConcurrency)}
+		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout, hashes: newHashLimiter(opts.PasswordHashConcurrency), webhooks: opts.Webhooks}
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}

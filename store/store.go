@@ -253,6 +253,49 @@ type Tx interface {
 	// DeleteIdempotencyRecord deletes a record, if it exists.
 	DeleteIdempotencyRecord(ctx context.Context, scope string, keyHash [32]byte) error
 
+	// Webhooks, written outside the change counter: no cache reads them.
+	// Appending an audit event that is a webhook event
+	// (signet.IsWebhookEvent) also creates, in the same transaction, one
+	// pending delivery for every enabled endpoint subscribed to its action
+	// (signet.WebhookSubscribes): the outbox.
+
+	// CreateWebhookEndpoint inserts e.
+	CreateWebhookEndpoint(ctx context.Context, e *signet.WebhookEndpoint) error
+	// GetWebhookEndpoint returns ENOTFOUND.
+	GetWebhookEndpoint(ctx context.Context, id string) (*signet.WebhookEndpoint, error)
+	ListWebhookEndpoints(ctx context.Context, p signet.Page) ([]*signet.WebhookEndpoint, string, error)
+	// UpdateWebhookEndpoint stores every mutable field of e. Returns
+	// ENOTFOUND.
+	UpdateWebhookEndpoint(ctx context.Context, e *signet.WebhookEndpoint) error
+	// DeleteWebhookEndpoint deletes the endpoint with its deliveries and
+	// their attempts. Returns ENOTFOUND.
+	DeleteWebhookEndpoint(ctx context.Context, id string) error
+	// CreateWebhookDelivery inserts d (a test event, which no audit event
+	// produced).
+	CreateWebhookDelivery(ctx context.Context, d *signet.WebhookDelivery) error
+	// GetWebhookDelivery returns ENOTFOUND.
+	GetWebhookDelivery(ctx context.Context, id string) (*signet.WebhookDelivery, error)
+	// ListWebhookDeliveries returns deliveries matching f, newest first
+	// (the cursor continues with older ones).
+	ListWebhookDeliveries(ctx context.Context, f signet.WebhookDeliveryFilter) ([]*signet.WebhookDelivery, string, error)
+	// UpdateWebhookDelivery stores the status, attempt count, times, last
+	// answer and lease of d. Returns ENOTFOUND.
+	UpdateWebhookDelivery(ctx context.Context, d *signet.WebhookDelivery) error
+	// ClaimWebhookDeliveries leases at most limit pending deliveries of
+	// enabled endpoints that are due at now and not leased (or whose lease
+	// ran out) to owner until leaseUntil, oldest due first, and returns
+	// them. On PostgreSQL rows another transaction holds are skipped (FOR
+	// UPDATE SKIP LOCKED), so replicas never claim the same delivery.
+	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*signet.WebhookDelivery, error)
+	// NextWebhookDeliveryDue returns when the next pending delivery of an
+	// enabled endpoint is due (its lease's end, if later); nil when none
+	// is pending.
+	NextWebhookDeliveryDue(ctx context.Context) (*time.Time, error)
+	// AddWebhookAttempt inserts a.
+	AddWebhookAttempt(ctx context.Context, a *signet.WebhookAttempt) error
+	// ListWebhookAttempts returns a delivery's attempts, first first.
+	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]*signet.WebhookAttempt, error)
+
 	// Settings: a small key-value table (setup token hash, installation id).
 
 	// GetSetting returns ENOTFOUND.

@@ -15,22 +15,24 @@ import (
 
 // Prefixes of Signet's ids.
 const (
-	User           = "usr_"
-	ServiceAccount = "sa_"
-	APIKey         = "key_"
-	Workspace      = "ws_"
-	Role           = "role_"
-	Group          = "grp_"
-	Grant          = "grant_"
-	AuditEvent     = "evt_"
-	Session        = "ses_"
+	User            = "usr_"
+	ServiceAccount  = "sa_"
+	APIKey          = "key_"
+	Workspace       = "ws_"
+	Role            = "role_"
+	Group           = "grp_"
+	Grant           = "grant_"
+	AuditEvent      = "evt_"
+	Session         = "ses_"
+	Webhook         = "wh_"
+	WebhookDelivery = "whd_"
 )
 
 // Prefixes are the prefixes of every id Signet mints, and "sgn_", which
 // begins every API key: a name that begins with one of them would read as
 // an id (the CLI takes a value with its kind's prefix as an id), so names
 // may not (see LooksLikeID).
-var Prefixes = []string{User, ServiceAccount, APIKey, Workspace, Role, Group, Grant, AuditEvent, Session, "sgn_"}
+var Prefixes = []string{User, ServiceAccount, APIKey, Workspace, Role, Group, Grant, AuditEvent, Session, Webhook, WebhookDelivery, "sgn_"}
 
 // LooksLikeID returns the id prefix name begins with, compared without
 // regard to case, or "" when it begins with none.

@@ -143,7 +143,7 @@ func (t *tx) appendAuditEvents(ctx context.Context, op string, events []*signet.
 			return t.fail(op, err)
 		}
 	}
-	return nil
+	return t.enqueueWebhookDeliveries(ctx, op, events)
 }
 
 // auditHead returns the seq and hash the next event links to: the newest

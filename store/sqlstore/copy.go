@@ -17,11 +17,12 @@ import (
 var copyTables = []string{
 	"users", "api_keys", "workspaces", "roles", "groups", "group_members", "grants",
 	"audit_events", "sessions", "settings", "permission_domains",
+	"webhook_endpoints", "webhook_deliveries", "webhook_attempts",
 }
 
 // boolCols are the columns stored as 0/1 on SQLite and BOOLEAN on
 // PostgreSQL.
-var boolCols = map[string]bool{"is_default": true, "built_in": true, "protected": true}
+var boolCols = map[string]bool{"is_default": true, "built_in": true, "protected": true, "enabled": true}
 
 // TableCount is the number of rows of one table in both databases after a
 // copy.

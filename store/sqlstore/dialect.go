@@ -55,6 +55,11 @@ type dialect struct {
 	// data. notifyChange, when not empty, is then executed with the version
 	// as its argument (PostgreSQL: NOTIFY, delivered only on commit).
 	bumpChanges, notifyChange string
+	// skipLocked ends a SELECT that claims rows: on PostgreSQL, FOR UPDATE
+	// SKIP LOCKED, so that replicas claiming webhook deliveries at once pass
+	// over each other's rows instead of waiting for them. SQLite's single
+	// writer needs nothing.
+	skipLocked string
 	// migrationLocker, when set, returns the lock goose holds while it
 	// migrates, so that concurrent migrators take turns.
 	migrationLocker func() (lock.SessionLocker, error)

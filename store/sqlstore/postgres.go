@@ -70,6 +70,7 @@ var postgresDialect = func() *dialect {
 		writeTx:        &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		bumpChanges:    bumpChangesSQL,
 		notifyChange:   "SELECT pg_notify('" + changesChannel + "', $1)",
+		skipLocked:     " FOR UPDATE SKIP LOCKED",
 		migrationLocker: func() (lock.SessionLocker, error) {
 			// Retry every second for up to ten minutes: a replica starting
 			// while another migrates waits for it.
