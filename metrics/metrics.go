@@ -40,6 +40,9 @@ type Metrics struct {
 
 	flushes, flushErrors, flushKeys prometheus.Counter
 	flushDuration                   prometheus.Observer
+
+	webhookAttempts *prometheus.CounterVec
+	webhookLatency  prometheus.Observer
 }
 
 // New returns the metrics of v and uses (either may be nil), with the Go
@@ -58,6 +61,17 @@ func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 		Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 10},
 	}, []string{"route"})
 	m.reg.MustRegister(m.requests, m.durations)
+	m.webhookAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "signet_webhook_deliveries_total",
+		Help: "Webhook delivery attempts by outcome: success, http_error, network_error, timeout, refused, no_secret.",
+	}, []string{"outcome"})
+	wl := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "signet_webhook_delivery_duration_seconds",
+		Help:    "Time from sending a webhook delivery to its receiver's answer.",
+		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 15},
+	})
+	m.webhookLatency = wl
+	m.reg.MustRegister(m.webhookAttempts, wl)
 	empty := map[string]*httpRoute{}
 	m.routes.Store(&empty)
 	if v != nil {
@@ -193,6 +207,15 @@ func (m *Metrics) observeFlush(d time.Duration, keys int, err error) {
 		return
 	}
 	m.flushKeys.Add(float64(keys))
+}
+
+// ObserveWebhookAttempt counts a webhook delivery attempt by outcome
+// (service.Outcome*) and observes its latency.
+func (m *Metrics) ObserveWebhookAttempt(outcome string, d time.Duration) {
+	m.webhookAttempts.WithLabelValues(outcome).Inc()
+	if d > 0 {
+		m.webhookLatency.Observe(d.Seconds())
+	}
 }
 
 // Registry returns the registry, for further collectors.

@@ -20,6 +20,8 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/secretbox"
+	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store/sqlstore"
@@ -67,6 +69,13 @@ type serverConfig struct {
 	// tlsCert and tlsKey, when set, are the PEM files of the certificate
 	// served over HTTPS, reloaded when they change.
 	tlsCert, tlsKey string
+	// secretKeyFile holds the key that seals webhook signing secrets at
+	// rest; "" means <database>.key beside a SQLite database, created if
+	// missing, and none for PostgreSQL.
+	secretKeyFile string
+	// webhookGuard and webhookRetryWindow configure webhook deliveries.
+	webhookGuard       webhook.Guard
+	webhookRetryWindow time.Duration
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -170,6 +179,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	tlsCert := stringEnv(fs, e, "tls-cert", "SIGNET_TLS_CERT", "", "serve HTTPS with this PEM certificate (chain) file, reloaded when it changes; needs --tls-key")
 	tlsKey := stringEnv(fs, e, "tls-key", "SIGNET_TLS_KEY", "", "PEM private key file of --tls-cert")
+	secretKeyFile := stringEnv(fs, e, "secret-key-file", "SIGNET_SECRET_KEY_FILE", "",
+		"file holding the key (64 hex characters) that encrypts webhook signing secrets at rest; every replica needs the same one (default: <database>.key beside a SQLite database, created if missing; none for PostgreSQL, which leaves webhooks off)")
+	whPrivate, err := boolEnv(fs, e, "webhook-allow-private", "SIGNET_WEBHOOK_ALLOW_PRIVATE", false,
+		"let webhook deliveries reach loopback, private and link-local addresses (receivers on the operator's own network); off: public addresses only")
+	if err != nil {
+		return err
+	}
+	whTimeout, err := durationEnv(fs, e, "webhook-timeout", "SIGNET_WEBHOOK_TIMEOUT", 15*time.Second, "longest a webhook receiver may take to answer a delivery")
+	if err != nil {
+		return err
+	}
+	whWindow, err := durationEnv(fs, e, "webhook-retry-window", "SIGNET_WEBHOOK_RETRY_WINDOW", service.DefaultWebhookRetryWindow,
+		"how long a failing webhook delivery is retried; an endpoint failing every attempt this long is disabled")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
@@ -211,6 +236,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		db: dbFlags(), outageCacheTTL: *outageTTL}
 	cfg.trustedProxies = proxies
 	cfg.tlsCert, cfg.tlsKey = *tlsCert, *tlsKey
+	if *whTimeout <= 0 || *whWindow <= 0 {
+		return usagef("--webhook-timeout and --webhook-retry-window must be positive")
+	}
+	cfg.secretKeyFile = *secretKeyFile
+	cfg.webhookGuard = webhook.Guard{AllowPrivate: *whPrivate, Timeout: *whTimeout, ConnectTimeout: min(5*time.Second, *whTimeout)}
+	cfg.webhookRetryWindow = *whWindow
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -315,6 +346,11 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	}
 	defer st.Close()
 
+	box, err := openSecretBox(cfg, logger)
+	if err != nil {
+		return err
+	}
+
 	// The verifier must exist before the service so that the service can
 	// invalidate its cache after every change; the service is then wired
 	// into the verifier as its backend.
@@ -331,6 +367,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		SessionTTL:         cfg.sessionTTL,
 		SessionIdleTimeout: cfg.sessionIdle,
 		BcryptCost:         bcryptCost,
+		Webhooks:           service.WebhookOptions{Box: box, Guard: cfg.webhookGuard, RetryWindow: cfg.webhookRetryWindow},
 	})
 	// Last-used data and per-key activity counts are written together,
 	// behind the requests.
@@ -343,10 +380,13 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	verifier.SetFreshness(2*cfg.db.pollInterval, cfg.outageCacheTTL)
 	var metricsHandler http.Handler
 	var requestMetrics httpedge.Observer // nil: no request metrics
+	dispatchOpts := service.DispatcherOptions{}
 	if cfg.metrics {
 		m := metrics.New(verifier, uses)
 		metricsHandler, requestMetrics = m.Handler(), m
+		dispatchOpts.OnAttempt = m.ObserveWebhookAttempt
 	}
+	dispatcher := svc.NewDispatcher(dispatchOpts)
 	auth := authn.NewAuthenticator(verifier, svc)
 	failures := authn.NewFailureAggregator(svc.RecordAuthFailures, nil, logger)
 	auth.AuditFailures(failures)
@@ -437,6 +477,9 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	if cfg.auditRetention > 0 {
 		wg.Go(func() { runRetention(flushCtx, svc, cfg.auditRetention, logger) })
 	}
+	// Deliveries in flight when the server stops are cut short and given
+	// back, to be attempted again at the next start (or by a replica).
+	wg.Go(func() { dispatcher.Run(flushCtx) })
 	// The sink stops last, after the flushes above wrote their events.
 	sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
 	var sinkDone sync.WaitGroup
@@ -495,6 +538,34 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		err = nil
 	}
 	return err
+}
+
+// openSecretBox loads the key that seals webhook signing secrets: the
+// configured file, or <database>.key beside a SQLite database (created on
+// first start). Without one (PostgreSQL and no --secret-key-file) the
+// server runs, and refuses to create webhook endpoints until it has one.
+func openSecretBox(cfg serverConfig, logger *slog.Logger) (*secretbox.Box, error) {
+	path, create := cfg.secretKeyFile, false
+	if path == "" {
+		backend, target, err := sqlstore.ParseDatabase(cfg.database)
+		if err != nil {
+			return nil, err
+		}
+		if backend != sqlstore.BackendSQLite {
+			logger.Info("webhooks are off: no --secret-key-file to encrypt their signing secrets with (every replica needs the same file)")
+			return nil, nil
+		}
+		path, create = target+".key", true
+	}
+	key, err := secretbox.LoadKeyFile(path, create)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key-file: %w", err)
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key-file: %w", err)
+	}
+	return box, nil
 }
 
 // errDraining is why /readyz fails once a shutdown has begun.
