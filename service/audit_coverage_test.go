@@ -32,6 +32,10 @@ var readOnly = []string{
 	"ListSessions", "LookupSession",
 	// Warnings about misleading names, shown beside them in the UI.
 	"NameWarnings",
+	// Webhooks: reads, and queueing a delivery (a test event, a
+	// redelivery), which changes nothing; the delivery log shows it.
+	"GetWebhookDelivery", "GetWebhookEndpoint", "ListWebhookDeliveries", "ListWebhookEndpoints",
+	"NewDispatcher", "RedeliverWebhook", "SendTestWebhook",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -62,6 +66,7 @@ func auditedMutations() []mutation {
 		grant     string
 		key       string
 		session   string
+		webhookID string
 	)
 	return []mutation{
 		{"CreateServiceAccount", "service_account.create", "service_account", func(e *env) error {
@@ -209,6 +214,28 @@ func auditedMutations() []mutation {
 		}},
 		{"RecordAuthFailures", ActionAuthFailed, "credential", func(e *env) error {
 			return e.svc.RecordAuthFailures(e.ctx, []AuthFailure{{Credential: "malformed", Fingerprint: "0011223344556677", Reason: "invalid_key", IP: "192.0.2.9", Count: 3, First: e.clock(), Last: e.clock()}})
+		}},
+		{"CreateWebhookEndpoint", "webhook_endpoint.create", "webhook_endpoint", func(e *env) error {
+			c, err := e.svc.CreateWebhookEndpoint(e.ctx, e.admin, WebhookEndpointInput{URL: "https://receiver.example/hook", EventTypes: []string{"*"}})
+			if err == nil {
+				webhookID = c.Endpoint.ID
+			}
+			return err
+		}},
+		{"UpdateWebhookEndpoint", "webhook_endpoint.update", "webhook_endpoint", func(e *env) error {
+			_, err := e.svc.UpdateWebhookEndpoint(e.ctx, e.admin, webhookID, WebhookEndpointUpdate{EventTypes: &[]string{"api_key.*"}})
+			return err
+		}},
+		{"UpdateWebhookEndpoint", "webhook_endpoint.disable", "webhook_endpoint", func(e *env) error {
+			_, err := e.svc.UpdateWebhookEndpoint(e.ctx, e.admin, webhookID, WebhookEndpointUpdate{Enabled: ptr(false)})
+			return err
+		}},
+		{"RotateWebhookSecret", "webhook_endpoint.rotate_secret", "webhook_endpoint", func(e *env) error {
+			_, err := e.svc.RotateWebhookSecret(e.ctx, e.admin, webhookID, time.Hour)
+			return err
+		}},
+		{"DeleteWebhookEndpoint", "webhook_endpoint.delete", "webhook_endpoint", func(e *env) error {
+			return e.svc.DeleteWebhookEndpoint(e.ctx, e.admin, webhookID)
 		}},
 		{"PruneAuditEvents", actionAuditPrune, "audit_trail", func(e *env) error {
 			e.advance(time.Minute)

@@ -2,12 +2,14 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	signet "github.com/signetdev/signet"
+	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/store"
 )
@@ -64,9 +66,16 @@ func newBareEnv(tb testing.TB) *env {
 	ctx := context.Background()
 	st := testdb.Open(tb)
 	e := &env{tb: tb, ctx: ctx, st: st, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	key := make([]byte, secretbox.KeySize)
+	rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	e.svc = New(st, Options{
 		Now:        e.clock,
 		BcryptCost: 4,
+		Webhooks:   WebhookOptions{Box: box},
 		OnChange: func() {
 			e.mu.Lock()
 			e.changes++
