@@ -148,6 +148,9 @@ func ErrorCode(err error) string {
 // String returns a pointer to s, for the pointer fields of partial updates.
 func String(s string) *string { return &s }
 
+// Bool returns a pointer to b, for the pointer fields of partial updates.
+func Bool(b bool) *bool { return &b }
+
 // All returns an iterator over every item of a paginated list, fetching
 // pages with list as needed. Iteration stops after the first error, which
 // is yielded with a zero item.

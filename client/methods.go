@@ -389,6 +389,74 @@ func (c *Client) GetAuditEvent(ctx context.Context, id string) (*AuditEvent, err
 	return call[AuditEvent](ctx, c, http.MethodGet, p(v1+"/audit-events/", id), nil, nil)
 }
 
+// --- webhooks ---
+
+// CreateWebhook creates a webhook endpoint (needs settings:write
+// organisation-wide). The result's Secret ("whsec_…") signs its
+// deliveries and is returned only this once.
+func (c *Client) CreateWebhook(ctx context.Context, req CreateWebhookRequest) (*CreatedWebhookEndpoint, error) {
+	return call[CreatedWebhookEndpoint](ctx, c, http.MethodPost, v1+"/webhooks", nil, req)
+}
+
+// ListWebhooks returns one page of webhook endpoints.
+func (c *Client) ListWebhooks(ctx context.Context, opts ListOptions) (*Page[WebhookEndpoint], error) {
+	return call[Page[WebhookEndpoint]](ctx, c, http.MethodGet, v1+"/webhooks", opts.values(), nil)
+}
+
+// GetWebhook returns a webhook endpoint (never its secret).
+func (c *Client) GetWebhook(ctx context.Context, id string) (*WebhookEndpoint, error) {
+	return call[WebhookEndpoint](ctx, c, http.MethodGet, p(v1+"/webhooks/", id), nil, nil)
+}
+
+// UpdateWebhook changes an endpoint's URL, description, event types or
+// enabled state.
+func (c *Client) UpdateWebhook(ctx context.Context, id string, up WebhookUpdate) (*WebhookEndpoint, error) {
+	return call[WebhookEndpoint](ctx, c, http.MethodPatch, p(v1+"/webhooks/", id), nil, up)
+}
+
+// DeleteWebhook deletes an endpoint and its deliveries.
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/webhooks/", id), nil, nil, nil)
+}
+
+// RotateWebhookSecret gives an endpoint a new signing secret, returned
+// only this once. The replaced secret keeps signing for overlap (a
+// duration such as "24h"; "" means 24 hours, "0s" none).
+func (c *Client) RotateWebhookSecret(ctx context.Context, id, overlap string) (*CreatedWebhookEndpoint, error) {
+	return call[CreatedWebhookEndpoint](ctx, c, http.MethodPost, p(v1+"/webhooks/", id, "/rotate-secret"), nil, RotateWebhookSecretRequest{Overlap: overlap})
+}
+
+// SendTestWebhook queues a delivery of a "webhook.test" event to an
+// enabled endpoint and returns it.
+func (c *Client) SendTestWebhook(ctx context.Context, id string) (*WebhookDelivery, error) {
+	return call[WebhookDelivery](ctx, c, http.MethodPost, p(v1+"/webhooks/", id, "/test"), nil, nil)
+}
+
+// ListWebhookDeliveries returns one page of an endpoint's deliveries,
+// newest first.
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id string, opts ListWebhookDeliveriesOptions) (*Page[WebhookDelivery], error) {
+	q := opts.ListOptions.values()
+	set(q, "status", opts.Status)
+	return call[Page[WebhookDelivery]](ctx, c, http.MethodGet, p(v1+"/webhooks/", id, "/deliveries"), q, nil)
+}
+
+// GetWebhookDelivery returns a delivery of an endpoint with its attempts.
+func (c *Client) GetWebhookDelivery(ctx context.Context, id, deliveryID string) (*WebhookDeliveryDetail, error) {
+	return call[WebhookDeliveryDetail](ctx, c, http.MethodGet, p(v1+"/webhooks/", id, "/deliveries/", deliveryID), nil, nil)
+}
+
+// RedeliverWebhook queues a delivery's event again, as a new delivery with
+// the same event id, and returns the new delivery.
+func (c *Client) RedeliverWebhook(ctx context.Context, id, deliveryID string) (*WebhookDelivery, error) {
+	return call[WebhookDelivery](ctx, c, http.MethodPost, p(v1+"/webhooks/", id, "/deliveries/", deliveryID, "/redeliver"), nil, nil)
+}
+
+// ListWebhookEventTypes returns the webhook event types endpoints may
+// subscribe to.
+func (c *Client) ListWebhookEventTypes(ctx context.Context) (*WebhookEventTypes, error) {
+	return call[WebhookEventTypes](ctx, c, http.MethodGet, v1+"/webhook-event-types", nil, nil)
+}
+
 // call sends a request and decodes a T from the response; it returns nil
 // and the error on failure.
 func call[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, error) {

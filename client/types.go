@@ -1,6 +1,9 @@
 package client
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // This file defines the JSON wire types of the REST API. The server
 // (package httpapi) encodes and decodes these same types, so the SDK and
@@ -566,4 +569,133 @@ type Principal struct {
 // CheckBatchResponse answers a batch: one result per check, in order.
 type CheckBatchResponse struct {
 	Results []CheckResult `json:"results"`
+}
+
+// --- webhooks ---
+
+// Webhook delivery statuses, in WebhookDelivery.Status.
+const (
+	DeliveryPending   = "pending"   // not delivered yet; attempted again at NextAttemptAt
+	DeliverySucceeded = "succeeded" // the receiver answered 2xx
+	DeliveryFailed    = "failed"    // every attempt of the retry window failed
+)
+
+// WebhookEndpoint is a receiver of webhook deliveries. It never carries
+// its signing secret.
+type WebhookEndpoint struct {
+	ID          string `json:"id"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+	// EventTypes are the subscriptions: "*", a domain such as "api_key.*",
+	// or event types such as "api_key.revoke".
+	EventTypes []string `json:"event_types"`
+	Enabled    bool     `json:"enabled"`
+	// DisabledReason says why Signet disabled the endpoint; "" when it is
+	// enabled or an administrator disabled it.
+	DisabledReason string `json:"disabled_reason"`
+	// PreviousSecretExpiresAt is set while the secret a rotation replaced
+	// still signs deliveries beside the new one.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	// FailingSince is the first failed attempt since the last success;
+	// nil while deliveries succeed.
+	FailingSince *time.Time `json:"failing_since"`
+	CreatedAt    time.Time  `json:"created_at"`
+	CreatedBy    string     `json:"created_by"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// CreatedWebhookEndpoint is an endpoint just created, or whose secret was
+// just rotated, with its signing secret ("whsec_…") in Secret. The secret
+// is returned only in this response.
+type CreatedWebhookEndpoint struct {
+	WebhookEndpoint
+	Secret string `json:"secret"`
+}
+
+// WebhookDelivery is one event to deliver to one endpoint, and where its
+// delivery stands.
+type WebhookDelivery struct {
+	ID         string `json:"id"`
+	EndpointID string `json:"endpoint_id"`
+	// EventID is the webhook-id header: the same on every attempt and on a
+	// redelivery, so that receivers can de-duplicate.
+	EventID   string `json:"event_id"`
+	EventType string `json:"event_type"`
+	// Status is DeliveryPending, DeliverySucceeded or DeliveryFailed.
+	Status    string    `json:"status"`
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+	// NextAttemptAt is when a pending delivery is attempted next; nil once
+	// it succeeded or failed.
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	// LastAttemptAt, LastStatusCode and LastError describe the latest
+	// attempt (status 0 when no HTTP answer came).
+	LastAttemptAt  *time.Time `json:"last_attempt_at"`
+	LastStatusCode int        `json:"last_status_code"`
+	LastError      string     `json:"last_error"`
+	// Payload is the JSON body delivered.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// WebhookDeliveryDetail is a delivery with its attempts, oldest first.
+type WebhookDeliveryDetail struct {
+	WebhookDelivery
+	AttemptLog []WebhookAttempt `json:"attempt_log"`
+}
+
+// WebhookAttempt is one try at a delivery.
+type WebhookAttempt struct {
+	N          int       `json:"n"` // 1 for the first attempt
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code"` // 0 when no HTTP answer came
+	// LatencyMS is how long the receiver took, in milliseconds.
+	LatencyMS float64 `json:"latency_ms"`
+	// Error says why the attempt failed; "" when it succeeded.
+	Error string `json:"error"`
+	// ResponseBody is the start of the receiver's answer.
+	ResponseBody string `json:"response_body"`
+}
+
+// WebhookEventTypes is the catalogue of webhook event types.
+type WebhookEventTypes struct {
+	// EventTypes lists every event type, sorted.
+	EventTypes []string `json:"event_types"`
+	// Wildcards lists the patterns that subscribe to several: "*" and one
+	// "<domain>.*" per domain.
+	Wildcards []string `json:"wildcards"`
+}
+
+// CreateWebhookRequest describes a new webhook endpoint. Enabled nil
+// means true.
+type CreateWebhookRequest struct {
+	URL         string   `json:"url"`
+	Description string   `json:"description,omitempty"`
+	EventTypes  []string `json:"event_types"`
+	Enabled     *bool    `json:"enabled,omitempty"`
+}
+
+// WebhookUpdate is a partial update of a webhook endpoint; nil fields are
+// left alone. Enabling an endpoint Signet disabled clears its failure
+// record.
+type WebhookUpdate struct {
+	URL         *string   `json:"url,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	EventTypes  *[]string `json:"event_types,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+}
+
+// RotateWebhookSecretRequest is the optional body of a secret rotation.
+type RotateWebhookSecretRequest struct {
+	// Overlap is how long the replaced secret keeps signing beside the new
+	// one, a duration such as "24h" or "PT1H" (signet.ParseDuration's
+	// syntax); "" means 24 hours, "0s" stops it at once; at most 7 days.
+	Overlap string `json:"overlap,omitempty"`
+}
+
+// ListWebhookDeliveriesOptions filters an endpoint's deliveries (newest
+// first).
+type ListWebhookDeliveriesOptions struct {
+	// Status is "pending", "succeeded" or "failed"; "" = all.
+	Status string
+	ListOptions
 }

@@ -18,6 +18,7 @@ import (
 // fixture is one of every resource, for the bad-input table to aim at.
 type fixture struct {
 	saID, saKeyID, humanID, groupID, roleID, wsID, grantID, eventID, personalKeyID string
+	webhookID, deliveryID                                                          string
 }
 
 func newFixture(t *testing.T, e *env) fixture {
@@ -46,6 +47,9 @@ func newFixture(t *testing.T, e *env) fixture {
 	f.eventID = evs.Data[0].ID
 	pk := must(c.ListPersonalKeys(ctx, client.ListOptions{}))(t)
 	f.personalKeyID = pk.Data[0].ID
+	wh := must(c.CreateWebhook(ctx, client.CreateWebhookRequest{URL: "http://127.0.0.1:9/hooks", EventTypes: []string{"api_key.*"}}))(t)
+	f.webhookID = wh.ID
+	f.deliveryID = must(c.SendTestWebhook(ctx, wh.ID))(t).ID
 	return f
 }
 
@@ -71,8 +75,10 @@ func (f fixture) fill(pattern string) string {
 		id = f.grantID
 	case strings.HasPrefix(pattern, "/api/v1/audit-events/"):
 		id = f.eventID
+	case strings.HasPrefix(pattern, "/api/v1/webhooks/"):
+		id = f.webhookID
 	}
-	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID).Replace(pattern)
+	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID, "{delivery_id}", f.deliveryID).Replace(pattern)
 }
 
 // snapshot is everything a client can see, as JSON, for "the database is
@@ -165,12 +171,16 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/grants":                         {`{"role_id":5}`, `field "role_id" must be a string, not a number`, false},
 	"POST /api/v1/workspaces":                     {`{"name":5}`, `field "name" must be a string, not a number`, false},
 	"PATCH /api/v1/workspaces/{id}":               {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"POST /api/v1/webhooks":                       {`{"url":"https://example.com","event_types":"*"}`, `field "event_types" must be an array, not a string`, false},
+	"PATCH /api/v1/webhooks/{id}":                 {`{"enabled":"yes"}`, `field "enabled" must be a boolean, not a string`, false},
+	"POST /api/v1/webhooks/{id}/rotate-secret":    {`{"overlap":24}`, `field "overlap" must be a string, not a number`, true},
 }
 
 // noBodyRoutes are the POST routes that take no body.
 var noBodyRoutes = []string{
 	"POST /api/v1/service-accounts/{id}/disable", "POST /api/v1/service-accounts/{id}/enable",
 	"POST /api/v1/users/{id}/disable", "POST /api/v1/users/{id}/enable",
+	"POST /api/v1/webhooks/{id}/test", "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
 }
 
 type badCase struct {
@@ -255,7 +265,8 @@ func testBadInput(t *testing.T) {
 
 	// Pagination and filters on every list.
 	for _, path := range []string{"/api/v1/service-accounts", "/api/v1/service-accounts/" + f.saID + "/api-keys", "/api/v1/api-keys",
-		"/api/v1/me/api-keys", "/api/v1/users", "/api/v1/groups", "/api/v1/roles", "/api/v1/grants", "/api/v1/workspaces", "/api/v1/audit-events"} {
+		"/api/v1/me/api-keys", "/api/v1/users", "/api/v1/groups", "/api/v1/roles", "/api/v1/grants", "/api/v1/workspaces", "/api/v1/audit-events",
+		"/api/v1/webhooks", "/api/v1/webhooks/" + f.webhookID + "/deliveries"} {
 		for _, limit := range []string{"0", "-1", "201", "abc", "1.5", "99999999999999999999"} {
 			cases = append(cases, badCase{"GET " + path + " limit=" + limit, "GET", path + "?limit=" + limit, "", nil, 400, "bad_request", "query parameter limit must be an integer from 1 to 200"})
 		}
@@ -321,6 +332,20 @@ func testBadInput(t *testing.T) {
 		{"login expires_in junk", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"30x"}`, nil, 422, "invalid", `field "expires_in": "30x" is not a valid duration`},
 		{"login expires_in too long", "POST", "/api/v1/login", `{"email":"a@example.com","password":"x","device_id":"abcdefgh","expires_in":"9000h"}`, nil, 422, "invalid", "expires_in must be between"},
 		{"grant admin without explicit organisation", "POST", "/api/v1/grants", `{"subject_type":"group","subject_id":"grp_default_view","role_id":"role_admin"}`, nil, 422, "invalid", "organisation-wide only"},
+		{"webhook no url", "POST", "/api/v1/webhooks", `{"event_types":["*"]}`, nil, 422, "invalid", "url is required"},
+		{"webhook url scheme", "POST", "/api/v1/webhooks", `{"url":"ftp://example.com/hook","event_types":["*"]}`, nil, 422, "invalid", "webhook URL must be http:// or https://"},
+		{"webhook url user info", "POST", "/api/v1/webhooks", `{"url":"https://u:p@example.com/hook","event_types":["*"]}`, nil, 422, "invalid", "user name or password"},
+		{"webhook url too long", "POST", "/api/v1/webhooks", `{"url":"https://example.com/` + long(2048) + `","event_types":["*"]}`, nil, 422, "invalid", "url is longer than"},
+		{"webhook no event types", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook"}`, nil, 422, "invalid", "subscribe to at least one event type"},
+		{"webhook unknown event type", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook","event_types":["api_key.explode"]}`, nil, 422, "invalid", `unknown event type "api_key.explode"`},
+		{"webhook unknown domain", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook","event_types":["rocket.*"]}`, nil, 422, "invalid", `unknown event type "rocket.*"`},
+		{"webhook long description", "POST", "/api/v1/webhooks", `{"url":"https://example.com/hook","event_types":["*"],"description":"` + long(1001) + `"}`, nil, 422, "invalid", "too long"},
+		{"webhook patch url scheme", "PATCH", "/api/v1/webhooks/" + f.webhookID, `{"url":"javascript:alert(1)"}`, nil, 422, "invalid", "http:// or https://"},
+		{"webhook patch no event types", "PATCH", "/api/v1/webhooks/" + f.webhookID, `{"event_types":[]}`, nil, 422, "invalid", "subscribe to at least one event type"},
+		{"webhook overlap junk", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"soon"}`, nil, 422, "invalid", `field "overlap": "soon" is not a valid duration`},
+		{"webhook overlap negative", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"-1h"}`, nil, 422, "invalid", "cannot have a sign"},
+		{"webhook overlap too long", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"8d"}`, nil, 422, "invalid", "overlap must be at most 7d"},
+		{"webhook deliveries status filter", "GET", "/api/v1/webhooks/" + f.webhookID + "/deliveries?status=lost", "", nil, 400, "bad_request", "query parameter status must be one of: pending, succeeded, failed"},
 		{"setup wrong token", "POST", "/api/v1/setup", `{"token":"nope","name":"E","email":"e@example.com","password":"a long enough password"}`, nil, 401, "unauthenticated", ""},
 
 		// Unknown ids.
@@ -360,6 +385,15 @@ func testBadInput(t *testing.T) {
 		{"delete workspace unknown", "DELETE", "/api/v1/workspaces/ws_nope", "", nil, 404, "not_found", ""},
 		{"delete grant unknown", "DELETE", "/api/v1/grants/grant_nope", "", nil, 404, "not_found", ""},
 		{"get event unknown", "GET", "/api/v1/audit-events/evt_nope", "", nil, 404, "not_found", ""},
+		{"get webhook unknown", "GET", "/api/v1/webhooks/wh_nope", "", nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"patch webhook unknown", "PATCH", "/api/v1/webhooks/wh_nope", `{"description":"x"}`, nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"delete webhook unknown", "DELETE", "/api/v1/webhooks/wh_nope", "", nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"rotate webhook unknown", "POST", "/api/v1/webhooks/wh_nope/rotate-secret", "", nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"test webhook unknown", "POST", "/api/v1/webhooks/wh_nope/test", "", nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"deliveries webhook unknown", "GET", "/api/v1/webhooks/wh_nope/deliveries", "", nil, 404, "not_found", `webhook endpoint "wh_nope" not found`},
+		{"delivery unknown", "GET", "/api/v1/webhooks/" + f.webhookID + "/deliveries/whd_nope", "", nil, 404, "not_found", `webhook delivery "whd_nope"`},
+		{"delivery of unknown webhook", "GET", "/api/v1/webhooks/wh_nope/deliveries/" + f.deliveryID, "", nil, 404, "not_found", "not found"},
+		{"redeliver unknown", "POST", "/api/v1/webhooks/" + f.webhookID + "/deliveries/whd_nope/redeliver", "", nil, 404, "not_found", `webhook delivery "whd_nope"`},
 
 		// Credentials that do not verify.
 		{"junk key", "GET", "/api/v1/me", "", []string{"-auth", "Authorization: Bearer nonsense"}, 401, "unauthenticated", "the API key is not valid"},

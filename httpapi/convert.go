@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -235,4 +236,67 @@ func lifetime(field, v string) (time.Duration, error) {
 		return 0, signet.Errorf(signet.EINVALID, "field %q must be a duration longer than zero, such as 30d or PT12H", field)
 	}
 	return d, nil
+}
+
+func webhookJSON(e *signet.WebhookEndpoint) client.WebhookEndpoint {
+	return client.WebhookEndpoint{
+		ID:                      e.ID,
+		URL:                     e.URL,
+		Description:             e.Description,
+		EventTypes:              nonNil(e.EventTypes),
+		Enabled:                 e.Enabled,
+		DisabledReason:          e.DisabledReason,
+		PreviousSecretExpiresAt: e.PreviousSecretExpiresAt,
+		FailingSince:            e.FailingSince,
+		CreatedAt:               e.CreatedAt,
+		CreatedBy:               e.CreatedBy,
+		UpdatedAt:               e.UpdatedAt,
+	}
+}
+
+// createdWebhookJSON is an endpoint with its new secret: the answer of a
+// creation or a rotation, and only of those.
+func createdWebhookJSON(c *service.CreatedWebhookEndpoint) client.CreatedWebhookEndpoint {
+	return client.CreatedWebhookEndpoint{WebhookEndpoint: webhookJSON(c.Endpoint), Secret: c.Secret}
+}
+
+func deliveryJSON(d *signet.WebhookDelivery) client.WebhookDelivery {
+	out := client.WebhookDelivery{
+		ID:             d.ID,
+		EndpointID:     d.EndpointID,
+		EventID:        d.EventID,
+		EventType:      d.EventType,
+		Status:         d.Status,
+		Attempts:       d.Attempts,
+		CreatedAt:      d.CreatedAt,
+		LastAttemptAt:  d.LastAttemptAt,
+		LastStatusCode: d.LastStatusCode,
+		LastError:      d.LastError,
+		Payload:        d.Payload,
+	}
+	if d.Status == signet.DeliveryPending {
+		next := d.NextAttemptAt
+		out.NextAttemptAt = &next
+	}
+	if !json.Valid(out.Payload) {
+		// Written by Signet as JSON; never send a body that is not.
+		out.Payload = json.RawMessage("null")
+	}
+	return out
+}
+
+func deliveryDetailJSON(d *service.WebhookDeliveryDetail) client.WebhookDeliveryDetail {
+	return client.WebhookDeliveryDetail{
+		WebhookDelivery: deliveryJSON(d.Delivery),
+		AttemptLog: mapSlice(d.Attempts, func(a *signet.WebhookAttempt) client.WebhookAttempt {
+			return client.WebhookAttempt{
+				N:            a.N,
+				At:           a.At,
+				StatusCode:   a.StatusCode,
+				LatencyMS:    float64(a.Latency.Microseconds()) / 1000,
+				Error:        a.Error,
+				ResponseBody: a.ResponseBody,
+			}
+		}),
+	}
 }

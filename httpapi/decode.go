@@ -120,8 +120,9 @@ func article(kind string) string {
 	if kind == "" {
 		return kind
 	}
-	if k, ok := strings.CutPrefix(kind, "bool"); ok {
-		kind = "boolean" + k
+	// The JSON value's kind is "bool"; the Go type's is already "boolean".
+	if kind == "bool" {
+		kind = "boolean"
 	}
 	switch kind[0] {
 	case 'a', 'o':

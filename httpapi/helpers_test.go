@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,7 +18,9 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
 )
@@ -75,6 +78,9 @@ type envOptions struct {
 	basic bool
 	// wrap, if set, wraps the API's handler (to break connections).
 	wrap func(http.Handler) http.Handler
+	// webhooks configures outbound webhooks; nil means a secret key and
+	// receivers on any address (127.0.0.1 included, for tests).
+	webhooks *service.WebhookOptions
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -86,11 +92,16 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
+	webhooks := service.WebhookOptions{Box: newSecretBox(tb), Guard: webhook.Guard{AllowPrivate: true}}
+	if o.webhooks != nil {
+		webhooks = *o.webhooks
+	}
 	var verifier *authn.Verifier
 	svc := service.New(st, service.Options{
 		Logger:     logger,
 		OnChange:   func() { verifier.Invalidate() },
 		BcryptCost: 4,
+		Webhooks:   webhooks,
 	})
 	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
@@ -118,6 +129,18 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return &env{tb: tb, ctx: ctx, srv: srv, svc: svc, st: st, uses: uses, failures: failures, setupToken: token, logs: logs}
+}
+
+// newSecretBox returns a box with a random key, to seal webhook secrets.
+func newSecretBox(tb testing.TB) *secretbox.Box {
+	tb.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		tb.Fatalf("secretbox.New: %v", err)
+	}
+	return box
 }
 
 // client returns a client for the test server.

@@ -244,6 +244,17 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"CheckResult":                     reflect.TypeFor[client.CheckResult](),
 		"Principal":                       reflect.TypeFor[client.Principal](),
 		"CheckBatchResponse":              reflect.TypeFor[client.CheckBatchResponse](),
+		"WebhookEndpoint":                 reflect.TypeFor[client.WebhookEndpoint](),
+		"CreatedWebhookEndpoint":          reflect.TypeFor[client.CreatedWebhookEndpoint](),
+		"WebhookEndpointPage":             reflect.TypeFor[client.Page[client.WebhookEndpoint]](),
+		"WebhookDelivery":                 reflect.TypeFor[client.WebhookDelivery](),
+		"WebhookDeliveryDetail":           reflect.TypeFor[client.WebhookDeliveryDetail](),
+		"WebhookAttempt":                  reflect.TypeFor[client.WebhookAttempt](),
+		"WebhookDeliveryPage":             reflect.TypeFor[client.Page[client.WebhookDelivery]](),
+		"WebhookEventTypes":               reflect.TypeFor[client.WebhookEventTypes](),
+		"CreateWebhookRequest":            reflect.TypeFor[client.CreateWebhookRequest](),
+		"WebhookUpdate":                   reflect.TypeFor[client.WebhookUpdate](),
+		"RotateWebhookSecretRequest":      reflect.TypeFor[client.RotateWebhookSecretRequest](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -213,16 +213,17 @@ const anyMethod = "*"
 // The query parameters routes take, declared with the route table (a test
 // holds them to the OpenAPI document's).
 var (
-	qPage     = []string{"limit", "cursor"}
-	qUsers    = []string{"limit", "cursor", "status", "name", "kind"}
-	qSAs      = []string{"limit", "cursor", "status", "name"}
-	qKeys     = []string{"limit", "cursor", "owner_id", "status", "name", "kind"}
-	qGrants   = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
-	qAudit    = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
-	qExport   = []string{"since", "until", "workspace_id"}
-	qForward  = []string{"permission", "workspace", "client_workspaces"}
-	qCheck    = []string{"workspace_id"}
-	qActivity = []string{"since"}
+	qPage       = []string{"limit", "cursor"}
+	qUsers      = []string{"limit", "cursor", "status", "name", "kind"}
+	qSAs        = []string{"limit", "cursor", "status", "name"}
+	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind"}
+	qGrants     = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
+	qAudit      = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
+	qExport     = []string{"since", "until", "workspace_id"}
+	qForward    = []string{"permission", "workspace", "client_workspaces"}
+	qCheck      = []string{"workspace_id"}
+	qActivity   = []string{"since"}
+	qDeliveries = []string{"limit", "cursor", "status"}
 )
 
 // routes is the one table of every route. A test walks it against the
@@ -295,6 +296,18 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/workspaces/{id}", h: (*server).getWorkspace, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/workspaces/{id}", h: (*server).updateWorkspace, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/workspaces/{id}", h: (*server).deleteWorkspace, auth: authed},
+
+	{method: "POST", pattern: "/api/v1/webhooks", h: (*server).createWebhook, auth: authed},
+	{method: "GET", pattern: "/api/v1/webhooks", h: (*server).listWebhooks, auth: authed, query: qPage},
+	{method: "GET", pattern: "/api/v1/webhooks/{id}", h: (*server).getWebhook, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/webhooks/{id}", h: (*server).updateWebhook, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/webhooks/{id}", h: (*server).deleteWebhook, auth: authed},
+	{method: "POST", pattern: "/api/v1/webhooks/{id}/rotate-secret", h: (*server).rotateWebhookSecret, auth: authed},
+	{method: "POST", pattern: "/api/v1/webhooks/{id}/test", h: (*server).sendTestWebhook, auth: authed},
+	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", h: (*server).listWebhookDeliveries, auth: authed, query: qDeliveries},
+	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}", h: (*server).getWebhookDelivery, auth: authed},
+	{method: "POST", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h: (*server).redeliverWebhook, auth: authed},
+	{method: "GET", pattern: "/api/v1/webhook-event-types", h: (*server).listWebhookEventTypes, auth: authed},
 
 	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed, query: qAudit},
 	{method: "GET", pattern: "/api/v1/audit-events/verify", h: (*server).verifyAuditChain, auth: authed},

@@ -1,7 +1,7 @@
 // Command signet runs the Signet server (signet serve), its offline admin
 // commands (migrate, admin create) and a command-line client for the REST
 // API (login, service-accounts, keys, users, groups, roles, grants,
-// workspaces). Run "signet help" for the list.
+// workspaces, webhooks). Run "signet help" for the list.
 package main
 
 import (

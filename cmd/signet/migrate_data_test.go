@@ -172,7 +172,7 @@ func TestMigrateCommand(t *testing.T) { t.Parallel(); testdb.ForEach(t, testMigr
 
 func testMigrateCommand(t *testing.T) {
 	database := testdb.Database(t)
-	for _, want := range []string{"applied migrations [1 2 3 4 5 6]", "is up to date"} {
+	for _, want := range []string{"applied migrations [1 2 3 4 5 6 7]", "is up to date"} {
 		var out bytes.Buffer
 		err := run(context.Background(), []string{"migrate", "--database", database}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
 		if err != nil || !strings.Contains(out.String(), want) {
