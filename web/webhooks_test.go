@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/signetdev/signet/internal/testdb"
 
@@ -242,7 +243,7 @@ func testWebhookPages(t *testing.T) {
 	// Disable: no test event offered; one forced is refused on the page.
 	b.form(t, page, page+"/status", url.Values{"enabled": {"false"}}, http.StatusSeeOther)
 	r = b.get(page)
-	if !strings.Contains(r.body, "status-disabled") || !strings.Contains(r.body, "by an administrator") || !strings.Contains(r.body, `id="enable-webhook"`) ||
+	if !strings.Contains(r.body, "status-disabled") || !strings.Contains(r.body, "Disabled by an administrator") || !strings.Contains(r.body, `id="enable-webhook"`) ||
 		strings.Contains(r.body, `id="send-test"`) || strings.Contains(r.body, "/redeliver") {
 		t.Errorf("a disabled endpoint's page: want its status, Enable, and no test or redeliver")
 	}
@@ -358,5 +359,41 @@ func testWebhooksForbidden(t *testing.T) {
 	}
 	if ds, _, _ := e.svc.ListWebhookDeliveries(e.ctx, signet.SystemActor, signet.WebhookDeliveryFilter{EndpointID: out.Endpoint.ID}); len(ds) != 0 {
 		t.Errorf("refused test events queued %d deliveries", len(ds))
+	}
+}
+
+func TestWebhookDisabledBySignet(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testWebhookDisabledBySignet)
+}
+
+// testWebhookDisabledBySignet: an endpoint whose every attempt failed for
+// the retry window is disabled by Signet, and the pages say why.
+func testWebhookDisabledBySignet(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t)
+	admin, _ := e.svc.AuthenticatePassword(e.ctx, adminEmail, adminPassword)
+	a := e.svc.ActorForUser(admin)
+	out, err := e.svc.CreateWebhookEndpoint(e.ctx, a, service.WebhookEndpointInput{URL: rc.srv.URL, EventTypes: []string{"group.*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SendTestWebhook(e.ctx, a, out.Endpoint.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.dispatch(t)
+	e.advance(service.DefaultWebhookRetryWindow + time.Hour)
+	e.dispatch(t)
+	ep, _ := e.svc.GetWebhookEndpoint(e.ctx, signet.SystemActor, out.Endpoint.ID)
+	if ep.Enabled || ep.DisabledReason == "" {
+		t.Fatalf("after failing for the retry window: enabled %v, reason %q; want disabled by Signet", ep.Enabled, ep.DisabledReason)
+	}
+	b := e.browser()
+	b.login(adminEmail, adminPassword)
+	for _, p := range []string{"/settings/webhooks", "/settings/webhooks/" + ep.ID} {
+		r := b.get(p)
+		if !strings.Contains(r.body, "status-disabled") || !strings.Contains(html.UnescapeString(r.body), ep.DisabledReason) {
+			t.Errorf("GET %s: want the endpoint disabled with Signet's reason %q", p, ep.DisabledReason)
+		}
 	}
 }
