@@ -251,7 +251,7 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 	}
 	assertNoSecret(t, ctx, "the page after Back", secret)
 	pages := []string{"/settings/users", "/settings/users/" + sa.ID, "/settings/api-keys", "/settings/groups", "/settings/groups/" + service.DefaultViewGroupID,
-		"/settings/roles", "/settings/roles/" + signet.RoleViewID, "/settings/workspaces", "/settings/audit", "/settings/account"}
+		"/settings/roles", "/settings/roles/" + signet.RoleViewID, "/settings/workspaces", "/settings/webhooks", "/settings/audit", "/settings/account"}
 	events, _, err := e.svc.ListAuditEvents(e.ctx, signet.SystemActor, signet.AuditFilter{Page: signet.Page{Limit: signet.MaxPageSize}})
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +378,7 @@ func testBrowserNonAdmin(t *testing.T) {
 			t.Errorf("a viewer's users page offers %q", banned)
 		}
 	}
-	for _, p := range []string{"/settings/groups", "/settings/roles", "/settings/workspaces", "/settings/users/" + firstUserID(t, e)} {
+	for _, p := range []string{"/settings/groups", "/settings/roles", "/settings/workspaces", "/settings/webhooks", "/settings/users/" + firstUserID(t, e)} {
 		step(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("main")))
 		html := value(t, ctx, "html", chromedp.OuterHTML(chromedp.CSS("main")))
 		for _, banned := range []string{`method="post"`} {

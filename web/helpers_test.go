@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,7 +21,9 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/web"
 )
@@ -79,6 +82,12 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	st := testdb.Open(tb)
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var verifier *authn.Verifier
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		tb.Fatalf("secretbox.New: %v", err)
+	}
 	e.svc = service.New(st, service.Options{
 		Logger:             logger,
 		Now:                e.clock,
@@ -86,6 +95,8 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		BcryptCost:         4,
 		SessionTTL:         o.sessionTTL,
 		SessionIdleTimeout: o.sessionIdle,
+		// Webhook receivers in tests listen on 127.0.0.1.
+		Webhooks: service.WebhookOptions{Box: box, Guard: webhook.Guard{AllowPrivate: true}},
 	})
 	uses := authn.NewUseRecorder(e.svc.RecordKeyUses, logger)
 	verifier = authn.NewVerifier(e.svc, uses, nil)

@@ -83,7 +83,14 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// latency shows a duration to the millisecond (microsecond below one).
+	"latency": func(d time.Duration) string {
+		if d < time.Millisecond {
+			return d.Round(time.Microsecond).String()
+		}
+		return d.Round(time.Millisecond).String()
+	},
 	"join": strings.Join,
 	"has":  func(list []string, s string) bool { return slices.Contains(list, s) },
 	"json": func(v any) string {

@@ -221,6 +221,17 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/workspaces/{id}", s.updateWorkspace)
 	auth("POST /settings/workspaces/{id}/delete", s.deleteWorkspace)
 
+	auth("GET /settings/webhooks", s.webhooksPage)
+	auth("POST /settings/webhooks", s.createWebhook)
+	auth("GET /settings/webhooks/{id}", s.webhookPage)
+	auth("POST /settings/webhooks/{id}", s.updateWebhook)
+	auth("POST /settings/webhooks/{id}/status", s.setWebhookStatus)
+	auth("POST /settings/webhooks/{id}/rotate", s.rotateWebhookSecret)
+	auth("POST /settings/webhooks/{id}/test", s.sendTestWebhook)
+	auth("POST /settings/webhooks/{id}/delete", s.deleteWebhook)
+	auth("GET /settings/webhooks/{id}/deliveries/{delivery}", s.webhookDeliveryPage)
+	auth("POST /settings/webhooks/{id}/deliveries/{delivery}/redeliver", s.redeliverWebhook)
+
 	auth("GET /settings/audit", s.auditPage)
 	auth("GET /settings/audit/{id}", s.auditEventPage)
 
@@ -454,19 +465,23 @@ func (c *reqCtx) base(title, nav string, r *http.Request) base {
 // notices are the fixed messages a redirect after a successful form may
 // name (?notice=…). They are fixed so that nothing else travels in URLs.
 var notices = map[string]string{
-	"saved":            "Saved.",
-	"created":          "Created.",
-	"deleted":          "Deleted.",
-	"revoked":          "The API key has been revoked. It no longer works.",
-	"disabled":         "Disabled: its API keys and sessions stop working at once.",
-	"enabled":          "Enabled.",
-	"added":            "Added.",
-	"removed":          "Removed.",
-	"session_ended":    "The session has been ended.",
-	"password_changed": "Your password has been changed. Your other sessions have ended.",
-	"email_changed":    "Your email has been changed: sign in with it from now on. Your other sessions have ended.",
-	"password_set":     "The password has been set. The user's sessions have ended.",
-	"signed_out":       "You have signed out.",
+	"saved":             "Saved.",
+	"created":           "Created.",
+	"deleted":           "Deleted.",
+	"revoked":           "The API key has been revoked. It no longer works.",
+	"disabled":          "Disabled: its API keys and sessions stop working at once.",
+	"enabled":           "Enabled.",
+	"added":             "Added.",
+	"removed":           "Removed.",
+	"session_ended":     "The session has been ended.",
+	"password_changed":  "Your password has been changed. Your other sessions have ended.",
+	"email_changed":     "Your email has been changed: sign in with it from now on. Your other sessions have ended.",
+	"password_set":      "The password has been set. The user's sessions have ended.",
+	"signed_out":        "You have signed out.",
+	"webhook_disabled":  "Disabled: Signet delivers nothing to this webhook until it is enabled again; its pending deliveries wait.",
+	"webhook_enabled":   "Enabled: pending deliveries are attempted again.",
+	"test_queued":       "A test event has been queued: it shows in the delivery log below.",
+	"redelivery_queued": "The event has been queued for delivery again: it shows in the delivery log below.",
 }
 
 // errorView is the data of the error page.

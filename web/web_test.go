@@ -30,7 +30,7 @@ func testSecurityHeaders(t *testing.T) {
 		}
 	}
 	b.login(adminEmail, adminPassword)
-	for _, path := range []string{"/settings/users", "/settings/api-keys", "/settings/groups", "/settings/roles", "/settings/workspaces", "/settings/audit", "/settings/account"} {
+	for _, path := range []string{"/settings/users", "/settings/api-keys", "/settings/groups", "/settings/roles", "/settings/workspaces", "/settings/webhooks", "/settings/audit", "/settings/account"} {
 		r := b.get(path)
 		if r.status != http.StatusOK {
 			t.Errorf("GET %s = %d; want 200:\n%s", path, r.status, r.body)

@@ -92,7 +92,7 @@
     var text = src.value;
     function done(ok) {
       button.setAttribute("data-copied", ok ? "true" : "false");
-      if (status) status.textContent = ok ? "Copied to the clipboard." : "Copy failed: select the key and copy it by hand.";
+      if (status) status.textContent = ok ? "Copied to the clipboard." : "Copy failed: select it and copy it by hand.";
     }
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(legacyCopy(src)); });
