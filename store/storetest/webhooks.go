@@ -54,7 +54,9 @@ func testWebhookEndpoints(t *testing.T, s store.Store) {
 
 	err := readErr(t, s, func(tx store.Tx) error { _, err := tx.GetWebhookEndpoint(ctx, "wh_missing"); return err })
 	wantCode(t, "GetWebhookEndpoint(missing)", err, signet.ENOTFOUND)
-	err = writeErr(t, s, func(tx store.Tx) error { return tx.UpdateWebhookEndpoint(ctx, webhookEndpoint("wh_missing", true, "*")) })
+	err = writeErr(t, s, func(tx store.Tx) error {
+		return tx.UpdateWebhookEndpoint(ctx, webhookEndpoint("wh_missing", true, "*"))
+	})
 	wantCode(t, "UpdateWebhookEndpoint(missing)", err, signet.ENOTFOUND)
 	err = writeErr(t, s, func(tx store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, "wh_missing") })
 	wantCode(t, "DeleteWebhookEndpoint(missing)", err, signet.ENOTFOUND)
