@@ -72,8 +72,9 @@ type Dispatcher struct {
 	s      *Service
 	client *http.Client
 	opts   DispatcherOptions
-	// lease is how long a claimed delivery is this process's: longer than
-	// the longest attempt, so that a live process never loses one.
+	// lease is how long a claimed delivery is this process's: twice the
+	// longest attempt and then some, so that a live process never loses
+	// one, and short, so that a dead one's deliveries are soon taken over.
 	lease time.Duration
 	nudge chan struct{}
 	wg    sync.WaitGroup
@@ -106,7 +107,7 @@ func (s *Service) NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, client: s.webhooks.Guard.Client(), opts: opts, lease: 2*timeout + 30*time.Second,
+	d := &Dispatcher{s: s, client: s.webhooks.Guard.Client(), opts: opts, lease: 2*timeout + 5*time.Second,
 		nudge: make(chan struct{}, 1)}
 	s.webhookNudge.Store(&d.nudge)
 	return d
