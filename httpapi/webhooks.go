@@ -68,21 +68,17 @@ func (s *server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	return reply(w, http.StatusOK, c, err, createdWebhookJSON)
 }
 
-// secretOverlap reads the overlap of a rotation as the service takes it:
-// absent is 0 (the default overlap), and a zero duration, which asks for
-// none, is negative.
-func secretOverlap(v string) (time.Duration, error) {
+// secretOverlap reads the overlap of a rotation: absent (nil) is the
+// service's default.
+func secretOverlap(v string) (*time.Duration, error) {
 	if v == "" {
-		return 0, nil
+		return nil, nil
 	}
 	d, err := signet.ParseDuration(v)
 	if err != nil {
-		return 0, signet.Errorf(signet.EINVALID, "field %q: %s", "overlap", signet.ErrorMessage(err))
+		return nil, signet.Errorf(signet.EINVALID, "field %q: %s", "overlap", signet.ErrorMessage(err))
 	}
-	if d == 0 {
-		return -1, nil
-	}
-	return d, nil
+	return &d, nil
 }
 
 func (s *server) sendTestWebhook(w http.ResponseWriter, r *http.Request) error {

@@ -231,7 +231,7 @@ func auditedMutations() []mutation {
 			return err
 		}},
 		{"RotateWebhookSecret", "webhook_endpoint.rotate_secret", "webhook_endpoint", func(e *env) error {
-			_, err := e.svc.RotateWebhookSecret(e.ctx, e.admin, webhookID, time.Hour)
+			_, err := e.svc.RotateWebhookSecret(e.ctx, e.admin, webhookID, ptr(time.Hour))
 			return err
 		}},
 		{"DeleteWebhookEndpoint", "webhook_endpoint.delete", "webhook_endpoint", func(e *env) error {

@@ -308,25 +308,23 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, a *signet.Actor, en
 }
 
 // RotateWebhookSecret gives an endpoint a new signing secret, returned
-// once. The current secret keeps signing beside it for overlap (0 means
-// DefaultWebhookSecretOverlap; negative means stop at once), at most
-// MaxWebhookSecretOverlap, so that receivers can switch without losing a
-// delivery. A secret still overlapping from an earlier rotation stops.
-// Needs settings:write organisation-wide. Returns EINVALID, ENOTFOUND,
-// EFORBIDDEN, EUNAVAILABLE.
-func (s *Service) RotateWebhookSecret(ctx context.Context, a *signet.Actor, endpointID string, overlap time.Duration) (*CreatedWebhookEndpoint, error) {
+// once. The current secret keeps signing beside it for overlap — nil means
+// DefaultWebhookSecretOverlap, 0 none — at most MaxWebhookSecretOverlap, so
+// that receivers can switch without losing a delivery. A secret still
+// overlapping from an earlier rotation stops. Needs settings:write
+// organisation-wide. Returns EINVALID, ENOTFOUND, EFORBIDDEN, EUNAVAILABLE.
+func (s *Service) RotateWebhookSecret(ctx context.Context, a *signet.Actor, endpointID string, overlap *time.Duration) (*CreatedWebhookEndpoint, error) {
 	var out *CreatedWebhookEndpoint
 	err := s.mutate(ctx, a, "webhook_endpoint.rotate_secret", func(o *op) error {
 		if err := o.authorise("settings:write", ""); err != nil {
 			return err
 		}
-		switch {
-		case overlap == 0:
-			overlap = DefaultWebhookSecretOverlap
-		case overlap > MaxWebhookSecretOverlap:
-			return signet.Errorf(signet.EINVALID, "overlap must be at most %s", signet.FormatDuration(MaxWebhookSecretOverlap))
-		case overlap < 0:
-			overlap = 0
+		keep := DefaultWebhookSecretOverlap
+		if overlap != nil {
+			keep = *overlap
+		}
+		if keep < 0 || keep > MaxWebhookSecretOverlap {
+			return signet.Errorf(signet.EINVALID, "overlap must be between 0 (the old secret stops at once) and %s", signet.FormatDuration(MaxWebhookSecretOverlap))
 		}
 		e, err := o.tx.GetWebhookEndpoint(ctx, endpointID)
 		if err != nil {
@@ -338,8 +336,8 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, a *signet.Actor, endp
 			return err
 		}
 		e.PreviousSecret, e.PreviousSecretExpiresAt = "", nil
-		if overlap > 0 {
-			until := o.now.Add(overlap)
+		if keep > 0 {
+			until := o.now.Add(keep)
 			e.PreviousSecret, e.PreviousSecretExpiresAt = e.Secret, &until
 			o.detail("previous_secret_expires_at", until)
 		}

@@ -370,7 +370,7 @@ func testWebhookSecretRotationOverlap(t *testing.T) {
 	ep := e.endpoint(r.srv.URL, "workspace.create")
 	// The overlap is short: receivers check timestamps against the real
 	// clock, within five minutes.
-	rotated, err := e.svc.RotateWebhookSecret(e.ctx, e.admin, ep.Endpoint.ID, 2*time.Minute)
+	rotated, err := e.svc.RotateWebhookSecret(e.ctx, e.admin, ep.Endpoint.ID, ptr(2*time.Minute))
 	e.must(err)
 	if rotated.Secret == ep.Secret || rotated.Endpoint.PreviousSecretExpiresAt == nil {
 		t.Fatalf("rotation gave %+v", rotated.Endpoint)
@@ -396,7 +396,7 @@ func testWebhookSecretRotationOverlap(t *testing.T) {
 	if strings.Count(got[0].header.Get("webhook-signature"), "v1,") != 2 {
 		t.Errorf("signature header %q; want two v1 signatures", got[0].header.Get("webhook-signature"))
 	}
-	_, err = e.svc.RotateWebhookSecret(e.ctx, e.admin, ep.Endpoint.ID, 8*24*time.Hour)
+	_, err = e.svc.RotateWebhookSecret(e.ctx, e.admin, ep.Endpoint.ID, ptr(8*24*time.Hour))
 	wantCode(t, "RotateWebhookSecret(8 days)", err, signet.EINVALID)
 	for _, ev := range e.events() {
 		b, _ := json.Marshal(ev)

@@ -288,21 +288,18 @@ func (s *server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request, c *
 
 // parseOverlap reads the rotate form's overlap: "now" stops the current
 // secret at once; otherwise a duration.
-func parseOverlap(v string) (time.Duration, error) {
+func parseOverlap(v string) (*time.Duration, error) {
 	switch v {
 	case "now":
-		return -1, nil
+		v = "0s"
 	case "":
-		return 0, nil // the service's default
+		return nil, nil // the service's default
 	}
 	d, err := signet.ParseDuration(v)
 	if err != nil {
-		return 0, signet.Errorf(signet.EINVALID, "overlap: %s", signet.ErrorMessage(err))
+		return nil, signet.Errorf(signet.EINVALID, "overlap: %s", signet.ErrorMessage(err))
 	}
-	if d == 0 {
-		return -1, nil
-	}
-	return d, nil
+	return &d, nil
 }
 
 type webhookDeliveryView struct {
