@@ -131,7 +131,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	slots := make(chan struct{}, d.opts.Concurrency)
 	done := make(chan struct{}, d.opts.Concurrency)
 	defer d.wg.Wait()
+	var pruned time.Time
 	for {
+		if now := time.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if n, err := d.PruneDeliveryLog(ctx); err != nil && ctx.Err() == nil {
+				d.s.logger.WarnContext(ctx, "pruning the webhook delivery log failed", "err", err)
+			} else if n > 0 {
+				d.s.logger.InfoContext(ctx, "pruned the webhook delivery log", "deliveries", n)
+			}
+		}
 		free := cap(slots) - len(slots)
 		claimed := 0
 		if free > 0 {
@@ -446,6 +455,23 @@ func (d *Dispatcher) release(del *signet.WebhookDelivery) {
 	if err != nil {
 		d.s.logger.Warn("releasing a webhook delivery failed; it is attempted again when its lease runs out", "delivery_id", del.ID, "err", err)
 	}
+}
+
+// PruneDeliveryLog deletes the finished deliveries older than the log's
+// retention, and returns how many; each process runs it now and then (see
+// Run), and pruning twice is harmless.
+func (d *Dispatcher) PruneDeliveryLog(ctx context.Context) (int64, error) {
+	keep := d.s.webhooks.LogRetention
+	if keep <= 0 {
+		keep = DefaultWebhookLogRetention
+	}
+	var n int64
+	err := d.s.store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneWebhookDeliveries(ctx, d.s.now().Add(-keep))
+		return err
+	})
+	return n, err
 }
 
 func (s *Service) webhookRetryWindow() time.Duration {

@@ -29,6 +29,8 @@ const (
 	// DefaultWebhookSecretOverlap is the overlap of a rotation that names
 	// none.
 	DefaultWebhookSecretOverlap = 24 * time.Hour
+	// DefaultWebhookLogRetention is how long finished deliveries are kept.
+	DefaultWebhookLogRetention = 30 * 24 * time.Hour
 	// maxWebhookURL bounds the length of a receiver's URL.
 	maxWebhookURL = 2048
 )
@@ -43,6 +45,9 @@ type WebhookOptions struct {
 	// RetryWindow is how long deliveries are retried; 0 means
 	// DefaultWebhookRetryWindow.
 	RetryWindow time.Duration
+	// LogRetention is how long finished deliveries (and their attempts)
+	// stay in the delivery log; 0 means DefaultWebhookLogRetention.
+	LogRetention time.Duration
 }
 
 // WebhookEndpointInput describes a new endpoint. Enabled nil means true.

@@ -481,6 +481,18 @@ func testWebhookEndpointManagement(t *testing.T) {
 	if got := r.received(); len(got) != 2 || got[1].header.Get("webhook-id") != test.EventID {
 		t.Errorf("redelivery not received with the same webhook-id")
 	}
+	// The delivery log keeps finished deliveries for its retention.
+	d := e.dispatcher(nil)
+	if n, err := d.PruneDeliveryLog(e.ctx); err != nil || n != 0 {
+		t.Errorf("PruneDeliveryLog at once = %d, %v; want nothing pruned", n, err)
+	}
+	e.advance(DefaultWebhookLogRetention + time.Minute)
+	if n, err := d.PruneDeliveryLog(e.ctx); err != nil || n != 2 {
+		t.Errorf("PruneDeliveryLog after the retention = %d, %v; want the 2 deliveries", n, err)
+	}
+	if got := e.deliveries(ep.Endpoint.ID); len(got) != 0 {
+		t.Errorf("%d deliveries left after pruning", len(got))
+	}
 	_, err = e.svc.RedeliverWebhook(e.ctx, e.admin, ep.Endpoint.ID, "whd_missing")
 	wantCode(t, "RedeliverWebhook(missing)", err, signet.ENOTFOUND)
 	_, err = e.svc.GetWebhookDelivery(e.ctx, e.admin, "wh_other", test.ID)

@@ -291,6 +291,10 @@ type Tx interface {
 	// enabled endpoint is due (its lease's end, if later); nil when none
 	// is pending.
 	NextWebhookDeliveryDue(ctx context.Context) (*time.Time, error)
+	// PruneWebhookDeliveries deletes the deliveries that are no longer
+	// pending and were created before before, with their attempts, and
+	// returns how many it deleted.
+	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
 	// AddWebhookAttempt inserts a.
 	AddWebhookAttempt(ctx context.Context, a *signet.WebhookAttempt) error
 	// ListWebhookAttempts returns a delivery's attempts, first first.

@@ -74,8 +74,9 @@ type serverConfig struct {
 	// missing, and none for PostgreSQL.
 	secretKeyFile string
 	// webhookGuard and webhookRetryWindow configure webhook deliveries.
-	webhookGuard       webhook.Guard
-	webhookRetryWindow time.Duration
+	webhookGuard        webhook.Guard
+	webhookRetryWindow  time.Duration
+	webhookLogRetention time.Duration
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -195,6 +196,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	whLog, err := durationEnv(fs, e, "webhook-log-retention", "SIGNET_WEBHOOK_LOG_RETENTION", service.DefaultWebhookLogRetention,
+		"how long finished webhook deliveries and their attempts stay in the delivery log")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
@@ -236,12 +242,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		db: dbFlags(), outageCacheTTL: *outageTTL}
 	cfg.trustedProxies = proxies
 	cfg.tlsCert, cfg.tlsKey = *tlsCert, *tlsKey
-	if *whTimeout <= 0 || *whWindow <= 0 {
-		return usagef("--webhook-timeout and --webhook-retry-window must be positive")
+	if *whTimeout <= 0 || *whWindow <= 0 || *whLog <= 0 {
+		return usagef("--webhook-timeout, --webhook-retry-window and --webhook-log-retention must be positive")
 	}
 	cfg.secretKeyFile = *secretKeyFile
 	cfg.webhookGuard = webhook.Guard{AllowPrivate: *whPrivate, Timeout: *whTimeout, ConnectTimeout: min(5*time.Second, *whTimeout)}
-	cfg.webhookRetryWindow = *whWindow
+	cfg.webhookRetryWindow, cfg.webhookLogRetention = *whWindow, *whLog
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -367,7 +373,8 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		SessionTTL:         cfg.sessionTTL,
 		SessionIdleTimeout: cfg.sessionIdle,
 		BcryptCost:         bcryptCost,
-		Webhooks:           service.WebhookOptions{Box: box, Guard: cfg.webhookGuard, RetryWindow: cfg.webhookRetryWindow},
+		Webhooks: service.WebhookOptions{Box: box, Guard: cfg.webhookGuard,
+			RetryWindow: cfg.webhookRetryWindow, LogRetention: cfg.webhookLogRetention},
 	})
 	// Last-used data and per-key activity counts are written together,
 	// behind the requests.

@@ -282,3 +282,16 @@ func (t *tx) ListWebhookAttempts(ctx context.Context, deliveryID string) ([]*sig
 	}
 	return out, nil
 }
+
+func (t *tx) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	const op = "sqlstore.PruneWebhookDeliveries"
+	res, err := t.execBookkeeping(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?`, micros(before))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		return 0, t.fail(op, err)
+	}
+	return n, nil
+}

@@ -257,6 +257,27 @@ func testWebhookClaims(t *testing.T, s store.Store) {
 	})
 	wantEqual(t, "second page", ids(page, func(d *signet.WebhookDelivery) string { return d.ID }), []string{"whd_1"})
 	wantEqual(t, "last cursor", next, "")
+
+	// Pruning deletes finished deliveries created before the bound, with
+	// their attempts, and never a pending one.
+	var pruned int64
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		pruned, err = tx.PruneWebhookDeliveries(ctx, at(time.Second))
+		return err
+	})
+	wantEqual(t, "PruneWebhookDeliveries", pruned, int64(1))
+	read(t, s, func(tx store.Tx) error {
+		var err error
+		if gotAttempts, err = tx.ListWebhookAttempts(ctx, "whd_1"); err != nil {
+			return err
+		}
+		_, err = tx.GetWebhookDelivery(ctx, "whd_1")
+		wantCode(t, "GetWebhookDelivery after pruning", err, signet.ENOTFOUND)
+		_, err = tx.GetWebhookDelivery(ctx, "whd_2")
+		return err
+	})
+	wantEqual(t, "attempts after pruning", len(gotAttempts), 0)
 }
 
 // testWebhookClaimsConcurrent claims from many goroutines at once: every
