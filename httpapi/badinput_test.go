@@ -344,7 +344,7 @@ func testBadInput(t *testing.T) {
 		{"webhook patch no event types", "PATCH", "/api/v1/webhooks/" + f.webhookID, `{"event_types":[]}`, nil, 422, "invalid", "subscribe to at least one event type"},
 		{"webhook overlap junk", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"soon"}`, nil, 422, "invalid", `field "overlap": "soon" is not a valid duration`},
 		{"webhook overlap negative", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"-1h"}`, nil, 422, "invalid", "cannot have a sign"},
-		{"webhook overlap too long", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"8d"}`, nil, 422, "invalid", "overlap must be at most 7d"},
+		{"webhook overlap too long", "POST", "/api/v1/webhooks/" + f.webhookID + "/rotate-secret", `{"overlap":"8d"}`, nil, 422, "invalid", "overlap must be between 0 (the old secret stops at once) and 7d"},
 		{"webhook deliveries status filter", "GET", "/api/v1/webhooks/" + f.webhookID + "/deliveries?status=lost", "", nil, 400, "bad_request", "query parameter status must be one of: pending, succeeded, failed"},
 		{"setup wrong token", "POST", "/api/v1/setup", `{"token":"nope","name":"E","email":"e@example.com","password":"a long enough password"}`, nil, 401, "unauthenticated", ""},
 
