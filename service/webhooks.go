@@ -232,14 +232,10 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, a *signet.Actor, en
 		}
 	}
 	err := s.mutate(ctx, a, action, func(o *op) error {
-		if err := o.authorise("settings:write", ""); err != nil {
+		e, err := o.webhookEndpointForWrite(endpointID)
+		if err != nil {
 			return err
 		}
-		e, err := o.tx.GetWebhookEndpoint(ctx, endpointID)
-		if err != nil {
-			return notFound(err, "webhook endpoint %q not found", endpointID)
-		}
-		o.target("webhook_endpoint", e.ID, RedactWebhookURL(e.URL))
 		changed := false
 		if up.URL != nil && *up.URL != e.URL {
 			u, err := s.validateWebhookURL(*up.URL)
@@ -300,14 +296,10 @@ func equalStrings(a, b []string) bool {
 // settings:write organisation-wide. Returns ENOTFOUND, EFORBIDDEN.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, a *signet.Actor, endpointID string) error {
 	return s.mutate(ctx, a, "webhook_endpoint.delete", func(o *op) error {
-		if err := o.authorise("settings:write", ""); err != nil {
+		e, err := o.webhookEndpointForWrite(endpointID)
+		if err != nil {
 			return err
 		}
-		e, err := o.tx.GetWebhookEndpoint(ctx, endpointID)
-		if err != nil {
-			return notFound(err, "webhook endpoint %q not found", endpointID)
-		}
-		o.target("webhook_endpoint", e.ID, RedactWebhookURL(e.URL))
 		return o.tx.DeleteWebhookEndpoint(ctx, e.ID)
 	})
 }
@@ -321,7 +313,8 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, a *signet.Actor, en
 func (s *Service) RotateWebhookSecret(ctx context.Context, a *signet.Actor, endpointID string, overlap *time.Duration) (*CreatedWebhookEndpoint, error) {
 	var out *CreatedWebhookEndpoint
 	err := s.mutate(ctx, a, "webhook_endpoint.rotate_secret", func(o *op) error {
-		if err := o.authorise("settings:write", ""); err != nil {
+		e, err := o.webhookEndpointForWrite(endpointID)
+		if err != nil {
 			return err
 		}
 		keep := DefaultWebhookSecretOverlap
@@ -331,11 +324,6 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, a *signet.Actor, endp
 		if keep < 0 || keep > MaxWebhookSecretOverlap {
 			return signet.Errorf(signet.EINVALID, "overlap must be between 0 (the old secret stops at once) and %s", signet.FormatDuration(MaxWebhookSecretOverlap))
 		}
-		e, err := o.tx.GetWebhookEndpoint(ctx, endpointID)
-		if err != nil {
-			return notFound(err, "webhook endpoint %q not found", endpointID)
-		}
-		o.target("webhook_endpoint", e.ID, RedactWebhookURL(e.URL))
 		plain, sealed, err := s.newWebhookSecret(e.ID)
 		if err != nil {
 			return err
@@ -485,4 +473,18 @@ func (o *op) getEndpointDelivery(endpointID, deliveryID string) (*signet.Webhook
 		return nil, notFound(err, "webhook delivery %q of endpoint %q not found", deliveryID, endpointID)
 	}
 	return d, nil
+}
+
+// webhookEndpointForWrite authorises a change of an endpoint, loads it and
+// makes it the target of the change's audit event.
+func (o *op) webhookEndpointForWrite(endpointID string) (*signet.WebhookEndpoint, error) {
+	if err := o.authorise("settings:write", ""); err != nil {
+		return nil, err
+	}
+	e, err := o.tx.GetWebhookEndpoint(o.ctx, endpointID)
+	if err != nil {
+		return nil, notFound(err, "webhook endpoint %q not found", endpointID)
+	}
+	o.target("webhook_endpoint", e.ID, RedactWebhookURL(e.URL))
+	return e, nil
 }
