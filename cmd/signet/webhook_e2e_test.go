@@ -236,12 +236,30 @@ func allDeliveries(t *testing.T, c *client.Client, endpointID, status string) []
 	}
 }
 
-// checkAllSucceeded asserts that the API lists exactly one delivery per
+// waitSettled waits until no delivery of an endpoint is pending (a
+// receiver's answer is recorded just after it is sent, and counted in
+// /metrics just before), and returns them all.
+func waitSettled(t *testing.T, c *client.Client, endpointID string) []client.WebhookDelivery {
+	t.Helper()
+	var list []client.WebhookDelivery
+	testenv.Eventually(t, "every delivery to be recorded as succeeded or failed", func() bool {
+		list = allDeliveries(t, c, endpointID, "")
+		for _, d := range list {
+			if d.Status == client.DeliveryPending {
+				return false
+			}
+		}
+		return true
+	})
+	return list
+}
+
+// checkAllSucceeded asserts that list holds exactly one delivery per
 // webhook-id of ids, each succeeded.
-func checkAllSucceeded(t *testing.T, c *client.Client, endpointID string, ids map[string]string) {
+func checkAllSucceeded(t *testing.T, list []client.WebhookDelivery, ids map[string]string) {
 	t.Helper()
 	byEvent := map[string]client.WebhookDelivery{}
-	for _, d := range allDeliveries(t, c, endpointID, "") {
+	for _, d := range list {
 		if _, dup := byEvent[d.EventID]; dup {
 			t.Errorf("two deliveries of event %s", d.EventID)
 		}
@@ -372,9 +390,10 @@ func testWebhookDeliveryAcrossCrash(t *testing.T) {
 	workspaces = append(workspaces, createWorkspaces(t, admin, "after", after)...)
 	rcv.waitAnswered(t, workspaces)
 
+	settled := waitSettled(t, admin, ep.ID)
 	ids := rcv.check(t, workspaces)
 	checkRepeatedAfterLease(t, rcv, rcv.held(), holdStart, webhookLease(timeout))
-	checkAllSucceeded(t, admin, ep.ID, ids)
+	checkAllSucceeded(t, settled, ids)
 }
 
 // TestWebhookDeliveryTwoReplicas creates events on two replicas of one
@@ -403,11 +422,12 @@ func TestWebhookDeliveryTwoReplicas(t *testing.T) {
 	}
 	rcv.waitAnswered(t, workspaces)
 
+	settled := waitSettled(t, r.adminB, ep.ID)
 	ids := rcv.check(t, workspaces)
 	if got := len(rcv.snapshot()); got != n {
 		t.Errorf("the receiver got %d requests; want %d, one per event", got, n)
 	}
-	checkAllSucceeded(t, r.adminB, ep.ID, ids)
+	checkAllSucceeded(t, settled, ids)
 	a, b := webhookMetric(t, r.a.url, "success"), webhookMetric(t, r.b.url, "success")
 	if a+b != n {
 		t.Errorf("successful deliveries in /metrics: %d on A + %d on B = %d; want %d, each event attempted by one replica", a, b, a+b, n)
@@ -457,9 +477,10 @@ func TestWebhookTakeoverFromCrashedReplica(t *testing.T) {
 	workspaces = append(workspaces, createWorkspaces(t, adminB, "on-b", later)...)
 	rcv.waitAnswered(t, workspaces)
 
+	settled := waitSettled(t, adminB, ep.ID)
 	ids := rcv.check(t, workspaces)
 	checkRepeatedAfterLease(t, rcv, rcv.held(), holdStart, webhookLease(timeout))
-	checkAllSucceeded(t, adminB, ep.ID, ids)
+	checkAllSucceeded(t, settled, ids)
 	if got := webhookMetric(t, b.url, "success"); got != held+later {
 		t.Errorf("B's /metrics counts %d successful deliveries; want %d: A's %d and its own %d", got, held+later, held, later)
 	}
