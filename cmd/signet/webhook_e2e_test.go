@@ -364,15 +364,19 @@ func testWebhookDeliveryAcrossCrash(t *testing.T) {
 	}
 	rcv.trust(ep.Secret)
 
-	// Before the crash, deliveries are answered and recorded.
+	// Before the crash, deliveries are answered and recorded. Recorded
+	// before the kill: a 204 the dead process had not yet recorded would
+	// be delivered again, rightly (at least once), and the receiver would
+	// answer it twice.
 	const before, held, after = 5, 3, 12
 	workspaces := createWorkspaces(t, admin, "before", before)
 	testenv.Eventually(t, "the first deliveries to be recorded as succeeded", func() bool {
 		return len(allDeliveries(t, admin, ep.ID, client.DeliverySucceeded)) == before
 	})
 
-	// Then the receiver holds every request, and the server is killed
-	// with them in flight. It is killed at once: its attempts would time
+	// Then the receiver holds every request (none is answered while the
+	// server lives, for the same reason), and the server is killed with
+	// them in flight. It is killed at once: its attempts would time
 	// out after --webhook-timeout, and a timed-out attempt waits out a
 	// backoff (30 s) rather than the lease.
 	rcv.hold(true)
