@@ -106,18 +106,7 @@ func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool
 			t.Fatalf("run returned early: %v; logs:\n%s", err, logs.String())
 		case <-time.After(20 * time.Millisecond):
 		}
-		for _, line := range strings.Split(logs.String(), "\n") {
-			var rec map[string]any
-			if json.Unmarshal([]byte(line), &rec) != nil {
-				continue
-			}
-			if u, ok := rec["url"].(string); ok && rec["msg"] == "signet listening" {
-				s.url, s.addr = u, fmt.Sprint(rec["addr"])
-			}
-			if u, ok := rec["setup_url"].(string); ok {
-				s.setupURL = u
-			}
-		}
+		s.url, s.addr, s.setupURL = scanServerLogs(logs.String())
 	}
 	for hc != nil {
 		resp, err := hc.Get(s.url + "/readyz")
@@ -133,6 +122,24 @@ func startServing(t testing.TB, hc *http.Client, database string, wantSetup bool
 		time.Sleep(20 * time.Millisecond)
 	}
 	return s
+}
+
+// scanServerLogs reads a "signet serve" JSON log for where it listens and
+// its first-admin setup link ("" for what it has not logged yet).
+func scanServerLogs(logs string) (listenURL, addr, setupURL string) {
+	for _, line := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if u, ok := rec["url"].(string); ok && rec["msg"] == "signet listening" {
+			listenURL, addr = u, fmt.Sprint(rec["addr"])
+		}
+		if u, ok := rec["setup_url"].(string); ok {
+			setupURL = u
+		}
+	}
+	return listenURL, addr, setupURL
 }
 
 // call makes one JSON request and decodes the JSON response into out (if
