@@ -241,8 +241,10 @@ func (d *Dispatcher) deliver(ctx context.Context, del *signet.WebhookDelivery) {
 		return
 	}
 	a := d.attempt(ctx, ep, del)
-	if ctx.Err() != nil {
-		// Shutting down: the attempt was cut short, so it does not count.
+	if ctx.Err() != nil && a.StatusCode == 0 {
+		// Shutting down cut the attempt short, before any answer: it does
+		// not count. (One that got its answer is recorded, so that a 2xx
+		// is not sent again.)
 		d.release(del)
 		return
 	}
