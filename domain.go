@@ -3,7 +3,10 @@
 // only the standard library.
 package signet
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // MaxClientTokenLen bounds an identifier a client chooses (see
 // ValidClientToken).
@@ -69,6 +72,12 @@ type User struct {
 	UpdatedAt    time.Time
 	DeletedAt    *time.Time
 	LastActiveAt *time.Time
+	// Labels are key=value pairs (team=data, env=prod).
+	Labels map[string]string
+	// OwnerType ("user" or "group") and OwnerID name who is responsible
+	// for a service account: who is warned about its keys. "" when unset.
+	OwnerType string
+	OwnerID   string
 }
 
 // IsServiceAccount reports whether u is a service account.
@@ -100,6 +109,8 @@ const (
 	KeyStatusActive  = "active"
 	KeyStatusRevoked = "revoked"
 	KeyStatusExpired = "expired"
+	// KeyStatusDisabled is a key set aside, reversibly (unlike revoked).
+	KeyStatusDisabled = "disabled"
 )
 
 // APIKey is a credential owned by one user. The secret is never stored:
@@ -125,6 +136,27 @@ type APIKey struct {
 	// personal key; "" for every other key. Signing in again on the same
 	// device revokes the keys it minted before.
 	LoginDevice string
+	// AllowedNetworks, when not empty, are the only networks a request
+	// with the key is accepted from (reason network_not_allowed).
+	AllowedNetworks []netip.Prefix
+	// Labels are key=value pairs (team=data, env=prod) to find keys by.
+	Labels map[string]string
+	// Lifetime is the expiry rule the key was made with: its span from
+	// creation to expiry, 0 when it never expires. A rotation gives the
+	// successor the same lifetime from its own creation.
+	Lifetime time.Duration
+	// RotatedFrom is the key this one replaced in a rotation; RotatedTo
+	// the key that replaced this one, at RotatedAt.
+	RotatedFrom string
+	RotatedTo   string
+	RotatedAt   *time.Time
+	// DisabledAt is set while the key is disabled (by an administrator,
+	// or by the system for being unused), with who and why; a disabled
+	// key is refused until it is enabled again. "" DisabledBy is the
+	// system.
+	DisabledAt     *time.Time
+	DisabledBy     string
+	DisabledReason string
 }
 
 // Status returns the key's status at now.
@@ -132,6 +164,8 @@ func (k *APIKey) Status(now time.Time) string {
 	switch {
 	case k.RevokedAt != nil:
 		return KeyStatusRevoked
+	case k.DisabledAt != nil:
+		return KeyStatusDisabled
 	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
 		return KeyStatusExpired
 	default:
@@ -147,6 +181,14 @@ type APIKeyFilter struct {
 	Status       string
 	Now          time.Time
 	NameContains string
+	// ExpiresBefore keeps the keys that expire before it (and have not
+	// yet, at Now): ?expiring_within=.
+	ExpiresBefore *time.Time
+	// UnusedSince keeps the keys not used since it: last used before it,
+	// or never used and created before it (?unused_for=).
+	UnusedSince *time.Time
+	// Labels keeps the keys carrying every one of these labels.
+	Labels map[string]string
 	Page
 }
 

@@ -99,6 +99,14 @@ type Tx interface {
 	// RevokeUserAPIKeys revokes every unrevoked key of a user and returns
 	// the ids it revoked.
 	RevokeUserAPIKeys(ctx context.Context, userID string, at time.Time, by, reason string) ([]string, error)
+	// UpdateAPIKey stores the mutable fields of k: name, description,
+	// expiry, allowlist, labels, lifetime, rotation links and disabled
+	// state (not the secret, owner or revocation). Returns ENOTFOUND.
+	UpdateAPIKey(ctx context.Context, k *signet.APIKey) error
+	// RecordKeyWarning records that the expiry warning of threshold was
+	// sent for a key, and reports whether this call recorded it (false:
+	// it had been already, by any process), so that each is sent once.
+	RecordKeyWarning(ctx context.Context, keyID string, threshold time.Duration, at time.Time) (bool, error)
 	// RecordKeyUses writes last-used time and IP of keys, keeping the later
 	// time when one is already stored. Unknown ids are ignored.
 	RecordKeyUses(ctx context.Context, uses []signet.KeyUse) error

@@ -17,7 +17,7 @@ import (
 var copyTables = []string{
 	"users", "api_keys", "workspaces", "roles", "groups", "group_members", "grants",
 	"audit_events", "sessions", "settings", "permission_domains",
-	"webhook_endpoints", "webhook_deliveries", "webhook_attempts",
+	"webhook_endpoints", "webhook_deliveries", "webhook_attempts", "key_warnings",
 }
 
 // boolCols are the columns stored as 0/1 on SQLite and BOOLEAN on

@@ -60,6 +60,9 @@ type dialect struct {
 	// over each other's rows instead of waiting for them. SQLite's single
 	// writer needs nothing.
 	skipLocked string
+	// jsonText returns the SQL expression of the text of one member of a
+	// JSON object column, named by a placeholder argument.
+	jsonText func(col string) string
 	// migrationLocker, when set, returns the lock goose holds while it
 	// migrates, so that concurrent migrators take turns.
 	migrationLocker func() (lock.SessionLocker, error)

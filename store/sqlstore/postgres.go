@@ -71,6 +71,7 @@ var postgresDialect = func() *dialect {
 		bumpChanges:    bumpChangesSQL,
 		notifyChange:   "SELECT pg_notify('" + changesChannel + "', $1)",
 		skipLocked:     " FOR UPDATE SKIP LOCKED",
+		jsonText:       func(col string) string { return "(" + col + "::jsonb ->> ?)" },
 		migrationLocker: func() (lock.SessionLocker, error) {
 			// Retry every second for up to ten minutes: a replica starting
 			// while another migrates waits for it.

@@ -43,6 +43,9 @@ var sqliteDialect = func() *dialect {
 		// the writer.
 		readTx:      &sql.TxOptions{ReadOnly: true},
 		bumpChanges: bumpChangesSQL,
+		// Label names are checked by the service ([a-z0-9._/-]), so the
+		// quoted path cannot be escaped from.
+		jsonText: func(col string) string { return "json_extract(" + col + ", '$.\"' || ? || '\"')" },
 	}
 }()
 

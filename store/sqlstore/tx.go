@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -313,3 +314,64 @@ func nullString(s string) any {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// labelsCol scans a nullable JSON object of strings; an empty one reads
+// back as nil.
+type labelsCol struct{ p *map[string]string }
+
+func (c labelsCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*c.p = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T into labels", src)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("sqlstore: decoding labels: %w", err)
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	*c.p = m
+	return nil
+}
+
+// jsonLabels encodes labels for a JSON column; NULL when there are none.
+func jsonLabels(m map[string]string) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m) // keys sorted
+	return string(b), err
+}
+
+// networksCol scans a nullable JSON array of CIDRs.
+type networksCol struct{ p *[]netip.Prefix }
+
+func (c networksCol) Scan(src any) error {
+	var list []string
+	if err := (jsonListCol{&list}).Scan(src); err != nil {
+		return err
+	}
+	if list == nil {
+		*c.p = nil
+		return nil
+	}
+	out := make([]netip.Prefix, len(list))
+	for i, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return fmt.Errorf("sqlstore: decoding a network allowlist: %w", err)
+		}
+		out[i] = p
+	}
+	*c.p = out
+	return nil
+}

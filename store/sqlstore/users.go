@@ -13,7 +13,7 @@ import (
 )
 
 const userCols = `id, kind, name, email, description, password_hash, status,
-	created_at, created_by, updated_at, deleted_at, last_active_at`
+	created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id`
 
 // userSelect is the select list of a user from the table (or alias) t,
 // e.g. "users." or "u.": userCols, then the last use of any of the user's
@@ -29,7 +29,7 @@ func scanUser(s scanner) (*signet.User, error) {
 	var keyUsed *time.Time
 	err := s.Scan(&u.ID, &u.Kind, &u.Name, &u.Email, &u.Description, &u.PasswordHash, &u.Status,
 		timeCol{&u.CreatedAt}, &u.CreatedBy, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DeletedAt}, nullTimeCol{&u.LastActiveAt},
-		nullTimeCol{&keyUsed})
+		labelsCol{&u.Labels}, &u.OwnerType, &u.OwnerID, nullTimeCol{&keyUsed})
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +95,16 @@ func (t *tx) CreateUser(ctx context.Context, u *signet.User) error {
 	if err := t.userConflicts(ctx, op, u); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, name_skeleton, email, email_key,
-		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	labels, err := jsonLabels(u.Labels)
+	if err != nil {
+		return signet.Internal(op, err)
+	}
+	_, err = t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, name_skeleton, email, email_key,
+		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Kind, u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt),
-		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt))
+		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt), labels, u.OwnerType, u.OwnerID)
 	if t.d.is(err, errUnique) {
 		return conflict(op, err, "user %q already exists", u.ID)
 	}
@@ -159,12 +163,17 @@ func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
 	if err := t.userConflicts(ctx, op, u); err != nil {
 		return err
 	}
+	labels, err := jsonLabels(u.Labels)
+	if err != nil {
+		return signet.Internal(op, err)
+	}
 	ok, err := t.execOne(ctx, `UPDATE users SET name = ?, name_key = ?, name_skeleton = ?, email = ?, email_key = ?,
-		description = ?, password_hash = ?, status = ?, updated_at = ?, deleted_at = ?, last_active_at = ?
+		description = ?, password_hash = ?, status = ?, updated_at = ?, deleted_at = ?, last_active_at = ?,
+		labels = ?, owner_type = ?, owner_id = ?
 		WHERE id = ?`,
 		u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.UpdatedAt), nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt),
-		u.ID)
+		labels, u.OwnerType, u.OwnerID, u.ID)
 	switch {
 	case t.d.is(err, errUnique):
 		return conflict(op, err, "another user has this email or service-account name")

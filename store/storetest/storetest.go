@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", testSettings},
 		{"IdempotencyRecords", testIdempotencyRecords},
 		{"PermissionDomains", testPermissionDomains},
+		{"KeyLifecycleFields", testKeyLifecycleFields},
+		{"ListAPIKeysLifecycleFilters", testListAPIKeysLifecycleFilters},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookClaims", testWebhookClaims},

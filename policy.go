@@ -1,0 +1,142 @@
+package signet
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// KeyPolicy is the organisation's rules for API keys, set by an
+// administrator. The service enforces it where keys are created and
+// rotated; keys made before a rule was tightened are not revoked but
+// reported as non-compliant (Violations) and, from EnforceFrom on,
+// refused. The zero value imposes nothing.
+type KeyPolicy struct {
+	// MaxLifetimeServiceAccount and MaxLifetimePersonal bound how long a
+	// new key of each kind may live; 0 means no bound.
+	MaxLifetimeServiceAccount time.Duration `json:"max_lifetime_service_account,omitempty"`
+	MaxLifetimePersonal       time.Duration `json:"max_lifetime_personal,omitempty"`
+	// RequireExpiry refuses keys that never expire.
+	RequireExpiry bool `json:"require_expiry,omitempty"`
+	// RequireNetworkAllowlist refuses service-account keys without
+	// AllowedNetworks.
+	RequireNetworkAllowlist bool `json:"require_network_allowlist,omitempty"`
+	// MaxActiveKeysPerAccount bounds the active keys one account (a
+	// service account, or a human's personal keys) may hold; 0 means no
+	// bound.
+	MaxActiveKeysPerAccount int `json:"max_active_keys_per_account,omitempty"`
+	// DefaultRotationGrace is how long a rotated key keeps working when a
+	// rotation names no grace; MaxRotationGrace bounds the grace asked
+	// for (0: DefaultMaxRotationGrace).
+	DefaultRotationGrace time.Duration `json:"default_rotation_grace,omitempty"`
+	MaxRotationGrace     time.Duration `json:"max_rotation_grace,omitempty"`
+	// DisableUnusedAfter disables keys not used for this long (never-used
+	// keys count from creation); 0 means never.
+	DisableUnusedAfter time.Duration `json:"disable_unused_after,omitempty"`
+	// ExpiryWarnings are how long before its expiry a key is warned about,
+	// one warning per threshold; nil means DefaultExpiryWarnings.
+	ExpiryWarnings []time.Duration `json:"expiry_warnings,omitempty"`
+	// EnforceFrom, when set, is when keys that break the policy start to
+	// be refused (reason policy_violation); before it they are only
+	// reported.
+	EnforceFrom *time.Time `json:"enforce_from,omitempty"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	UpdatedBy   string     `json:"updated_by,omitempty"`
+}
+
+// Key policy defaults.
+const (
+	DefaultRotationGrace    = 24 * time.Hour
+	DefaultMaxRotationGrace = 7 * 24 * time.Hour
+)
+
+// DefaultExpiryWarnings are the thresholds keys are warned about by
+// default: 14, 7 and 1 days before they expire.
+var DefaultExpiryWarnings = []time.Duration{14 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour}
+
+// KeyPolicySetting is the settings key the policy is stored under (JSON).
+const KeyPolicySetting = "key_policy"
+
+// RotationGrace returns the grace of a rotation: the one asked for, or the
+// policy's default; EINVALID when it is negative or beyond the maximum.
+func (p KeyPolicy) RotationGrace(asked *time.Duration) (time.Duration, error) {
+	maxGrace := p.MaxRotationGrace
+	if maxGrace <= 0 {
+		maxGrace = DefaultMaxRotationGrace
+	}
+	grace := p.DefaultRotationGrace
+	if p.DefaultRotationGrace <= 0 {
+		grace = min(DefaultRotationGrace, maxGrace)
+	}
+	if asked != nil {
+		grace = *asked
+	}
+	if grace < 0 || grace > maxGrace {
+		return 0, Errorf(EINVALID, "grace must be between 0 (the old key stops at once) and %s (the key policy's maximum rotation grace)", FormatDuration(maxGrace))
+	}
+	return grace, nil
+}
+
+// Warnings returns the expiry warning thresholds, longest first.
+func (p KeyPolicy) Warnings() []time.Duration {
+	w := p.ExpiryWarnings
+	if w == nil {
+		w = DefaultExpiryWarnings
+	}
+	out := slices.Clone(w)
+	slices.SortFunc(out, func(a, b time.Duration) int { return int((b - a) / time.Second) })
+	return slices.Compact(out)
+}
+
+// Violation is one rule of the policy a key breaks.
+type Violation struct {
+	Rule    string `json:"rule"`    // e.g. "max_lifetime_service_account"
+	Message string `json:"message"` // what breaks it, and what would pass
+}
+
+// Violations returns the rules key k (whose owner is of ownerKind, a
+// KeyKind*) breaks, ignoring MaxActiveKeysPerAccount (a rule about the
+// account, checked when a key is added). An empty result is a compliant
+// key. Revoked keys break nothing.
+func (p KeyPolicy) Violations(k *APIKey) []Violation {
+	if k.RevokedAt != nil {
+		return nil
+	}
+	var out []Violation
+	maxLife, rule := p.MaxLifetimeServiceAccount, "max_lifetime_service_account"
+	if k.Kind == KeyKindPersonal {
+		maxLife, rule = p.MaxLifetimePersonal, "max_lifetime_personal"
+	}
+	switch {
+	case k.ExpiresAt == nil && (p.RequireExpiry || maxLife > 0):
+		r := "require_expiry"
+		if !p.RequireExpiry {
+			r = rule
+		}
+		msg := "the key never expires, and the key policy requires an expiry"
+		if maxLife > 0 {
+			msg += fmt.Sprintf(" of at most %s", FormatDuration(maxLife))
+		}
+		out = append(out, Violation{Rule: r, Message: msg})
+	case k.ExpiresAt != nil && maxLife > 0 && k.ExpiresAt.Sub(k.CreatedAt) > maxLife:
+		out = append(out, Violation{Rule: rule, Message: fmt.Sprintf("the key lives %s, more than the key policy's maximum of %s for %s keys",
+			FormatDuration(k.ExpiresAt.Sub(k.CreatedAt).Round(time.Second)), FormatDuration(maxLife), kindWords(k.Kind))})
+	}
+	if p.RequireNetworkAllowlist && k.Kind == KeyKindServiceAccount && len(k.AllowedNetworks) == 0 {
+		out = append(out, Violation{Rule: "require_network_allowlist",
+			Message: "the key has no network allowlist, and the key policy requires one for service-account keys (allowed_networks, e.g. 10.0.0.0/8)"})
+	}
+	return out
+}
+
+// Enforced reports whether keys breaking the policy are refused at now.
+func (p KeyPolicy) Enforced(now time.Time) bool {
+	return p.EnforceFrom != nil && !now.Before(*p.EnforceFrom)
+}
+
+func kindWords(kind string) string {
+	if kind == KeyKindPersonal {
+		return "personal"
+	}
+	return "service-account"
+}
