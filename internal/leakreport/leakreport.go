@@ -219,7 +219,7 @@ func (k *Keys) key(ctx context.Context, id string) (*ecdsa.PublicKey, error) {
 	}
 	keys, newTag, err := k.fetch(ctx, etag)
 	if err != nil {
-		k.log.WarnContext(ctx, "fetching the public keys of leak reports failed", "url", k.url, "err", err)
+		k.log.WarnContext(ctx, "fetching the public keys of leak reports failed", "url", Redact(k.url), "err", err)
 		if pub != nil {
 			return pub, nil // keep using the keys fetched before
 		}
@@ -261,6 +261,10 @@ func (k *Keys) fetch(ctx context.Context, etag string) (map[string]*ecdsa.Public
 	}
 	resp, err := k.client.Do(req)
 	if err != nil {
+		// Without the URL, which the log names (redacted).
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, "", err
 	}
 	defer resp.Body.Close()
@@ -282,6 +286,19 @@ func (k *Keys) fetch(ctx context.Context, etag string) (map[string]*ecdsa.Public
 		return nil, "", err
 	}
 	return keys, resp.Header.Get("ETag"), nil
+}
+
+// Redact returns a URL fit for the log: without a password in its user
+// information or its query (which may carry a token).
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	return u.Redacted()
 }
 
 // keysDocument is the JSON of a public keys endpoint.
