@@ -348,9 +348,14 @@ func checkDatabase(flag, database string) error {
 func redactURL(database string) string { return sqlstore.RedactDatabase(database) }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
+	// Before the database: a keys file that cannot be used stops the
+	// start with nothing created.
+	leakKeys, err := openLeakReportKeys(cfg, logger)
+	if err != nil {
+		return err
+	}
 	var certs *certReloader
 	if cfg.tlsCert != "" {
-		var err error
 		if certs, err = newCertReloader(cfg.tlsCert, cfg.tlsKey, logger, time.Now); err != nil {
 			return err
 		}
@@ -362,10 +367,6 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	defer st.Close()
 
 	box, err := openSecretBox(cfg, logger)
-	if err != nil {
-		return err
-	}
-	leakKeys, err := openLeakReportKeys(cfg, logger)
 	if err != nil {
 		return err
 	}
