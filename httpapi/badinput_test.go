@@ -183,6 +183,11 @@ var noBodyRoutes = []string{
 	"POST /api/v1/webhooks/{id}/test", "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
 }
 
+// ownBodyRoutes take a body of their own format, tested where they are:
+// leak reports are a signed JSON array, read as the sender's format (see
+// secret_scanning_test.go).
+var ownBodyRoutes = []string{"POST /api/v1/secret-scanning/reports"}
+
 type badCase struct {
 	name         string
 	method, path string
@@ -203,7 +208,7 @@ func testBadInput(t *testing.T) {
 	// Decoding failures, on every route with a body.
 	for _, rt := range httpapi.Routes() {
 		key := rt.Method + " " + rt.Pattern
-		if rt.Method != "POST" && rt.Method != "PUT" && rt.Method != "PATCH" || slices.Contains(noBodyRoutes, key) {
+		if rt.Method != "POST" && rt.Method != "PUT" && rt.Method != "PATCH" || slices.Contains(noBodyRoutes, key) || slices.Contains(ownBodyRoutes, key) {
 			continue
 		}
 		br, ok := bodyRoutes[key]

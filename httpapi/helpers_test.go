@@ -18,6 +18,7 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/leakreport"
 	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/internal/webhook"
@@ -81,6 +82,8 @@ type envOptions struct {
 	// webhooks configures outbound webhooks; nil means a secret key and
 	// receivers on any address (127.0.0.1 included, for tests).
 	webhooks *service.WebhookOptions
+	// leakReports enables leak reports (Config.LeakReports).
+	leakReports *leakreport.Keys
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -122,7 +125,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		ready = st.Ping
 	}
 	var h http.Handler = httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, ClientAddr: httpedge.NewClientAddr(o.trustedProxies),
-		Verifier: verifier, ForwardAuth: o.forwardAuth})
+		Verifier: verifier, ForwardAuth: o.forwardAuth, LeakReports: o.leakReports})
 	if o.wrap != nil {
 		h = o.wrap(h)
 	}

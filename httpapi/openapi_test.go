@@ -255,6 +255,8 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"CreateWebhookRequest":            reflect.TypeFor[client.CreateWebhookRequest](),
 		"WebhookUpdate":                   reflect.TypeFor[client.WebhookUpdate](),
 		"RotateWebhookSecretRequest":      reflect.TypeFor[client.RotateWebhookSecretRequest](),
+		"SecretScanningMatch":             reflect.TypeFor[client.SecretScanningMatch](),
+		"SecretScanningVerdict":           reflect.TypeFor[client.SecretScanningVerdict](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -22,6 +22,7 @@ import (
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/leakreport"
 	"github.com/signetdev/signet/service"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	ForwardAuth ForwardAuthConfig
 	// Metrics serves GET /metrics (Prometheus); nil answers 404.
 	Metrics http.Handler
+	// LeakReports verifies the signatures of leak reports (POST
+	// /api/v1/secret-scanning/reports); nil answers 404.
+	LeakReports *leakreport.Keys
 }
 
 // server is the state every handler shares. Immutable after NewAPI.
@@ -84,6 +88,8 @@ type server struct {
 	// forwardQueries caches the parsed query strings of forward-auth.
 	forwardQueries forwardQueries
 	metrics        http.Handler
+	// leakKeys verifies leak reports; nil when they are not enabled.
+	leakKeys *leakreport.Keys
 }
 
 // API is the REST API and the health endpoints: Register puts its routes
@@ -111,6 +117,8 @@ func NewAPI(cfg Config) *API {
 		now:     cfg.Now,
 		forward: cfg.ForwardAuth,
 		metrics: cfg.Metrics,
+		// Leak reports authenticate by signature, not by credential.
+		leakKeys: cfg.LeakReports,
 	}
 	if cfg.Verifier != nil {
 		s.checker = authn.NewChecker(cfg.Verifier, cfg.Service.DefaultWorkspaceID)
@@ -240,6 +248,8 @@ var routes = []route{
 	{method: anyMethod, pattern: "/api/v1/forward-auth/{path...}", h: (*server).forwardAuth, auth: public, query: qForward, ownQuery: true, quiet: true},
 	{method: "POST", pattern: "/api/v1/setup", h: (*server).setup, auth: public},
 	{method: "POST", pattern: "/api/v1/login", h: (*server).login, auth: public},
+	// Authenticated by the report's signature (see secret_scanning.go).
+	{method: "POST", pattern: "/api/v1/secret-scanning/reports", h: (*server).secretScanningReport, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
 	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed, query: qPage},

@@ -67,12 +67,14 @@ func auditedMutations() []mutation {
 		key       string
 		session   string
 		webhookID string
+		// saKey is the key string of the service account's first key.
+		saKey string
 	)
 	return []mutation{
 		{"CreateServiceAccount", "service_account.create", "service_account", func(e *env) error {
 			out, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "etl", Key: &CreateKeyInput{Name: "k"}})
 			if err == nil {
-				sa = out.User
+				sa, saKey = out.User, out.Key.Secret
 			}
 			return err
 		}},
@@ -169,6 +171,10 @@ func auditedMutations() []mutation {
 			if err == nil {
 				key = k.Key.ID
 			}
+			return err
+		}},
+		{"RevokeLeakedKeys", ActionKeyLeaked, "api_key", func(e *env) error {
+			_, err := e.svc.RevokeLeakedKeys(e.ctx, []LeakedToken{{Token: saKey, URL: "https://example.com/leak", Source: "content"}})
 			return err
 		}},
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {

@@ -77,6 +77,10 @@ type serverConfig struct {
 	webhookGuard        webhook.Guard
 	webhookRetryWindow  time.Duration
 	webhookLogRetention time.Duration
+	// leakKeysFile and leakKeysURL configure the public keys of leak
+	// reports (POST /api/v1/secret-scanning/reports); both empty leave
+	// the endpoint off.
+	leakKeysFile, leakKeysURL string
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -201,6 +205,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	leakKeysFile := stringEnv(fs, e, "leak-report-public-keys", "SIGNET_LEAK_REPORT_PUBLIC_KEYS", "",
+		"PEM file of the public keys (ECDSA P-256) that sign leak reports from a secret scanner (POST /api/v1/secret-scanning/reports); empty, with no --leak-report-keys-url: the endpoint is off")
+	leakKeysURL := stringEnv(fs, e, "leak-report-keys-url", "SIGNET_LEAK_REPORT_KEYS_URL", "",
+		"URL of the secret scanner's public keys endpoint, fetched for leak reports signed by a key not (yet) known; empty: none")
 	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
@@ -248,6 +256,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	cfg.secretKeyFile = *secretKeyFile
 	cfg.webhookGuard = webhook.Guard{AllowPrivate: *whPrivate, Timeout: *whTimeout, ConnectTimeout: min(5*time.Second, *whTimeout)}
 	cfg.webhookRetryWindow, cfg.webhookLogRetention = *whWindow, *whLog
+	cfg.leakKeysFile, cfg.leakKeysURL = *leakKeysFile, *leakKeysURL
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -339,9 +348,14 @@ func checkDatabase(flag, database string) error {
 func redactURL(database string) string { return sqlstore.RedactDatabase(database) }
 
 func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
+	// Before the database: a keys file that cannot be used stops the
+	// start with nothing created.
+	leakKeys, err := openLeakReportKeys(cfg, logger)
+	if err != nil {
+		return err
+	}
 	var certs *certReloader
 	if cfg.tlsCert != "" {
-		var err error
 		if certs, err = newCertReloader(cfg.tlsCert, cfg.tlsKey, logger, time.Now); err != nil {
 			return err
 		}
@@ -457,6 +471,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Verifier:    verifier,
 		ForwardAuth: cfg.forwardAuth,
 		Metrics:     metricsHandler,
+		LeakReports: leakKeys,
 	})
 	ui := web.NewUI(web.Config{
 		Service:       svc,
