@@ -79,6 +79,9 @@ type State struct {
 	idHeader [1]string
 	// peer is the TCP peer's address, parsed once (Peer).
 	peer netip.Addr
+	// forwarded is set when the client address is one a trusted proxy
+	// named in X-Forwarded-For, not the peer's own (Forwarded).
+	forwarded bool
 
 	// UserID and KeyID name the caller, once authenticated.
 	UserID, KeyID string
@@ -153,7 +156,9 @@ func browserHeaders(h http.Header) {
 func (e *Edge) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &State{start: time.Now(), peer: parsePeer(r)}
-		st.info = signet.RequestInfo{IP: e.addr.client(r, st.peer), UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
+		var ip string
+		ip, st.forwarded = e.addr.client(r, st.peer)
+		st.info = signet.RequestInfo{IP: ip, UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
 		st.w.ResponseWriter = w
 		h := w.Header()
 		st.idHeader[0] = st.info.RequestID
