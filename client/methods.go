@@ -101,6 +101,11 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id, reason string) (*APIKey, 
 // UpdateAPIKey changes a key's settings (the fields set in req); see
 // UpdateAPIKeyRequest.
 func (c *Client) UpdateAPIKey(ctx context.Context, id string, req UpdateAPIKeyRequest) (*APIKey, error) {
+	if req.AllowedNetworks != nil && *req.AllowedNetworks == nil {
+		// A pointer to a nil list means "clear", which JSON's null would
+		// not say.
+		req.AllowedNetworks = &[]string{}
+	}
 	return call[APIKey](ctx, c, http.MethodPatch, p(v1+"/api-keys/", id), nil, req)
 }
 
