@@ -80,7 +80,10 @@ func testKeyAllowedNetworksAtCreation(t *testing.T) {
 	})
 }
 
-func TestUpdateAPIKeyNetworks(t *testing.T) { t.Parallel(); testdb.ForEach(t, testUpdateAPIKeyNetworks) }
+func TestUpdateAPIKeyNetworks(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testUpdateAPIKeyNetworks)
+}
 
 func testUpdateAPIKeyNetworks(t *testing.T) {
 	e := newEnv(t)
