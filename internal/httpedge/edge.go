@@ -79,9 +79,6 @@ type State struct {
 	idHeader [1]string
 	// peer is the TCP peer's address, parsed once (Peer).
 	peer netip.Addr
-	// forwarded is set when the client address is one a trusted proxy
-	// named in X-Forwarded-For, not the peer's own (Forwarded).
-	forwarded bool
 
 	// UserID and KeyID name the caller, once authenticated.
 	UserID, KeyID string
@@ -90,6 +87,10 @@ type State struct {
 	// client-error requests are logged at debug level, not info, so the
 	// access log does not cost more than the answer. Metrics count them.
 	Quiet bool
+	// forwarded is set when the client address is one a trusted proxy
+	// named in X-Forwarded-For, not the peer's own (Forwarded). Beside
+	// Quiet, in its padding: the State stays in its size class.
+	forwarded bool
 	// Actor is the authenticated caller and Auth what the surface that
 	// authenticated it keeps besides (the REST API: the verified key), so
 	// that a handler finds them without another context value.
