@@ -89,3 +89,20 @@ func TestParseAllowedNetworksList(t *testing.T) {
 		t.Errorf("bad entry: %v; want the field, index and value named", err)
 	}
 }
+
+// BenchmarkNetworksAllow is what a key with an allowlist adds to a cached
+// verification: parsing the caller's address and comparing it with the
+// key's networks (3 here, the match last).
+func BenchmarkNetworksAllow(b *testing.B) {
+	nets, _ := signet.ParseAllowedNetworks("n", []string{"192.0.2.0/24", "2001:db8::/32", "10.0.0.0/8"})
+	for _, addr := range []string{"10.1.2.3", "2001:db8::7", "::ffff:10.1.2.3"} {
+		b.Run(addr, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !signet.NetworksAllow(nets, addr) {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
