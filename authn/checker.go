@@ -53,8 +53,8 @@ func NewChecker(v *Verifier, defaultWorkspace func(context.Context) (string, err
 // Answer is the answer to one question.
 type Answer struct {
 	Allowed bool
-	// Reason says why not: invalid_key, revoked, expired, owner_disabled
-	// (the key does not verify), unknown_permission (it does, and the
+	// Reason says why not: invalid_key, revoked, expired, owner_disabled,
+	// network_not_allowed (the key does not verify), unknown_permission (it does, and the
 	// permission does not exist) or permission_denied (it does, without the
 	// permission); "" when allowed.
 	Reason string
@@ -103,16 +103,19 @@ func (c *Checker) MayAsk(asker *Verified, ws string) error {
 
 // Check verifies key (presented from ip, recorded as its last use) and
 // whether it holds perm in workspace ws ("" for the default workspace;
-// perm "" asks only whether the key verifies). A key that does not verify
-// or lacks the permission is an answer, not an error: only a failure to
-// reach storage is an error.
-func (c *Checker) Check(ctx context.Context, key, perm, ws, ip string) (Answer, error) {
+// perm "" asks only whether the key verifies). from is the original
+// caller's address, which a key's network allowlist judges: "" when the
+// asker cannot tell, and then a key with an allowlist is refused
+// (network_not_allowed). A key that does not verify or lacks the
+// permission is an answer, not an error: only a failure to reach storage
+// is an error.
+func (c *Checker) Check(ctx context.Context, key, perm, ws, ip, from string) (Answer, error) {
 	ws, err := c.Workspace(ctx, ws)
 	if err != nil {
 		return Answer{}, err
 	}
 	a := Answer{Workspace: ws}
-	v, err := c.verifier.VerifyKey(ctx, key, ip)
+	v, err := c.verifier.VerifyKeyFrom(ctx, key, ip, from)
 	if err != nil {
 		if signet.ErrorCode(err) != signet.EUNAUTHENTICATED {
 			return a, err

@@ -21,6 +21,7 @@ const (
 	OutcomeRevoked
 	OutcomeExpired
 	OutcomeOwnerDisabled
+	OutcomeNetworkNotAllowed
 	OutcomeError
 	numOutcomes
 )
@@ -38,6 +39,8 @@ func (o Outcome) String() string {
 		return ReasonExpired
 	case OutcomeOwnerDisabled:
 		return ReasonOwnerDisabled
+	case OutcomeNetworkNotAllowed:
+		return ReasonNetworkNotAllowed
 	case OutcomeError:
 		return "error"
 	}

@@ -16,6 +16,7 @@ package authn
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +48,9 @@ const (
 	ReasonBadCredentials = "bad_credentials"
 	ReasonMalformed      = "malformed_credentials"
 	ReasonBasicDisabled  = "basic_auth_disabled"
+	// ReasonNetworkNotAllowed: the key has a network allowlist, and the
+	// caller's address is outside it, or not known.
+	ReasonNetworkNotAllowed = "network_not_allowed"
 )
 
 // Verified is the result of a successful key verification. Immutable but
@@ -97,7 +101,10 @@ type entry struct {
 	revoked   bool
 	expiresAt time.Time // zero: never
 	ownerOK   bool
-	verified  Verified
+	// networks is the key's allowlist (APIKey.AllowedNetworks, already
+	// parsed and normalised); nil: any address.
+	networks []netip.Prefix
+	verified Verified
 
 	// use caches the key's last-used record of the current hour, so a
 	// verification finds it without a second map lookup. The one mutable
@@ -212,18 +219,29 @@ func unauthenticated(reason, msg string) *signet.Error {
 }
 
 var (
-	errInvalidKey    = unauthenticated(ReasonInvalidKey, "the API key is not valid: check that it was copied whole, or create a new one")
-	errRevoked       = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
-	errExpired       = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
-	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
+	errInvalidKey     = unauthenticated(ReasonInvalidKey, "the API key is not valid: check that it was copied whole, or create a new one")
+	errRevoked        = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
+	errExpired        = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
+	errOwnerDisabled  = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
+	errNetwork        = unauthenticated(ReasonNetworkNotAllowed, "the API key is not accepted from this address: it works only from its allowed networks (allowed_networks); use it from one of them, or have the list changed")
+	errNetworkUnknown = unauthenticated(ReasonNetworkNotAllowed, "the API key works only from its allowed networks, and the original caller's address is not known: the check API needs client_ip; forward-auth needs the proxy in --trusted-proxies, appending X-Forwarded-For")
 )
 
-// VerifyKey verifies a presented key string and records its use from ip.
-// Errors are EUNAUTHENTICATED with a Reason, or EUNAVAILABLE/EINTERNAL when
-// the key is not cached and storage fails.
+// VerifyKey verifies a presented key string and records its use from ip,
+// the caller's address, which a key with a network allowlist must be
+// inside. Errors are EUNAUTHENTICATED with a Reason, or
+// EUNAVAILABLE/EINTERNAL when the key is not cached and storage fails.
 //
 // For a cached key it does not touch storage, allocate or take a lock.
 func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, error) {
+	return v.VerifyKeyFrom(ctx, raw, ip, ip)
+}
+
+// VerifyKeyFrom is VerifyKey where the address the key's allowlist judges
+// (from, the original caller's) may differ from the one recorded as its
+// last use (ip). from "" means the original caller is not known: a key with
+// an allowlist is then refused (network_not_allowed), never let through.
+func (v *Verifier) VerifyKeyFrom(ctx context.Context, raw, ip, from string) (*Verified, error) {
 	k, err := apikey.Parse(raw)
 	if err != nil {
 		v.stats.add(OutcomeInvalidKey)
@@ -255,6 +273,11 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 		fail, outcome = errExpired, OutcomeExpired
 	case !e.ownerOK:
 		fail, outcome = errOwnerDisabled, OutcomeOwnerDisabled
+	case len(e.networks) > 0 && !signet.NetworksAllow(e.networks, from):
+		fail, outcome = errNetwork, OutcomeNetworkNotAllowed
+		if from == "" {
+			fail = errNetworkUnknown
+		}
 	}
 	if fail != nil {
 		v.stats.add(outcome)
@@ -356,6 +379,7 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 		personal:   st.Key.Kind == signet.KeyKindPersonal,
 		revoked:    st.Key.RevokedAt != nil,
 		ownerOK:    st.Owner.Status == signet.StatusActive,
+		networks:   st.Key.AllowedNetworks,
 	}
 	if st.Key.ExpiresAt != nil {
 		e.expiresAt = *st.Key.ExpiresAt

@@ -98,6 +98,17 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id, reason string) (*APIKey, 
 	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/revoke"), nil, RevokeAPIKeyRequest{Reason: reason})
 }
 
+// UpdateAPIKey changes a key's settings (the fields set in req); see
+// UpdateAPIKeyRequest.
+func (c *Client) UpdateAPIKey(ctx context.Context, id string, req UpdateAPIKeyRequest) (*APIKey, error) {
+	if req.AllowedNetworks != nil && *req.AllowedNetworks == nil {
+		// A pointer to a nil list means "clear", which JSON's null would
+		// not say.
+		req.AllowedNetworks = &[]string{}
+	}
+	return call[APIKey](ctx, c, http.MethodPatch, p(v1+"/api-keys/", id), nil, req)
+}
+
 // --- me and personal keys ---
 
 // Me returns the caller and its effective permissions.
@@ -472,6 +483,12 @@ func call[T any](ctx context.Context, c *Client, method, path string, query url.
 // denied check is not an error: see CheckResult.Allowed and Reason.
 func (c *Client) Check(ctx context.Context, key, permission, workspace string) (*CheckResult, error) {
 	return call[CheckResult](ctx, c, http.MethodPost, v1+"/check", nil, CheckRequest{Key: key, Permission: permission, Workspace: workspace})
+}
+
+// CheckFrom is Check for a caller at clientIP (CheckRequest.ClientIP): a
+// key with a network allowlist is judged by it.
+func (c *Client) CheckFrom(ctx context.Context, key, permission, workspace, clientIP string) (*CheckResult, error) {
+	return call[CheckResult](ctx, c, http.MethodPost, v1+"/check", nil, CheckRequest{Key: key, Permission: permission, Workspace: workspace, ClientIP: clientIP})
 }
 
 // CheckBatch runs up to MaxChecks checks in one request.

@@ -102,6 +102,9 @@ type APIKey struct {
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedBy     string     `json:"revoked_by"`
 	RevokedReason string     `json:"revoked_reason"`
+	// AllowedNetworks are the networks the key is accepted from, in
+	// normalised CIDR form; [] when it is accepted from anywhere.
+	AllowedNetworks []string `json:"allowed_networks"`
 }
 
 // CreatedAPIKey is a key just created: its metadata and, in Key, the whole
@@ -260,6 +263,10 @@ type CreateAPIKeyRequest struct {
 	// "P30D" (the syntax of signet.ParseDuration, README "Durations").
 	ExpiresIn string   `json:"expires_in,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
+	// AllowedNetworks, when not empty, are the only networks the key is
+	// accepted from: CIDRs such as "10.0.0.0/8" or "2001:db8::/32", or
+	// addresses (one address: /32 or /128). At most 100.
+	AllowedNetworks []string `json:"allowed_networks,omitempty"`
 }
 
 // CreateServiceAccountRequest describes a new service account and,
@@ -304,6 +311,15 @@ type UserUpdate struct {
 // SetGroupsRequest replaces a user's group memberships.
 type SetGroupsRequest struct {
 	GroupIDs []string `json:"group_ids"`
+}
+
+// UpdateAPIKeyRequest is the body of PATCH /api/v1/api-keys/{id}: nil
+// fields are left as they are.
+type UpdateAPIKeyRequest struct {
+	// AllowedNetworks replaces the key's network allowlist: CIDRs such as
+	// "10.0.0.0/8" or "2001:db8::/32", or addresses; an empty list clears
+	// it (the key works from anywhere).
+	AllowedNetworks *[]string `json:"allowed_networks,omitempty"`
 }
 
 // RevokeAPIKeyRequest is the optional body of a revocation.
@@ -518,8 +534,15 @@ type CheckRequest struct {
 	Permission string `json:"permission,omitempty"`
 	// Workspace is the workspace id to check in; empty means the request's
 	// X-Workspace-Id, else the default workspace.
-	Workspace string  `json:"workspace,omitempty"`
-	Checks    []Check `json:"checks,omitempty"`
+	Workspace string `json:"workspace,omitempty"`
+	// ClientIP is the address of the caller that presented Key, as the
+	// asking service sees it (its TCP peer, or what its trusted proxies
+	// say). Signet trusts the asking service for it, and judges the key's
+	// network allowlist by it; without it a key that has an allowlist is
+	// refused (network_not_allowed). In a batch it is the default of each
+	// check's own.
+	ClientIP string  `json:"client_ip,omitempty"`
+	Checks   []Check `json:"checks,omitempty"`
 }
 
 // Check is one check of a batch.
@@ -527,6 +550,8 @@ type Check struct {
 	Key        string `json:"key"`
 	Permission string `json:"permission"`
 	Workspace  string `json:"workspace,omitempty"`
+	// ClientIP is this check's caller's address (CheckRequest.ClientIP).
+	ClientIP string `json:"client_ip,omitempty"`
 }
 
 // MaxChecks is the most checks one request may carry.
@@ -539,6 +564,10 @@ const (
 	ReasonExpired          = "expired"
 	ReasonOwnerDisabled    = "owner_disabled"
 	ReasonPermissionDenied = "permission_denied"
+	// ReasonNetworkNotAllowed: the key has a network allowlist and the
+	// caller's address (the check's client_ip) is outside it, or was not
+	// given.
+	ReasonNetworkNotAllowed = "network_not_allowed"
 	// ReasonUnknownPermission: the permission asked about is not in the
 	// catalogue (a typo, or a domain not registered).
 	ReasonUnknownPermission = "unknown_permission"

@@ -69,6 +69,19 @@ func (s *server) getAPIKey(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, k, err, s.keyNow)
 }
 
+// updateAPIKey answers PATCH /api/v1/api-keys/{id}: the fields the body
+// sets are changed, the others left as they are.
+func (s *server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
+	var in client.UpdateAPIKeyRequest
+	if err := decodeBody(r, &in, true); err != nil {
+		return err
+	}
+	k, err := s.svc.UpdateAPIKey(r.Context(), actor(r), r.PathValue("id"), service.APIKeyUpdate{
+		AllowedNetworks: in.AllowedNetworks,
+	})
+	return reply(w, http.StatusOK, k, err, s.keyNow)
+}
+
 func (s *server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	var in client.RevokeAPIKeyRequest
 	if err := decodeBody(r, &in, false); err != nil {

@@ -86,7 +86,7 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 		if in.Key == "" || in.Permission == "" {
 			return signet.Errorf(signet.EINVALID, "key and permission are required (or checks, a list of them)")
 		}
-		a, err := s.checkOne(r, asker, client.Check{Key: in.Key, Permission: in.Permission, Workspace: in.Workspace}, headerWS, ip)
+		a, err := s.checkOne(r, asker, client.Check{Key: in.Key, Permission: in.Permission, Workspace: in.Workspace, ClientIP: in.ClientIP}, headerWS, ip)
 		if err != nil {
 			return err
 		}
@@ -104,6 +104,9 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 		if c.Key == "" || c.Permission == "" {
 			return signet.Errorf(signet.EINVALID, "checks[%d]: key and permission are required", i)
 		}
+		if c.ClientIP == "" {
+			c.ClientIP = in.ClientIP
+		}
 		a, err := s.checkOne(r, asker, c, headerWS, ip)
 		if err != nil {
 			return err
@@ -117,9 +120,25 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) error {
 // checkOne answers one check of the asking service (asker): the
 // permission's shape, the workspace (the check's, else the request's,
 // else the default), whether the asker may ask there, and the answer.
+//
+// The check's client_ip is the original caller's address as the asking
+// service saw it: Signet trusts the asking service for it (the service is
+// authenticated and holds signet:check, so it is trusted with the whole
+// question), judges the key's network allowlist by it and records it as
+// the key's last use. Without it the original caller is unknown: a key
+// with an allowlist is refused, and the use is recorded from the asking
+// service's own address (ip).
 func (s *server) checkOne(r *http.Request, asker *authn.Verified, c client.Check, headerWS, ip string) (authn.Answer, error) {
 	if _, _, ok := signet.SplitPermission(c.Permission); !ok {
 		return authn.Answer{}, signet.Errorf(signet.EINVALID, "permission %q is not of the form domain:action, such as metrics:write", c.Permission)
+	}
+	from := ""
+	if c.ClientIP != "" {
+		var ok bool
+		if from, ok = canonicalIP(c.ClientIP); !ok {
+			return authn.Answer{}, signet.Errorf(signet.EINVALID, "client_ip %q is not an IP address: send the caller's address, such as 192.0.2.10 or 2001:db8::1, without a port", c.ClientIP)
+		}
+		ip = from
 	}
 	ws, err := s.checker.Workspace(r.Context(), firstOf(c.Workspace, headerWS))
 	if err != nil {
@@ -128,7 +147,24 @@ func (s *server) checkOne(r *http.Request, asker *authn.Verified, c client.Check
 	if err := s.checker.MayAsk(asker, ws); err != nil {
 		return authn.Answer{}, err
 	}
-	return s.checker.Check(r.Context(), c.Key, c.Permission, ws, ip)
+	return s.checker.Check(r.Context(), c.Key, c.Permission, ws, ip, from)
+}
+
+// canonicalIP returns the address v in canonical text form (IPv4-mapped
+// IPv6 unmapped), v itself when it is already canonical, so that the usual
+// case allocates nothing; false for anything but an address (a port, a
+// zone, a name).
+func canonicalIP(v string) (string, bool) {
+	a, err := netip.ParseAddr(v)
+	if err != nil || a.Zone() != "" {
+		return "", false
+	}
+	a = a.Unmap()
+	var buf [64]byte
+	if b := a.AppendTo(buf[:0]); string(b) != v {
+		return string(b), true
+	}
+	return v, true
 }
 
 // checkResultJSON is the wire form of a check's answer.
@@ -192,14 +228,32 @@ func (s *server) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The client's address is the one the HTTP edge decided: the proxy
 	// (the TCP peer), or with --trusted-proxies covering the proxy, the
-	// address its X-Forwarded-For names.
-	a, err := s.checker.Check(r.Context(), c.Key, perm, ws, signet.RequestInfoFrom(r.Context()).IP)
+	// address its X-Forwarded-For names. It is the key's last use either
+	// way; but the peer here is always the proxy, never the original
+	// caller, so a key's network allowlist judges only an address a
+	// trusted proxy named: otherwise the caller is unknown ("") and a key
+	// with an allowlist is refused. (Judging the proxy's own address would
+	// let anyone behind the proxy use a key allowed from the proxy's
+	// network.)
+	ip := signet.RequestInfoFrom(r.Context()).IP
+	from := ""
+	if httpedge.Forwarded(r) {
+		from = ip
+	}
+	a, err := s.checker.Check(r.Context(), c.Key, perm, ws, ip, from)
 	if err != nil {
 		return err
 	}
 	if a.Verified == nil {
 		h.Set(HeaderReason, a.Reason)
-		return &signet.Error{Code: signet.EUNAUTHENTICATED, Reason: a.Reason, Message: "the API key is not valid (" + a.Reason + ")"}
+		msg := "the API key is not valid (" + a.Reason + ")"
+		switch {
+		case a.Reason == authn.ReasonNetworkNotAllowed && from == "":
+			msg = "the API key works only from its allowed networks, and the original caller's address is not known: list the proxy in --trusted-proxies and have it append X-Forwarded-For"
+		case a.Reason == authn.ReasonNetworkNotAllowed:
+			msg = "the API key is not accepted from the original caller's address: it works only from its allowed networks"
+		}
+		return &signet.Error{Code: signet.EUNAUTHENTICATED, Reason: a.Reason, Message: msg}
 	}
 	v := a.Verified
 	// The identity headers share one backing array: one allocation for

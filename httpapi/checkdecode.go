@@ -11,7 +11,8 @@ import (
 )
 
 // decodeCheck decodes the body of POST /api/v1/check. The usual body — one
-// check, {"key":"…","permission":"…"[,"workspace":"…"]} with plain strings
+// check, {"key":"…","permission":"…"[,"workspace":"…"][,"client_ip":"…"]}
+// with plain strings
 // — is read by a small scanner that allocates only the strings; anything
 // else (a batch, escapes, another spelling of a field, a repeated field, a
 // malformed body) goes to decodeBody, which decides exactly as for every
@@ -56,7 +57,7 @@ const maxFastCheckBody = 1024
 var checkBodies = sync.Pool{New: func() any { b := make([]byte, maxFastCheckBody+1); return &b }}
 
 // scanCheck reads b as one JSON object whose members are "key",
-// "permission" and "workspace", each at most once, each a string without
+// "permission", "workspace" and "client_ip", each at most once, each a string without
 // escapes or control characters, and reports whether b is exactly that.
 func scanCheck(b []byte, in *client.CheckRequest) bool {
 	i := skipSpace(b, 0)
@@ -64,7 +65,7 @@ func scanCheck(b []byte, in *client.CheckRequest) bool {
 		return false
 	}
 	i = skipSpace(b, i+1)
-	var seen [3]bool
+	var seen [4]bool
 	for first := true; ; first = false {
 		if i < len(b) && b[i] == '}' && first {
 			break
@@ -90,6 +91,8 @@ func scanCheck(b []byte, in *client.CheckRequest) bool {
 			field, k = &in.Permission, 1
 		case "workspace":
 			field, k = &in.Workspace, 2
+		case "client_ip":
+			field, k = &in.ClientIP, 3
 		default:
 			return false
 		}

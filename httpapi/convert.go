@@ -70,6 +70,8 @@ func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
 		RevokedAt:     k.RevokedAt,
 		RevokedBy:     k.RevokedBy,
 		RevokedReason: k.RevokedReason,
+
+		AllowedNetworks: nonNil(signet.FormatNetworks(k.AllowedNetworks)),
 	}
 }
 
@@ -212,6 +214,8 @@ func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyIn
 		Description: in.Description,
 		ExpiresAt:   in.ExpiresAt,
 		Scopes:      in.Scopes,
+
+		AllowedNetworks: in.AllowedNetworks,
 	}
 	if in.ExpiresIn != "" {
 		d, err := lifetime(field, in.ExpiresIn)

@@ -97,6 +97,10 @@ func FuzzDecodeCheck(f *testing.F) {
 	for _, s := range []string{
 		`{"key":"sgn_sa_x","permission":"metrics:write"}`,
 		` { "key" : "k" , "permission":"p","workspace":"ws_1" } `,
+		`{"key":"k","permission":"p","client_ip":"192.0.2.1"}`,
+		`{"client_ip":"2001:db8::1","key":"k","permission":"p","workspace":"w"}`,
+		`{"key":"k","permission":"p","client_ip":"a","client_ip":"b"}`,
+		`{"key":"k","permission":"p","client_IP":"192.0.2.1"}`,
 		`{"key":"k","key":"k2","permission":"p"}`,
 		`{"KEY":"k","permission":"p"}`,
 		`{"key":"k\u00e9","permission":"p"}`,
@@ -114,7 +118,7 @@ func FuzzDecodeCheck(f *testing.F) {
 		if err := decodeJSON(bytes.NewReader(b), &slow); err != nil {
 			t.Fatalf("scanCheck accepted %q, which the strict decoder refuses: %v", b, err)
 		}
-		if fast.Key != slow.Key || fast.Permission != slow.Permission || fast.Workspace != slow.Workspace || slow.Checks != nil {
+		if fast.Key != slow.Key || fast.Permission != slow.Permission || fast.Workspace != slow.Workspace || fast.ClientIP != slow.ClientIP || slow.Checks != nil {
 			t.Fatalf("scanCheck(%q) = %+v; the strict decoder says %+v", b, fast, slow)
 		}
 	})

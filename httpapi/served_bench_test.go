@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/internal/signettest"
 )
 
@@ -43,6 +44,14 @@ func BenchmarkServed(b *testing.B) {
 			io.WriteString(w, `{"allowed":true,"principal":{"id":"`+id+`"}}`)
 		})
 		checkBody := `{"key":"` + key + `","permission":"metrics:write"}`
+		// A key with a network allowlist, checked with the caller's
+		// client_ip: the allowlist costs no allocation.
+		limited := s.ServiceAccount(b, "limited", "role_edit", s.DefaultWorkspace)
+		allow := []string{"192.0.2.0/24", "10.0.0.0/8"}
+		if _, err := s.Admin.UpdateAPIKey(b.Context(), limited.APIKey.ID, client.UpdateAPIKeyRequest{AllowedNetworks: &allow}); err != nil {
+			b.Fatal(err)
+		}
+		checkFromBody := `{"key":"` + limited.APIKey.Key + `","permission":"metrics:write","client_ip":"10.1.2.3"}`
 		for _, tc := range []struct {
 			name   string
 			h      http.Handler
@@ -55,6 +64,7 @@ func BenchmarkServed(b *testing.B) {
 			{"bare", bare, "GET", "/verify", "", http.Header{"X-Api-Key": {key}}, 0},
 			{"verify", s.Handler, "GET", "/api/v1/personal-api-keys/verify", "", http.Header{"X-Api-Key": {key}}, 204},
 			{"check", s.Handler, "POST", "/api/v1/check", checkBody, http.Header{"Authorization": {"Bearer " + s.CheckerKey}, "Content-Type": {"application/json"}}, 200},
+			{"check-client-ip", s.Handler, "POST", "/api/v1/check", checkFromBody, http.Header{"Authorization": {"Bearer " + s.CheckerKey}, "Content-Type": {"application/json"}}, 200},
 			{"forward-auth", s.Handler, "GET", "/api/v1/forward-auth?permission=metrics:write", "", http.Header{"X-Api-Key": {key}}, 200},
 			{"me", s.Handler, "GET", "/api/v1/me", "", http.Header{"X-Api-Key": {key}}, 200},
 		} {

@@ -270,6 +270,7 @@ var routes = []route{
 
 	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed, query: qKeys},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}", h: (*server).getAPIKey, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/api-keys/{id}", h: (*server).updateAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed, query: qActivity},
 

@@ -177,6 +177,10 @@ func auditedMutations() []mutation {
 			_, err := e.svc.RevokeLeakedKeys(e.ctx, []LeakedToken{{Token: saKey, URL: "https://example.com/leak", Source: "content"}})
 			return err
 		}},
+		{"UpdateAPIKey", "api_key.update", "api_key", func(e *env) error {
+			_, err := e.svc.UpdateAPIKey(e.ctx, e.admin, key, APIKeyUpdate{AllowedNetworks: &[]string{"10.0.0.0/8"}})
+			return err
+		}},
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {
 			_, err := e.svc.RevokeAPIKey(e.ctx, e.admin, key, "rotated")
 			return err

@@ -51,6 +51,9 @@ func (o *op) recordKey(owner *signet.User, k *signet.APIKey) {
 	if len(k.Scopes) > 0 {
 		o.detail("scopes", k.Scopes)
 	}
+	if len(k.AllowedNetworks) > 0 {
+		o.detail("allowed_networks", signet.FormatNetworks(k.AllowedNetworks))
+	}
 }
 
 // createKey is the one place a key is minted, by CreateAPIKey and by
@@ -97,6 +100,10 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 	if err != nil {
 		return nil, err
 	}
+	networks, err := signet.ParseAllowedNetworks("allowed_networks", in.AllowedNetworks)
+	if err != nil {
+		return nil, err
+	}
 	ownerAccess, err := o.accessOfUser(owner)
 	if err != nil {
 		return nil, err
@@ -122,6 +129,8 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 		CreatedAt:   o.now,
 		ExpiresAt:   expires,
 		LoginDevice: in.loginDevice,
+
+		AllowedNetworks: networks,
 	}
 	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
 		return nil, err

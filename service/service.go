@@ -112,6 +112,9 @@ type CreateKeyInput struct {
 	ExpiresAt   *time.Time
 	ExpiresIn   time.Duration
 	Scopes      []string
+	// AllowedNetworks are the CIDRs (or addresses) the key is accepted
+	// from; none: anywhere. See signet.ParseAllowedNetworks.
+	AllowedNetworks []string
 	// loginDevice marks a key minted by LoginKey.
 	loginDevice string
 }

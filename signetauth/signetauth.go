@@ -32,6 +32,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,13 @@ type Config struct {
 	// rather than checked in Workspace, since the handler might act in the
 	// workspace the request names.
 	ClientWorkspaces []string
+	// ClientIP returns the address of a request's caller, which Signet
+	// judges a key's network allowlist by (the check API's client_ip).
+	// nil means the request's TCP peer (http.Request.RemoteAddr without
+	// its port): no forwarded header is believed. Behind a reverse proxy,
+	// set it to read what your trusted proxies append to X-Forwarded-For —
+	// never a header a client can set unchecked.
+	ClientIP func(r *http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -122,6 +130,7 @@ type cacheKey struct {
 	key        [32]byte
 	permission string
 	workspace  string
+	clientIP   string // the answer depends on it for keys with an allowlist
 }
 
 type cached struct {
@@ -149,6 +158,9 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = RemoteIP
+	}
 	c, err := client.New(cfg.URL, client.WithAPIKey(cfg.Key), client.WithHTTPClient(cfg.HTTPClient))
 	if err != nil {
 		return nil, err
@@ -163,11 +175,20 @@ func New(cfg Config) (*Auth, error) {
 // means Signet could not answer. The workspace is the calling code's
 // decision: do not pass one a request names without deciding on it
 // (RequirePermission does, with signet.EdgeWorkspace).
+//
+// Check passes no caller address, so a key with a network allowlist is
+// refused (network_not_allowed); CheckFrom passes one.
 func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (client.CheckResult, error) {
+	return a.CheckFrom(ctx, key, permission, workspace, "")
+}
+
+// CheckFrom is Check for a caller at clientIP, by which Signet judges a
+// key's network allowlist.
+func (a *Auth) CheckFrom(ctx context.Context, key, permission, workspace, clientIP string) (client.CheckResult, error) {
 	if workspace == "" {
 		workspace = a.cfg.Workspace
 	}
-	ck := cacheKey{key: sha256.Sum256([]byte(key)), permission: permission, workspace: workspace}
+	ck := cacheKey{key: sha256.Sum256([]byte(key)), permission: permission, workspace: workspace, clientIP: clientIP}
 	now := a.cfg.Now()
 	a.mu.Lock()
 	c, ok := a.cache[ck]
@@ -175,7 +196,7 @@ func (a *Auth) Check(ctx context.Context, key, permission, workspace string) (cl
 	if ok && now.Before(c.expires) {
 		return c.res, nil
 	}
-	res, err := a.client.Check(ctx, key, permission, workspace)
+	res, err := a.client.CheckFrom(ctx, key, permission, workspace, clientIP)
 	if err != nil {
 		return client.CheckResult{}, err
 	}
@@ -265,7 +286,7 @@ func (a *Auth) checkRequest(r *http.Request, key, permission string) (client.Che
 		// from Signet's answer for it (once; it never changes).
 		def := a.defaultWS.Load()
 		if def == nil {
-			res, err := a.Check(r.Context(), key, permission, "")
+			res, err := a.CheckFrom(r.Context(), key, permission, "", a.cfg.ClientIP(r))
 			if err != nil {
 				return res, err
 			}
@@ -278,7 +299,19 @@ func (a *Auth) checkRequest(r *http.Request, key, permission string) (client.Che
 	if err != nil {
 		return client.CheckResult{}, err
 	}
-	return a.Check(r.Context(), key, permission, ws)
+	return a.CheckFrom(r.Context(), key, permission, ws, a.cfg.ClientIP(r))
+}
+
+// RemoteIP returns the address of r's TCP peer: RemoteAddr without its
+// port. It is Config.ClientIP's default.
+func RemoteIP(r *http.Request) string {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().WithZone("").String()
+	}
+	if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		return a.Unmap().WithZone("").String()
+	}
+	return ""
 }
 
 // requestedWorkspaces returns the workspaces r names in its headers, every

@@ -88,8 +88,10 @@ func (s *server) createSAKey(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 // and renders the page with the key shown once, or the dialog with its
 // error.
 func (s *server) createKeyFromPage(w http.ResponseWriter, r *http.Request, c *reqCtx, owner, dialog string) error {
-	f := keyForm{Name: r.PostFormValue("key_name"), Description: r.PostFormValue("key_description"), Expires: r.PostFormValue("key_expires")}
+	f := keyForm{Name: r.PostFormValue("key_name"), Description: r.PostFormValue("key_description"), Expires: r.PostFormValue("key_expires"),
+		Networks: r.PostFormValue("key_allowed_networks")}
 	in, err := keyInput(f.Name, f.Description, f.Expires)
+	in.AllowedNetworks = formNetworks(f.Networks)
 	var out *service.CreatedKey
 	if err == nil {
 		if owner == "" {

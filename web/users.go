@@ -86,6 +86,7 @@ type saForm struct {
 	Grants                    []grantRow
 	GroupIDs                  []string
 	KeyName, KeyDesc, Expires string
+	KeyNetworks               string
 	Error                     string
 }
 
@@ -255,14 +256,15 @@ func keyInput(name, desc, expires string) (service.CreateKeyInput, error) {
 func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	f := saForm{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"),
 		KeyName: r.PostFormValue("key_name"), KeyDesc: r.PostFormValue("key_description"), Expires: r.PostFormValue("key_expires"),
-		GroupIDs: r.PostForm["group"]}
+		KeyNetworks: r.PostFormValue("key_allowed_networks"), GroupIDs: r.PostForm["group"]}
 	var specs []service.GrantSpec
 	f.Grants, specs = formGrants(r)
 	in := service.CreateServiceAccountInput{Name: f.Name, Description: f.Description, Grants: specs, GroupIDs: f.GroupIDs}
 	var err error
-	if strings.TrimSpace(f.KeyName) != "" || f.KeyDesc != "" {
+	if strings.TrimSpace(f.KeyName) != "" || f.KeyDesc != "" || strings.TrimSpace(f.KeyNetworks) != "" {
 		var k service.CreateKeyInput
 		if k, err = keyInput(f.KeyName, f.KeyDesc, f.Expires); err == nil {
+			k.AllowedNetworks = formNetworks(f.KeyNetworks)
 			in.Key = &k
 		}
 	}
@@ -342,7 +344,7 @@ type grantView struct {
 	Label string
 }
 
-type keyForm struct{ Name, Description, Expires, Error string }
+type keyForm struct{ Name, Description, Expires, Networks, Error string }
 
 func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, error) {
 	ctx := r.Context()
@@ -498,8 +500,10 @@ func (s *server) deleteUserGrant(w http.ResponseWriter, r *http.Request, c *reqC
 
 func (s *server) createUserKey(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	id := r.PathValue("id")
-	f := keyForm{Name: r.PostFormValue("key_name"), Description: r.PostFormValue("key_description"), Expires: r.PostFormValue("key_expires")}
+	f := keyForm{Name: r.PostFormValue("key_name"), Description: r.PostFormValue("key_description"), Expires: r.PostFormValue("key_expires"),
+		Networks: r.PostFormValue("key_allowed_networks")}
 	in, err := keyInput(f.Name, f.Description, f.Expires)
+	in.AllowedNetworks = formNetworks(f.Networks)
 	var out *service.CreatedKey
 	if err == nil {
 		out, err = s.svc.CreateAPIKey(r.Context(), c.actor, id, in)

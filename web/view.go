@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -92,7 +93,9 @@ var funcs = template.FuncMap{
 		return d.Round(time.Millisecond).String()
 	},
 	"join": strings.Join,
-	"has":  func(list []string, s string) bool { return slices.Contains(list, s) },
+	// networks shows a key's allowlist on one line.
+	"networks": func(n []netip.Prefix) string { return strings.Join(signet.FormatNetworks(n), ", ") },
+	"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
 	"json": func(v any) string {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {

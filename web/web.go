@@ -198,6 +198,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/api-keys/personal", s.createPersonalKey)
 	auth("POST /settings/api-keys/service-account", s.createSAKey)
 	auth("POST /settings/api-keys/{id}/revoke", s.revokeKey)
+	auth("GET /settings/api-keys/{id}/networks", s.keyNetworksPage)
+	auth("POST /settings/api-keys/{id}/networks", s.updateKeyNetworks)
 
 	auth("GET /settings/groups", s.groupsPage)
 	auth("POST /settings/groups", s.createGroup)

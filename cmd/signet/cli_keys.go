@@ -12,18 +12,19 @@ import (
 )
 
 func init() {
-	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysRevoke, keysActivity)
+	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysUpdate, keysRevoke, keysActivity)
 }
 
 type keysCreateFlags struct {
 	sa, name, desc, in, at string
 	scopes                 stringList
+	networks               networksFlag
 	quiet                  bool
 	req                    client.CreateAPIKeyRequest // from the flags
 }
 
 var keysCreate = clientCmd[keysCreateFlags]{name: "create",
-	args:    "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--quiet]",
+	args:    "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--allowed-networks CIDR,...] [--quiet]",
 	usage:   "--name N [flags]",
 	summary: "create an API key for a service account, or without --service-account a personal key for yourself; the secret is shown once",
 	flags: func(o *keysCreateFlags, fs *flag.FlagSet) {
@@ -33,6 +34,7 @@ var keysCreate = clientCmd[keysCreateFlags]{name: "create",
 		fs.StringVar(&o.in, "expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
 		fs.StringVar(&o.at, "expires-at", "", "the key expires at this RFC 3339 time")
 		fs.Var(&o.scopes, "scope", "narrow the key to this permission; repeatable")
+		o.networks.define(fs, networksUsage)
 		fs.BoolVar(&o.quiet, "quiet", false, "print only the key secret and a newline")
 	},
 	check: func(x *cmdCall, o *keysCreateFlags) error {
@@ -41,6 +43,7 @@ var keysCreate = clientCmd[keysCreateFlags]{name: "create",
 		}
 		var err error
 		o.req, err = keyRequest(o.name, o.desc, o.in, o.at, "--expires-in", "--expires-at", o.scopes)
+		o.req.AllowedNetworks = o.networks.list
 		return err
 	},
 	run: func(ctx context.Context, x *cmdCall, o *keysCreateFlags) (*output, error) {
@@ -161,6 +164,7 @@ func printKey(w io.Writer, k *client.APIKey) error {
 		"Description", k.Description,
 		"Hint", k.Hint,
 		"Scopes", fmtList(k.Scopes),
+		"Allowed networks", allowedNetworksLabel(k.AllowedNetworks),
 		"Status", k.Status,
 		"Created", fmtTime(k.CreatedAt),
 		"Created by", k.CreatedBy,

@@ -22,12 +22,13 @@ func init() {
 type saCreateFlags struct {
 	desc, keyName, keyDesc, keyIn, keyAt string
 	roles, groups, scopes                stringList
+	networks                             networksFlag
 	quiet                                bool
 	key                                  *client.CreateAPIKeyRequest // from the --key-* flags
 }
 
 var saCreate = clientCmd[saCreateFlags]{name: "create",
-	args:    "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]...] [--quiet]",
+	args:    "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]... [--allowed-networks CIDR,...]] [--quiet]",
 	usage:   "NAME [flags]",
 	summary: "create a service account, optionally with roles, groups and a first API key (shown once)", min: 1, max: 1,
 	flags: func(o *saCreateFlags, fs *flag.FlagSet) {
@@ -39,16 +40,21 @@ var saCreate = clientCmd[saCreateFlags]{name: "create",
 		fs.StringVar(&o.keyIn, "key-expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
 		fs.StringVar(&o.keyAt, "key-expires-at", "", "the key expires at this RFC 3339 time")
 		fs.Var(&o.scopes, "key-scope", "narrow the key to this permission; repeatable")
+		o.networks.define(fs, "accept the API key only from these networks: CIDRs or addresses, comma-separated or repeated (default: anywhere)")
 		fs.BoolVar(&o.quiet, "quiet", false, "print only the API key secret (or, without --key-name, the service account id)")
 	},
 	check: func(x *cmdCall, o *saCreateFlags) error {
 		if o.keyName == "" && (o.keyDesc != "" || o.keyIn != "" || o.keyAt != "" || len(o.scopes) > 0) {
 			return usagef("service-accounts create: --key-description, --key-expires-* and --key-scope need --key-name")
 		}
+		if o.keyName == "" && o.networks.set {
+			return usagef("service-accounts create: --allowed-networks needs --key-name")
+		}
 		if o.keyName == "" {
 			return nil
 		}
 		k, err := keyRequest(o.keyName, o.keyDesc, o.keyIn, o.keyAt, "--key-expires-in", "--key-expires-at", o.scopes)
+		k.AllowedNetworks = o.networks.list
 		o.key = &k
 		return err
 	},

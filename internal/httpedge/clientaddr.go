@@ -91,6 +91,18 @@ func Peer(r *http.Request) netip.Addr {
 	return parsePeer(r)
 }
 
+// Forwarded reports whether r's client address (signet.RequestInfo.IP)
+// is one a trusted proxy named in X-Forwarded-For, rather than the TCP
+// peer's own address: the peer is then a trusted proxy that said whom it
+// forwards for. Forward-auth reads it, since there the peer is always the
+// proxy, never the original caller. false outside the edge.
+func Forwarded(r *http.Request) bool {
+	if st := From(r.Context()); st != nil {
+		return st.forwarded
+	}
+	return false
+}
+
 func parsePeer(r *http.Request) netip.Addr {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		return ap.Addr().Unmap().WithZone("")
@@ -105,16 +117,19 @@ func parsePeer(r *http.Request) netip.Addr {
 // documentation, in canonical text form (IPv4 dotted decimal, IPv6 as RFC
 // 5952, never a port or zone); "" when the peer's address is unknown.
 func (c *ClientAddr) Client(r *http.Request) string {
-	return c.client(r, c.Peer(r))
+	ip, _ := c.client(r, c.Peer(r))
+	return ip
 }
 
-// client is Client with r's peer already parsed.
-func (c *ClientAddr) client(r *http.Request, peer netip.Addr) string {
+// client is Client with r's peer already parsed. forwarded reports that
+// the address is one a trusted proxy named in X-Forwarded-For rather than
+// the peer's own.
+func (c *ClientAddr) client(r *http.Request, peer netip.Addr) (ip string, forwarded bool) {
 	if !peer.IsValid() {
-		return ""
+		return "", false
 	}
 	if !c.trusts(peer) {
-		return peerString(r.RemoteAddr, peer)
+		return peerString(r.RemoteAddr, peer), false
 	}
 	client, fromPeer := peer, true
 	lines := r.Header["X-Forwarded-For"]
@@ -128,7 +143,7 @@ walk:
 				break walk
 			}
 			if !c.trusts(a) {
-				return a.String()
+				return a.String(), true
 			}
 			client, fromPeer = a, false
 			if j < 0 {
@@ -138,9 +153,9 @@ walk:
 		}
 	}
 	if fromPeer {
-		return peerString(r.RemoteAddr, peer)
+		return peerString(r.RemoteAddr, peer), false
 	}
-	return client.String()
+	return client.String(), true
 }
 
 func (c *ClientAddr) trusts(a netip.Addr) bool {

@@ -87,6 +87,10 @@ type State struct {
 	// client-error requests are logged at debug level, not info, so the
 	// access log does not cost more than the answer. Metrics count them.
 	Quiet bool
+	// forwarded is set when the client address is one a trusted proxy
+	// named in X-Forwarded-For, not the peer's own (Forwarded). Beside
+	// Quiet, in its padding: the State stays in its size class.
+	forwarded bool
 	// Actor is the authenticated caller and Auth what the surface that
 	// authenticated it keeps besides (the REST API: the verified key), so
 	// that a handler finds them without another context value.
@@ -153,7 +157,9 @@ func browserHeaders(h http.Header) {
 func (e *Edge) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &State{start: time.Now(), peer: parsePeer(r)}
-		st.info = signet.RequestInfo{IP: e.addr.client(r, st.peer), UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
+		var ip string
+		ip, st.forwarded = e.addr.client(r, st.peer)
+		st.info = signet.RequestInfo{IP: ip, UserAgent: r.UserAgent(), RequestID: requestID(r.Header)}
 		st.w.ResponseWriter = w
 		h := w.Header()
 		st.idHeader[0] = st.info.RequestID

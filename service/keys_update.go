@@ -1,0 +1,112 @@
+package service
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	signet "github.com/signetdev/signet"
+)
+
+// APIKeyUpdate is a partial update of a key's mutable settings: nil
+// fields are left as they are.
+type APIKeyUpdate struct {
+	// AllowedNetworks replaces the key's network allowlist (see
+	// signet.ParseAllowedNetworks); an empty list clears it, so the key
+	// works from anywhere again.
+	AllowedNetworks *[]string
+}
+
+// UpdateAPIKey changes a key's settings, audited as api_key.update with
+// each changed field's old and new value. Who may: as for RevokeAPIKey —
+// the owner, api_keys:write or service_accounts:write for service-account
+// keys, api_keys:write for other humans' personal keys — except that a key
+// changing its own allowlist may only narrow it (every new network inside
+// one it had), so that a leaked key cannot free itself. A change that
+// changes nothing is not audited. The verification cache is invalidated on
+// commit, so the new allowlist applies to the next request on every node.
+// Returns EINVALID, ENOTFOUND, EFORBIDDEN.
+func (s *Service) UpdateAPIKey(ctx context.Context, a *signet.Actor, keyID string, up APIKeyUpdate) (*signet.APIKey, error) {
+	var out *signet.APIKey
+	err := s.mutate(ctx, a, "api_key.update", func(o *op) error {
+		k, err := o.keyForUpdate(keyID)
+		if err != nil {
+			return err
+		}
+		changed := false
+		if up.AllowedNetworks != nil {
+			networks, err := signet.ParseAllowedNetworks("allowed_networks", *up.AllowedNetworks)
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(networks, k.AllowedNetworks) {
+				if k.ID == a.KeyID && !narrows(k.AllowedNetworks, networks) {
+					return signet.Errorf(signet.EFORBIDDEN, "a key may only narrow its own network allowlist (every network inside one it has); widen or clear it with another credential")
+				}
+				o.change("allowed_networks", nonNilNetworks(k.AllowedNetworks), nonNilNetworks(networks))
+				k.AllowedNetworks = networks
+				changed = true
+			}
+		}
+		if !changed {
+			o.noEvent = true
+		} else if err := o.tx.UpdateAPIKey(o.ctx, k); err != nil {
+			return notFound(err, "API key %q not found", keyID)
+		}
+		k.SecretHash = [32]byte{}
+		out = k
+		return nil
+	})
+	return out, err
+}
+
+// keyForUpdate loads a key for a change of its settings, names it as the
+// event's target, and authorises the actor by the rule of RevokeAPIKey.
+func (o *op) keyForUpdate(keyID string) (*signet.APIKey, error) {
+	k, err := o.tx.GetAPIKey(o.ctx, keyID)
+	if err != nil {
+		return nil, notFound(err, "API key %q not found", keyID)
+	}
+	o.target("api_key", k.ID, k.Name)
+	o.detail("owner_id", k.OwnerID)
+	switch {
+	case o.self(k.OwnerID) || k.ID == o.actor.KeyID:
+	case k.Kind == signet.KeyKindServiceAccount:
+		if err := o.authoriseAny("", "api_keys:write", "service_accounts:write"); err != nil {
+			return nil, err
+		}
+	default:
+		if err := o.authorise("api_keys:write", ""); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// narrows reports whether the allowlist next admits no address that old
+// does not: it is not empty (empty admits everything) and, when old is
+// not empty, each of its networks lies inside one of old's.
+func narrows(old, next []netip.Prefix) bool {
+	if len(next) == 0 {
+		return false
+	}
+	if len(old) == 0 {
+		return true
+	}
+	for _, p := range next {
+		if !slices.ContainsFunc(old, func(q netip.Prefix) bool {
+			return q.Addr().BitLen() == p.Addr().BitLen() && q.Bits() <= p.Bits() && q.Contains(p.Addr())
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// nonNilNetworks is networks in text form for an audit event, [] for none.
+func nonNilNetworks(networks []netip.Prefix) []string {
+	if out := signet.FormatNetworks(networks); out != nil {
+		return out
+	}
+	return []string{}
+}
