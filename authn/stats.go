@@ -21,6 +21,7 @@ const (
 	OutcomeRevoked
 	OutcomeExpired
 	OutcomeOwnerDisabled
+	OutcomePolicyViolation
 	OutcomeError
 	numOutcomes
 )
@@ -38,6 +39,8 @@ func (o Outcome) String() string {
 		return ReasonExpired
 	case OutcomeOwnerDisabled:
 		return ReasonOwnerDisabled
+	case OutcomePolicyViolation:
+		return ReasonPolicyViolation
 	case OutcomeError:
 		return "error"
 	}

@@ -47,6 +47,9 @@ const (
 	ReasonBadCredentials = "bad_credentials"
 	ReasonMalformed      = "malformed_credentials"
 	ReasonBasicDisabled  = "basic_auth_disabled"
+	// ReasonPolicyViolation: the key breaks the organisation's key policy,
+	// which is enforced (its enforce_from has passed).
+	ReasonPolicyViolation = "policy_violation"
 )
 
 // Verified is the result of a successful key verification. Immutable but
@@ -97,7 +100,11 @@ type entry struct {
 	revoked   bool
 	expiresAt time.Time // zero: never
 	ownerOK   bool
-	verified  Verified
+	// refusedFrom is when (unix nanoseconds) the key starts to be refused
+	// for breaking the key policy; 0: never (it complies, or the policy is
+	// not enforced).
+	refusedFrom int64
+	verified    Verified
 
 	// use caches the key's last-used record of the current hour, so a
 	// verification finds it without a second map lookup. The one mutable
@@ -216,6 +223,7 @@ var (
 	errRevoked       = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
 	errExpired       = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
 	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
+	errPolicy        = unauthenticated(ReasonPolicyViolation, "the API key breaks the organisation's key policy, which is now enforced; replace it with a key that complies (an administrator sees why under Settings → Key policy)")
 )
 
 // VerifyKey verifies a presented key string and records its use from ip.
@@ -255,6 +263,8 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 		fail, outcome = errExpired, OutcomeExpired
 	case !e.ownerOK:
 		fail, outcome = errOwnerDisabled, OutcomeOwnerDisabled
+	case e.refusedFrom != 0 && now.UnixNano() >= e.refusedFrom:
+		fail, outcome = errPolicy, OutcomePolicyViolation
 	}
 	if fail != nil {
 		v.stats.add(outcome)
@@ -359,6 +369,10 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 	}
 	if st.Key.ExpiresAt != nil {
 		e.expiresAt = *st.Key.ExpiresAt
+	}
+	if len(st.Violations) > 0 && st.EnforceFrom != nil {
+		// At least 1: 0 means never, and the epoch has passed anyway.
+		e.refusedFrom = max(st.EnforceFrom.UnixNano(), 1)
 	}
 	access := st.Access
 	e.verified = Verified{
