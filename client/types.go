@@ -534,13 +534,11 @@ const MaxChecks = 100
 
 // Reasons a check is denied, in CheckResult.Reason.
 const (
-	ReasonInvalidKey    = "invalid_key"
-	ReasonRevoked       = "revoked"
-	ReasonExpired       = "expired"
-	ReasonOwnerDisabled = "owner_disabled"
-	// ReasonPolicyViolation: the key breaks the organisation's key policy,
-	// which is enforced.
-	ReasonPolicyViolation  = "policy_violation"
+	ReasonInvalidKey       = "invalid_key"
+	ReasonRevoked          = "revoked"
+	ReasonExpired          = "expired"
+	ReasonOwnerDisabled    = "owner_disabled"
+	ReasonPolicyViolation  = "policy_violation" // the key breaks the enforced key policy
 	ReasonPermissionDenied = "permission_denied"
 	// ReasonUnknownPermission: the permission asked about is not in the
 	// catalogue (a typo, or a domain not registered).
