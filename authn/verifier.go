@@ -100,11 +100,12 @@ type entry struct {
 	revoked   bool
 	expiresAt time.Time // zero: never
 	ownerOK   bool
+	verified  Verified
+
 	// refusedFrom is when (unix nanoseconds) the key starts to be refused
 	// for breaking the key policy; 0: never (it complies, or the policy is
 	// not enforced).
 	refusedFrom int64
-	verified    Verified
 
 	// use caches the key's last-used record of the current hour, so a
 	// verification finds it without a second map lookup. The one mutable
