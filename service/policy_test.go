@@ -170,7 +170,10 @@ func testKeyPolicyAtCreation(t *testing.T) {
 	}
 }
 
-func TestKeyPolicyNonCompliance(t *testing.T) { t.Parallel(); testdb.ForEach(t, testKeyPolicyNonCompliance) }
+func TestKeyPolicyNonCompliance(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testKeyPolicyNonCompliance)
+}
 
 func testKeyPolicyNonCompliance(t *testing.T) {
 	e := newEnv(t)
