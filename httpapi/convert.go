@@ -70,6 +70,7 @@ func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
 		RevokedAt:     k.RevokedAt,
 		RevokedBy:     k.RevokedBy,
 		RevokedReason: k.RevokedReason,
+		Violations:    violationsJSON(k.Violations),
 	}
 }
 

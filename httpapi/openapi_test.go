@@ -255,6 +255,9 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"CreateWebhookRequest":            reflect.TypeFor[client.CreateWebhookRequest](),
 		"WebhookUpdate":                   reflect.TypeFor[client.WebhookUpdate](),
 		"RotateWebhookSecretRequest":      reflect.TypeFor[client.RotateWebhookSecretRequest](),
+		"Violation":                       reflect.TypeFor[client.Violation](),
+		"KeyPolicySettings":               reflect.TypeFor[client.KeyPolicySettings](),
+		"KeyPolicy":                       reflect.TypeFor[client.KeyPolicy](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]
