@@ -157,6 +157,10 @@ type APIKey struct {
 	DisabledAt     *time.Time
 	DisabledBy     string
 	DisabledReason string
+	// Violations are the rules of the key policy the key breaks, as the
+	// service computes them when it reads the key (never stored); nil for
+	// a compliant key, a revoked or an expired one.
+	Violations []Violation
 }
 
 // Status returns the key's status at now.
@@ -189,6 +193,10 @@ type APIKeyFilter struct {
 	UnusedSince *time.Time
 	// Labels keeps the keys carrying every one of these labels.
 	Labels map[string]string
+	// NonCompliant keeps the keys that break the key policy
+	// (?non_compliant=true). The service applies it, scanning the keys the
+	// other fields select; storage ignores it.
+	NonCompliant bool
 	Page
 }
 

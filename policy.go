@@ -140,3 +140,99 @@ func kindWords(kind string) string {
 	}
 	return "service-account"
 }
+
+// Key policy bounds on its own settings.
+const (
+	// MaxExpiryWarnings bounds how many expiry warning thresholds a policy
+	// may set.
+	MaxExpiryWarnings = 10
+)
+
+// Validate checks a policy an administrator asks for: durations and the
+// key count not negative, the default rotation grace within the maximum,
+// one to MaxExpiryWarnings expiry warnings longer than zero when they are
+// set, and EnforceFrom a real time. Messages name the API's fields.
+// Returns EINVALID.
+func (p KeyPolicy) Validate() error {
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"max_lifetime_service_account", p.MaxLifetimeServiceAccount},
+		{"max_lifetime_personal", p.MaxLifetimePersonal},
+		{"default_rotation_grace", p.DefaultRotationGrace},
+		{"max_rotation_grace", p.MaxRotationGrace},
+		{"disable_unused_after", p.DisableUnusedAfter},
+	} {
+		if d.v < 0 {
+			return Errorf(EINVALID, "%s must not be negative: give a duration such as 90d, or 0 for no bound", d.field)
+		}
+	}
+	if p.MaxActiveKeysPerAccount < 0 {
+		return Errorf(EINVALID, "max_active_keys_per_account must not be negative: give a count such as 5, or 0 for no bound")
+	}
+	maxGrace := p.MaxRotationGrace
+	if maxGrace <= 0 {
+		maxGrace = DefaultMaxRotationGrace
+	}
+	if p.DefaultRotationGrace > maxGrace {
+		return Errorf(EINVALID, "default_rotation_grace (%s) must not exceed the maximum rotation grace (%s): lower it, or raise max_rotation_grace",
+			FormatDuration(p.DefaultRotationGrace), FormatDuration(maxGrace))
+	}
+	if p.ExpiryWarnings != nil {
+		if len(p.ExpiryWarnings) == 0 || len(p.ExpiryWarnings) > MaxExpiryWarnings {
+			return Errorf(EINVALID, "expiry_warnings must hold 1 to %d durations, such as [\"14d\", \"7d\", \"1d\"]; leave it out for those defaults", MaxExpiryWarnings)
+		}
+		for _, w := range p.ExpiryWarnings {
+			if w <= 0 {
+				return Errorf(EINVALID, "expiry_warnings must be durations longer than zero, such as 7d")
+			}
+		}
+	}
+	if p.EnforceFrom != nil && p.EnforceFrom.IsZero() {
+		return Errorf(EINVALID, "enforce_from must be a time such as 2027-01-01T00:00:00Z, or null to only report keys that break the policy")
+	}
+	return nil
+}
+
+// Refusal returns why key k, about to be created (or to succeed a key in
+// a rotation), may not be: the first rule of the policy it breaks, said as
+// what to ask for instead (EINVALID); nil when it complies. The rules are
+// those of Violations, so that a key refused at creation is the key the
+// non-compliance report lists.
+func (p KeyPolicy) Refusal(k *APIKey) error {
+	vs := p.Violations(k)
+	if len(vs) == 0 {
+		return nil
+	}
+	maxLife := p.MaxLifetimeServiceAccount
+	if k.Kind == KeyKindPersonal {
+		maxLife = p.MaxLifetimePersonal
+	}
+	switch v := vs[0]; v.Rule {
+	case "max_lifetime_service_account", "max_lifetime_personal":
+		return Errorf(EINVALID, "the key policy allows %s keys of at most %s (%s): ask for expires_in of %s or less",
+			kindWords(k.Kind), FormatDuration(maxLife), v.Rule, FormatDuration(maxLife))
+	case "require_expiry":
+		if maxLife > 0 {
+			return Errorf(EINVALID, "the key policy requires %s keys to expire within %s (require_expiry): ask for expires_in of %s or less",
+				kindWords(k.Kind), FormatDuration(maxLife), FormatDuration(maxLife))
+		}
+		return Errorf(EINVALID, "the key policy requires every key to expire (require_expiry): ask for an expiry, such as expires_in of 90d")
+	case "require_network_allowlist":
+		return Errorf(EINVALID, "the key policy requires service-account keys to carry a network allowlist (require_network_allowlist): give allowed_networks, such as [\"10.0.0.0/8\"]")
+	default:
+		return Errorf(EINVALID, "%s (%s)", v.Message, v.Rule)
+	}
+}
+
+// ActiveKeysRefusal returns why an account holding active keys (not
+// counting those being rotated away) may not have one more (ECONFLICT);
+// nil when the policy allows it.
+func (p KeyPolicy) ActiveKeysRefusal(ownerName string, active int) error {
+	if p.MaxActiveKeysPerAccount <= 0 || active < p.MaxActiveKeysPerAccount {
+		return nil
+	}
+	return Errorf(ECONFLICT, "%s already has %d active API keys, the most the key policy allows (max_active_keys_per_account): revoke one first, or rotate one instead of adding a key",
+		ownerName, active)
+}

@@ -83,3 +83,76 @@ func TestKeyPolicyRotationGrace(t *testing.T) {
 		t.Errorf("Warnings = %v; want [48h 1h]", w)
 	}
 }
+
+func TestKeyPolicyValidate(t *testing.T) {
+	day := 24 * time.Hour
+	zero := time.Time{}
+	tests := []struct {
+		name   string
+		policy KeyPolicy
+		field  string // named in the error; "" for a valid policy
+	}{
+		{"zero", KeyPolicy{}, ""},
+		{"everything", KeyPolicy{MaxLifetimeServiceAccount: 90 * day, MaxLifetimePersonal: 30 * day, RequireExpiry: true,
+			RequireNetworkAllowlist: true, MaxActiveKeysPerAccount: 3, DefaultRotationGrace: day, MaxRotationGrace: 2 * day,
+			DisableUnusedAfter: 60 * day, ExpiryWarnings: []time.Duration{7 * day, day}, EnforceFrom: new(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))}, ""},
+		{"negative lifetime", KeyPolicy{MaxLifetimePersonal: -day}, "max_lifetime_personal"},
+		{"negative unused", KeyPolicy{DisableUnusedAfter: -day}, "disable_unused_after"},
+		{"negative count", KeyPolicy{MaxActiveKeysPerAccount: -1}, "max_active_keys_per_account"},
+		{"default grace over the maximum", KeyPolicy{DefaultRotationGrace: 2 * day, MaxRotationGrace: day}, "default_rotation_grace"},
+		{"default grace over the default maximum", KeyPolicy{DefaultRotationGrace: 8 * day}, "default_rotation_grace"},
+		{"no warnings", KeyPolicy{ExpiryWarnings: []time.Duration{}}, "expiry_warnings"},
+		{"eleven warnings", KeyPolicy{ExpiryWarnings: make([]time.Duration, 11)}, "expiry_warnings"},
+		{"zero warning", KeyPolicy{ExpiryWarnings: []time.Duration{day, 0}}, "expiry_warnings"},
+		{"zero enforce_from", KeyPolicy{EnforceFrom: &zero}, "enforce_from"},
+	}
+	for _, tc := range tests {
+		err := tc.policy.Validate()
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: Validate = %v; want nil", tc.name, err)
+		case tc.field != "" && (ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), tc.field)):
+			t.Errorf("%s: Validate = %v; want EINVALID naming %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+func TestKeyPolicyRefusal(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	key := func(kind string, life time.Duration) *APIKey {
+		k := &APIKey{Kind: kind, CreatedAt: now}
+		if life > 0 {
+			k.ExpiresAt = new(now.Add(life))
+		}
+		return k
+	}
+	tests := []struct {
+		name   string
+		policy KeyPolicy
+		key    *APIKey
+		want   string // in the message; "" for no refusal
+	}{
+		{"complies", KeyPolicy{MaxLifetimeServiceAccount: 90 * day}, key(KeyKindServiceAccount, 90*day), ""},
+		{"too long", KeyPolicy{MaxLifetimeServiceAccount: 90 * day}, key(KeyKindServiceAccount, 91*day), "ask for expires_in of 90d or less"},
+		{"no expiry under a maximum", KeyPolicy{MaxLifetimePersonal: 30 * day}, key(KeyKindPersonal, 0), "personal keys of at most 30d"},
+		{"expiry required", KeyPolicy{RequireExpiry: true}, key(KeyKindPersonal, 0), "ask for an expiry"},
+		{"expiry required under a maximum", KeyPolicy{RequireExpiry: true, MaxLifetimeServiceAccount: 7 * day}, key(KeyKindServiceAccount, 0), "expire within 7d"},
+		{"allowlist", KeyPolicy{RequireNetworkAllowlist: true}, key(KeyKindServiceAccount, 0), "give allowed_networks"},
+	}
+	for _, tc := range tests {
+		err := tc.policy.Refusal(tc.key)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: Refusal = %v; want nil", tc.name, err)
+		case tc.want != "" && (ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), tc.want)):
+			t.Errorf("%s: Refusal = %v; want EINVALID saying %q", tc.name, err, tc.want)
+		}
+	}
+	if err := (KeyPolicy{MaxActiveKeysPerAccount: 2}).ActiveKeysRefusal(`"etl"`, 2); ErrorCode(err) != ECONFLICT {
+		t.Errorf("ActiveKeysRefusal(2 of 2) = %v; want ECONFLICT", err)
+	}
+	if err := (KeyPolicy{MaxActiveKeysPerAccount: 2}).ActiveKeysRefusal(`"etl"`, 1); err != nil {
+		t.Errorf("ActiveKeysRefusal(1 of 2) = %v; want nil", err)
+	}
+}

@@ -111,6 +111,7 @@ var WebhookEventTypes = []string{
 	"auth.failed",
 	"grant.create", "grant.delete",
 	"group.create", "group.delete", "group.member_add", "group.member_remove", "group.update",
+	"key_policy.update",
 	"permission_domain.create",
 	"role.create", "role.delete", "role.update",
 	"service_account.create", "service_account.delete", "service_account.disable", "service_account.enable",

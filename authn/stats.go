@@ -22,6 +22,7 @@ const (
 	OutcomeExpired
 	OutcomeOwnerDisabled
 	OutcomeNetworkNotAllowed
+	OutcomePolicyViolation
 	OutcomeError
 	numOutcomes
 )
@@ -41,6 +42,8 @@ func (o Outcome) String() string {
 		return ReasonOwnerDisabled
 	case OutcomeNetworkNotAllowed:
 		return ReasonNetworkNotAllowed
+	case OutcomePolicyViolation:
+		return ReasonPolicyViolation
 	case OutcomeError:
 		return "error"
 	}

@@ -51,6 +51,9 @@ const (
 	// ReasonNetworkNotAllowed: the key has a network allowlist, and the
 	// caller's address is outside it, or not known.
 	ReasonNetworkNotAllowed = "network_not_allowed"
+	// ReasonPolicyViolation: the key breaks the organisation's key policy,
+	// which is enforced (its enforce_from has passed).
+	ReasonPolicyViolation = "policy_violation"
 )
 
 // Verified is the result of a successful key verification. Immutable but
@@ -105,6 +108,11 @@ type entry struct {
 	// parsed and normalised); nil: any address.
 	networks []netip.Prefix
 	verified Verified
+
+	// refusedFrom is when (unix nanoseconds) the key starts to be refused
+	// for breaking the key policy; 0: never (it complies, or the policy is
+	// not enforced).
+	refusedFrom int64
 
 	// use caches the key's last-used record of the current hour, so a
 	// verification finds it without a second map lookup. The one mutable
@@ -225,6 +233,7 @@ var (
 	errOwnerDisabled  = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
 	errNetwork        = unauthenticated(ReasonNetworkNotAllowed, "the API key is not accepted from this address: it works only from its allowed networks (allowed_networks); use it from one of them, or have the list changed")
 	errNetworkUnknown = unauthenticated(ReasonNetworkNotAllowed, "the API key works only from its allowed networks, and the original caller's address is not known: the check API needs client_ip; forward-auth needs the proxy in --trusted-proxies, appending X-Forwarded-For")
+	errPolicy         = unauthenticated(ReasonPolicyViolation, "the API key breaks the organisation's key policy, which is now enforced; replace it with a key that complies (an administrator sees why under Settings → Key policy)")
 )
 
 // VerifyKey verifies a presented key string and records its use from ip,
@@ -278,6 +287,8 @@ func (v *Verifier) VerifyKeyFrom(ctx context.Context, raw, ip, from string) (*Ve
 		if from == "" {
 			fail = errNetworkUnknown
 		}
+	case e.refusedFrom != 0 && now.UnixNano() >= e.refusedFrom:
+		fail, outcome = errPolicy, OutcomePolicyViolation
 	}
 	if fail != nil {
 		v.stats.add(outcome)
@@ -383,6 +394,10 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 	}
 	if st.Key.ExpiresAt != nil {
 		e.expiresAt = *st.Key.ExpiresAt
+	}
+	if len(st.Violations) > 0 && st.EnforceFrom != nil {
+		// At least 1: 0 means never, and the epoch has passed anyway.
+		e.refusedFrom = max(st.EnforceFrom.UnixNano(), 1)
 	}
 	access := st.Access
 	e.verified = Verified{

@@ -84,7 +84,23 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) (*Pag
 	set(q, "status", opts.Status)
 	set(q, "name", opts.Name)
 	set(q, "kind", opts.Kind)
+	if opts.NonCompliant {
+		set(q, "non_compliant", "true")
+	}
 	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/api-keys", q, nil)
+}
+
+// GetKeyPolicy returns the organisation's key policy (needs settings:read
+// organisation-wide).
+func (c *Client) GetKeyPolicy(ctx context.Context) (*KeyPolicy, error) {
+	return call[KeyPolicy](ctx, c, http.MethodGet, v1+"/key-policy", nil, nil)
+}
+
+// SetKeyPolicy replaces the organisation's key policy (needs
+// settings:write organisation-wide). Existing keys that break it are
+// reported, not revoked, and refused from its EnforceFrom on.
+func (c *Client) SetKeyPolicy(ctx context.Context, p KeyPolicySettings) (*KeyPolicy, error) {
+	return call[KeyPolicy](ctx, c, http.MethodPut, v1+"/key-policy", nil, p)
 }
 
 // GetAPIKey returns a key's metadata.

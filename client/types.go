@@ -105,6 +105,19 @@ type APIKey struct {
 	// AllowedNetworks are the networks the key is accepted from, in
 	// normalised CIDR form; [] when it is accepted from anywhere.
 	AllowedNetworks []string `json:"allowed_networks"`
+	// Violations are the rules of the organisation's key policy the key
+	// breaks (made before the policy was tightened); absent when it
+	// complies.
+	Violations []Violation `json:"violations,omitempty"`
+}
+
+// Violation is one rule of the key policy a key breaks.
+type Violation struct {
+	// Rule is the policy field the key breaks, e.g.
+	// "max_lifetime_service_account".
+	Rule string `json:"rule"`
+	// Message says how, and what would comply.
+	Message string `json:"message"`
 }
 
 // CreatedAPIKey is a key just created: its metadata and, in Key, the whole
@@ -441,6 +454,8 @@ type ListAPIKeysOptions struct {
 	Name string
 	// Kind is "service_account" (the default) or "personal".
 	Kind string
+	// NonCompliant keeps the keys that break the key policy.
+	NonCompliant bool
 	ListOptions
 }
 
@@ -563,6 +578,7 @@ const (
 	ReasonRevoked          = "revoked"
 	ReasonExpired          = "expired"
 	ReasonOwnerDisabled    = "owner_disabled"
+	ReasonPolicyViolation  = "policy_violation" // the key breaks the enforced key policy
 	ReasonPermissionDenied = "permission_denied"
 	// ReasonNetworkNotAllowed: the key has a network allowlist and the
 	// caller's address (the check's client_ip) is outside it, or was not
@@ -727,4 +743,47 @@ type ListWebhookDeliveriesOptions struct {
 	// Status is "pending", "succeeded" or "failed"; "" = all.
 	Status string
 	ListOptions
+}
+
+// KeyPolicySettings are the organisation's rules for API keys, as set with
+// PUT /api/v1/key-policy: the whole policy, every field absent meaning no
+// rule. Durations are strings such as "90d", "12h" or "P30D"; "0" or absent
+// means no bound.
+type KeyPolicySettings struct {
+	// MaxLifetimeServiceAccount and MaxLifetimePersonal bound the lifetime
+	// (creation to expiry) of new keys of each kind.
+	MaxLifetimeServiceAccount string `json:"max_lifetime_service_account,omitempty"`
+	MaxLifetimePersonal       string `json:"max_lifetime_personal,omitempty"`
+	// RequireExpiry refuses new keys that never expire.
+	RequireExpiry bool `json:"require_expiry"`
+	// RequireNetworkAllowlist refuses new service-account keys without
+	// allowed_networks.
+	RequireNetworkAllowlist bool `json:"require_network_allowlist"`
+	// MaxActiveKeysPerAccount bounds the active keys of one account; 0
+	// means no bound. A rotation is never refused for it.
+	MaxActiveKeysPerAccount int `json:"max_active_keys_per_account"`
+	// DefaultRotationGrace is how long a rotated key keeps working when the
+	// rotation names no grace ("0": 1d); MaxRotationGrace bounds the grace
+	// asked for ("0": 7d).
+	DefaultRotationGrace string `json:"default_rotation_grace,omitempty"`
+	MaxRotationGrace     string `json:"max_rotation_grace,omitempty"`
+	// DisableUnusedAfter disables keys unused for this long; "0": never.
+	DisableUnusedAfter string `json:"disable_unused_after,omitempty"`
+	// ExpiryWarnings are how long before expiry keys are warned about (1
+	// to 10); absent or null: 14d, 7d and 1d.
+	ExpiryWarnings []string `json:"expiry_warnings"`
+	// EnforceFrom, when set, is when keys breaking the policy start to be
+	// refused (reason policy_violation); null: they are only reported.
+	EnforceFrom *time.Time `json:"enforce_from"`
+}
+
+// KeyPolicy is the organisation's key policy as GET /api/v1/key-policy
+// answers it: the settings, with every duration written out ("0" for
+// none), and who last changed it.
+type KeyPolicy struct {
+	KeyPolicySettings
+	// UpdatedAt is absent, and UpdatedBy empty, while no policy has been
+	// set.
+	UpdatedAt *time.Time `json:"updated_at"`
+	UpdatedBy string     `json:"updated_by"`
 }

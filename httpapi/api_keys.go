@@ -48,6 +48,11 @@ func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	if f.Kind == "" {
 		f.Kind = signet.KeyKindServiceAccount
 	}
+	nc, err := oneOf(q, "non_compliant", "true", "false")
+	if err != nil {
+		return err
+	}
+	f.NonCompliant = nc == "true"
 	return s.writeKeys(w, r, f)
 }
 

@@ -172,6 +172,7 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/grants":                         {`{"role_id":5}`, `field "role_id" must be a string, not a number`, false},
 	"POST /api/v1/workspaces":                     {`{"name":5}`, `field "name" must be a string, not a number`, false},
 	"PATCH /api/v1/workspaces/{id}":               {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PUT /api/v1/key-policy":                      {`{"require_expiry":"yes"}`, `field "require_expiry" must be a boolean, not a string`, false},
 	"POST /api/v1/webhooks":                       {`{"url":"https://example.com","event_types":"*"}`, `field "event_types" must be an array, not a string`, false},
 	"PATCH /api/v1/webhooks/{id}":                 {`{"enabled":"yes"}`, `field "enabled" must be a boolean, not a string`, false},
 	"POST /api/v1/webhooks/{id}/rotate-secret":    {`{"overlap":24}`, `field "overlap" must be a string, not a number`, true},

@@ -72,6 +72,7 @@ func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
 		RevokedReason: k.RevokedReason,
 
 		AllowedNetworks: nonNil(signet.FormatNetworks(k.AllowedNetworks)),
+		Violations:      violationsJSON(k.Violations),
 	}
 }
 

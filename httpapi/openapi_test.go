@@ -258,6 +258,9 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"RotateWebhookSecretRequest":      reflect.TypeFor[client.RotateWebhookSecretRequest](),
 		"SecretScanningMatch":             reflect.TypeFor[client.SecretScanningMatch](),
 		"SecretScanningVerdict":           reflect.TypeFor[client.SecretScanningVerdict](),
+		"Violation":                       reflect.TypeFor[client.Violation](),
+		"KeyPolicySettings":               reflect.TypeFor[client.KeyPolicySettings](),
+		"KeyPolicy":                       reflect.TypeFor[client.KeyPolicy](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

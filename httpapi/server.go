@@ -224,7 +224,7 @@ var (
 	qPage       = []string{"limit", "cursor"}
 	qUsers      = []string{"limit", "cursor", "status", "name", "kind"}
 	qSAs        = []string{"limit", "cursor", "status", "name"}
-	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind"}
+	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant"}
 	qGrants     = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
 	qAudit      = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
 	qExport     = []string{"since", "until", "workspace_id"}
@@ -318,6 +318,9 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", h: (*server).listWebhookDeliveries, auth: authed, query: qDeliveries},
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}", h: (*server).getWebhookDelivery, auth: authed},
 	{method: "POST", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h: (*server).redeliverWebhook, auth: authed},
+	{method: "GET", pattern: "/api/v1/key-policy", h: (*server).getKeyPolicy, auth: authed},
+	{method: "PUT", pattern: "/api/v1/key-policy", h: (*server).setKeyPolicy, auth: authed},
+
 	{method: "GET", pattern: "/api/v1/webhook-event-types", h: (*server).listWebhookEventTypes, auth: authed},
 
 	{method: "GET", pattern: "/api/v1/audit-events", h: (*server).listAuditEvents, auth: authed, query: qAudit},

@@ -20,7 +20,7 @@ import (
 // put in one of the two.
 var readOnly = []string{
 	"ActorForUser", "AuditEventsAfter", "DefaultWorkspaceID", "AuditHead", "AuthenticatePassword", "CheckPasswordThrottle", "Denied",
-	"ExportAuditEvents", "GetAPIKey", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
+	"ExportAuditEvents", "GetAPIKey", "GetKeyPolicy", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
 	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
 	"LoadKeyState", "Me", "RecordKeyUsage", "RecordKeyUses", "SetupPending",
@@ -246,6 +246,10 @@ func auditedMutations() []mutation {
 		}},
 		{"DeleteWebhookEndpoint", "webhook_endpoint.delete", "webhook_endpoint", func(e *env) error {
 			return e.svc.DeleteWebhookEndpoint(e.ctx, e.admin, webhookID)
+		}},
+		{"SetKeyPolicy", "key_policy.update", "key_policy", func(e *env) error {
+			_, err := e.svc.SetKeyPolicy(e.ctx, e.admin, signet.KeyPolicy{MaxLifetimeServiceAccount: 90 * 24 * time.Hour})
+			return err
 		}},
 		{"PruneAuditEvents", actionAuditPrune, "audit_trail", func(e *env) error {
 			e.advance(time.Minute)

@@ -18,7 +18,8 @@ var errBadLogin = &signet.Error{Code: signet.EUNAUTHENTICATED, Message: "incorre
 var errSALogin = &signet.Error{Code: signet.EUNAUTHENTICATED, Message: "service accounts cannot sign in; they are for API and SDK use only", Reason: "service_account"}
 
 // LoadKeyState loads a key, its owner and the owner's access narrowed by
-// the key's scopes, in one read transaction. The owner's access is empty
+// the key's scopes, and what the key policy says of the key, in one read
+// transaction. The owner's access is empty
 // when the owner is not active; the caller checks the key's status.
 // Returns ENOTFOUND for an unknown key id.
 func (s *Service) LoadKeyState(ctx context.Context, keyID string) (*KeyState, error) {
@@ -51,6 +52,14 @@ func (s *Service) LoadKeyState(ctx context.Context, keyID string) (*KeyState, er
 		}
 		slices.Sort(ids)
 		out = &KeyState{Key: k, Owner: owner, Access: acc.Narrow(k.Scopes), Catalogue: cat, Workspaces: ids}
+		// The key policy is read with the key: a policy change is a
+		// change like any other, which invalidates cached keys.
+		policy, err := loadKeyPolicy(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out.Violations = policy.Violations(k)
+		out.EnforceFrom = policy.EnforceFrom
 		return nil
 	})
 	return out, err

@@ -132,6 +132,9 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 
 		AllowedNetworks: networks,
 	}
+	if err := o.checkKeyPolicy(owner, k, in.rotating); err != nil {
+		return nil, err
+	}
 	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
 		return nil, err
 	}
@@ -232,9 +235,18 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 			return err
 		}
 		f.Now = o.now
-		out, next, err = o.tx.ListAPIKeys(ctx, f)
+		policy, err := loadKeyPolicy(ctx, o.tx)
+		if err != nil {
+			return err
+		}
+		if f.NonCompliant {
+			out, next, err = o.nonCompliantKeys(f, &policy)
+		} else {
+			out, next, err = o.tx.ListAPIKeys(ctx, f)
+		}
 		for _, k := range out {
 			k.SecretHash = [32]byte{}
+			k.Violations = keyViolations(&policy, k, o.now)
 		}
 		return err
 	})
@@ -253,7 +265,12 @@ func (s *Service) GetAPIKey(ctx context.Context, a *signet.Actor, keyID string) 
 		if !o.canSeeKey(k) {
 			return forbidden("", "api_keys:read")
 		}
+		policy, err := loadKeyPolicy(ctx, o.tx)
+		if err != nil {
+			return err
+		}
 		k.SecretHash = [32]byte{}
+		k.Violations = keyViolations(&policy, k, o.now)
 		out = k
 		return nil
 	})

@@ -117,6 +117,10 @@ type CreateKeyInput struct {
 	AllowedNetworks []string
 	// loginDevice marks a key minted by LoginKey.
 	loginDevice string
+	// rotating marks the successor of a key being rotated: it replaces a
+	// key that is going away, so the key policy's
+	// MaxActiveKeysPerAccount does not refuse it.
+	rotating bool
 }
 
 // CreatedKey is a key just minted. Secret is the whole key string; it is
@@ -261,4 +265,11 @@ type KeyState struct {
 	// Workspaces are the ids of every workspace as of the same read,
 	// sorted: the check API refuses a workspace that does not exist.
 	Workspaces []string
+	// Violations are the rules of the key policy the key breaks, as of
+	// the same read; nil for a compliant key.
+	Violations []signet.Violation
+	// EnforceFrom is when the key policy starts refusing keys that break
+	// it (nil: it only reports them): the verifier refuses the key, with
+	// reason policy_violation, from then on when Violations is not empty.
+	EnforceFrom *time.Time
 }

@@ -17,6 +17,7 @@ type keysView struct {
 	Owner           string         // filters
 	Status          string
 	Query           string
+	NonCompliant    bool // only keys that break the key policy
 	Next, Cursor    string
 	Key             *shownKey
 	Open            string
@@ -31,7 +32,7 @@ func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	v := &keysView{base: c.base("API keys", "keys", r), Owner: q.Get("owner"), Status: q.Get("status"), Query: q.Get("q"),
-		Cursor: q.Get("cursor"), ExpiryOptions: expiryOptions, Open: q.Get("dialog")}
+		Cursor: q.Get("cursor"), ExpiryOptions: expiryOptions, Open: q.Get("dialog"), NonCompliant: q.Get("noncompliant") == "1"}
 	n, err := s.userNames(ctx, c)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 	v.CanCreateSAKeys = c.me.Can("api_keys:write") || c.me.Can("service_accounts:write")
 	if v.ShowSA {
 		keys, next, err := s.svc.ListAPIKeys(ctx, c.actor, signet.APIKeyFilter{Kind: signet.KeyKindServiceAccount,
-			OwnerID: v.Owner, Status: v.Status, NameContains: v.Query, Page: signet.Page{Cursor: v.Cursor}})
+			OwnerID: v.Owner, Status: v.Status, NameContains: v.Query, NonCompliant: v.NonCompliant, Page: signet.Page{Cursor: v.Cursor}})
 		if err != nil {
 			return nil, err
 		}

@@ -223,6 +223,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/workspaces/{id}", s.updateWorkspace)
 	auth("POST /settings/workspaces/{id}/delete", s.deleteWorkspace)
 
+	auth("GET /settings/key-policy", s.keyPolicyPage)
+	auth("POST /settings/key-policy", s.setKeyPolicy)
+
 	auth("GET /settings/webhooks", s.webhooksPage)
 	auth("POST /settings/webhooks", s.createWebhook)
 	auth("GET /settings/webhooks/{id}", s.webhookPage)
