@@ -151,6 +151,19 @@ func testUpdateAPIKeyNetworks(t *testing.T) {
 		t.Errorf("cleared networks = %v; want none", k.AllowedNetworks)
 	}
 
+	// Under a policy requiring allowlists, a service-account key's list
+	// may change but not be cleared.
+	_, err = e.svc.UpdateAPIKey(e.ctx, e.admin, keyID, APIKeyUpdate{AllowedNetworks: nets("192.0.2.0/24")})
+	e.must(err)
+	_, err = e.svc.SetKeyPolicy(e.ctx, e.admin, signet.KeyPolicy{RequireNetworkAllowlist: true})
+	e.must(err)
+	_, err = e.svc.UpdateAPIKey(e.ctx, e.admin, keyID, APIKeyUpdate{AllowedNetworks: nets()})
+	wantCode(t, "UpdateAPIKey(clear) under a policy requiring allowlists", err, signet.EINVALID)
+	_, err = e.svc.UpdateAPIKey(e.ctx, e.admin, keyID, APIKeyUpdate{AllowedNetworks: nets("198.51.100.0/24")})
+	e.must(err)
+	_, err = e.svc.SetKeyPolicy(e.ctx, e.admin, signet.KeyPolicy{})
+	e.must(err)
+
 	// A key may narrow its own allowlist, never widen or clear it.
 	bob := e.actorWith()
 	pk, err := e.svc.CreateAPIKey(e.ctx, bob, bob.UserID, CreateKeyInput{Name: "mine", AllowedNetworks: []string{"10.0.0.0/8"}})

@@ -46,6 +46,9 @@ func (s *Service) UpdateAPIKey(ctx context.Context, a *signet.Actor, keyID strin
 				o.change("allowed_networks", nonNilNetworks(k.AllowedNetworks), nonNilNetworks(networks))
 				k.AllowedNetworks = networks
 				changed = true
+				if err := o.checkAllowlistPolicy(k); err != nil {
+					return err
+				}
 			}
 		}
 		if !changed {
@@ -109,4 +112,20 @@ func nonNilNetworks(networks []netip.Prefix) []string {
 		return out
 	}
 	return []string{}
+}
+
+// checkAllowlistPolicy refuses an allowlist change that leaves a key
+// breaking the key policy's allowlist rule: a rule a key may not be made to
+// break after creation either.
+func (o *op) checkAllowlistPolicy(k *signet.APIKey) error {
+	p, err := loadKeyPolicy(o.ctx, o.tx)
+	if err != nil {
+		return err
+	}
+	for _, v := range p.Violations(k) {
+		if v.Rule == "require_network_allowlist" {
+			return signet.Errorf(signet.EINVALID, "%s: keep at least one network in allowed_networks", v.Message)
+		}
+	}
+	return nil
 }
