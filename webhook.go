@@ -107,6 +107,7 @@ const WebhookTestEventType = "webhook.test"
 // the service records is).
 var WebhookEventTypes = []string{
 	"api_key.create", "api_key.revoke",
+	"api_key.rotate", "api_key.update",
 	"audit.prune",
 	"auth.failed",
 	"grant.create", "grant.delete",

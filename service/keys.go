@@ -51,6 +51,9 @@ func (o *op) recordKey(owner *signet.User, k *signet.APIKey) {
 	if len(k.Scopes) > 0 {
 		o.detail("scopes", k.Scopes)
 	}
+	if len(k.Labels) > 0 {
+		o.detail("labels", k.Labels)
+	}
 }
 
 // createKey is the one place a key is minted, by CreateAPIKey and by
@@ -97,6 +100,9 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := signet.ValidateLabels("labels", in.Labels); err != nil {
+		return nil, err
+	}
 	ownerAccess, err := o.accessOfUser(owner)
 	if err != nil {
 		return nil, err
@@ -122,6 +128,11 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 		CreatedAt:   o.now,
 		ExpiresAt:   expires,
 		LoginDevice: in.loginDevice,
+		Labels:      cloneLabels(in.Labels),
+		Lifetime:    keyLifetime(expires, o.now),
+	}
+	if in.rotates != nil {
+		rotatedFrom(k, in.rotates)
 	}
 	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
 		return nil, err
@@ -150,6 +161,15 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 		return &t, nil
 	}
 	return nil, nil
+}
+
+// keyLifetime is the expiry rule of a key created at now to expire at
+// expires: the span between them; 0 for a key that never expires.
+func keyLifetime(expires *time.Time, now time.Time) time.Duration {
+	if expires == nil {
+		return 0
+	}
+	return expires.Sub(now)
 }
 
 // validateScopes checks every scope is a known permission, and returns
