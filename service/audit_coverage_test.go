@@ -171,6 +171,17 @@ func auditedMutations() []mutation {
 			}
 			return err
 		}},
+		{"UpdateAPIKey", "api_key.update", "api_key", func(e *env) error {
+			_, err := e.svc.UpdateAPIKey(e.ctx, e.admin, key, APIKeyUpdate{Labels: &map[string]string{"team": "data"}})
+			return err
+		}},
+		{"RotateAPIKey", "api_key.rotate", "api_key", func(e *env) error {
+			r, err := e.svc.RotateAPIKey(e.ctx, e.admin, key, RotateKeyInput{})
+			if err == nil {
+				key = r.Key.Key.ID
+			}
+			return err
+		}},
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {
 			_, err := e.svc.RevokeAPIKey(e.ctx, e.admin, key, "rotated")
 			return err

@@ -219,6 +219,9 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 		default:
 			return signet.Errorf(signet.EINVALID, "status must be %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired)
 		}
+		if err := signet.ValidateLabels("label", f.Labels); err != nil {
+			return err
+		}
 		own := f.OwnerID != "" && o.self(f.OwnerID)
 		allKeys := o.access.Can("api_keys:read", "")
 		saKeys := o.access.Can("service_accounts:read", "")

@@ -255,6 +255,9 @@ func (s *Service) ListUsers(ctx context.Context, a *signet.Actor, f signet.UserF
 		default:
 			return signet.Errorf(signet.EINVALID, "kind must be %q or %q", signet.KindHuman, signet.KindServiceAccount)
 		}
+		if err := signet.ValidateLabels("label", f.Labels); err != nil {
+			return err
+		}
 		switch f.Status {
 		case "", signet.StatusActive, signet.StatusDisabled:
 		default:
