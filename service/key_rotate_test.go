@@ -146,7 +146,10 @@ func testRotateAPIKey(t *testing.T) {
 	}
 }
 
-func TestRotateAPIKeyRefusals(t *testing.T) { t.Parallel(); testdb.ForEach(t, testRotateAPIKeyRefusals) }
+func TestRotateAPIKeyRefusals(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testRotateAPIKeyRefusals)
+}
 
 // testRotateAPIKeyRefusals: keys that no longer work or have a successor
 // cannot be rotated (409); a grace beyond the policy (422); someone who
