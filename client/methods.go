@@ -25,6 +25,9 @@ func (c *Client) ListServiceAccounts(ctx context.Context, opts ListUsersOptions)
 	q := opts.ListOptions.values()
 	set(q, "status", opts.Status)
 	set(q, "name", opts.Name)
+	for _, l := range opts.Labels {
+		q.Add("label", l)
+	}
 	return call[Page[User]](ctx, c, http.MethodGet, v1+"/service-accounts", q, nil)
 }
 
@@ -84,12 +87,29 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) (*Pag
 	set(q, "status", opts.Status)
 	set(q, "name", opts.Name)
 	set(q, "kind", opts.Kind)
+	for _, l := range opts.Labels {
+		q.Add("label", l)
+	}
 	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/api-keys", q, nil)
 }
 
 // GetAPIKey returns a key's metadata.
 func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	return call[APIKey](ctx, c, http.MethodGet, p(v1+"/api-keys/", id), nil, nil)
+}
+
+// UpdateAPIKey changes a key's name, description or labels.
+func (c *Client) UpdateAPIKey(ctx context.Context, id string, up UpdateAPIKeyRequest) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPatch, p(v1+"/api-keys/", id), nil, up)
+}
+
+// RotateAPIKey replaces a key by a new one with the same owner, name,
+// description, scopes, network allowlist, labels and expiry rule; the old
+// key keeps working for the grace (req.Grace, or the key policy's
+// default), then is refused as expired. The result's APIKey.Key is the
+// new key string, returned only this once.
+func (c *Client) RotateAPIKey(ctx context.Context, id string, req RotateAPIKeyRequest) (*RotateAPIKeyResponse, error) {
+	return call[RotateAPIKeyResponse](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/rotate"), nil, req)
 }
 
 // RevokeAPIKey revokes a key. Revoking a revoked key is not an error and

@@ -73,6 +73,11 @@ type User struct {
 	CreatedBy    string     `json:"created_by"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	LastActiveAt *time.Time `json:"last_active_at"`
+	// Labels, OwnerType ("user" or "group") and OwnerID: a service
+	// account's labels and who is responsible for it; absent when unset.
+	Labels    map[string]string `json:"labels,omitempty"`
+	OwnerType string            `json:"owner_type,omitempty"`
+	OwnerID   string            `json:"owner_id,omitempty"`
 }
 
 // UserDetail is a user with its group memberships and direct grants, as
@@ -102,6 +107,13 @@ type APIKey struct {
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedBy     string     `json:"revoked_by"`
 	RevokedReason string     `json:"revoked_reason"`
+	// Labels are the key's key=value labels; absent when it has none.
+	Labels map[string]string `json:"labels,omitempty"`
+	// RotatedFrom is the key this one replaced in a rotation; RotatedTo
+	// the key that replaced this one, at RotatedAt.
+	RotatedFrom string     `json:"rotated_from,omitempty"`
+	RotatedTo   string     `json:"rotated_to,omitempty"`
+	RotatedAt   *time.Time `json:"rotated_at,omitempty"`
 }
 
 // CreatedAPIKey is a key just created: its metadata and, in Key, the whole
@@ -260,6 +272,32 @@ type CreateAPIKeyRequest struct {
 	// "P30D" (the syntax of signet.ParseDuration, README "Durations").
 	ExpiresIn string   `json:"expires_in,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
+	// Labels are key=value pairs to find the key by (at most 20; names
+	// [a-z0-9][a-z0-9._/-]{0,62}, values up to 256 printable characters).
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// UpdateAPIKeyRequest is a partial update of a key's metadata; absent
+// fields are left alone. Labels replaces every label ({} removes them).
+type UpdateAPIKeyRequest struct {
+	Name        *string            `json:"name,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Labels      *map[string]string `json:"labels,omitempty"`
+}
+
+// RotateAPIKeyRequest asks for a rotation. Grace is how long the old key
+// keeps working, a duration such as "24h" or "0" (it stops at once); ""
+// means the key policy's default rotation grace.
+type RotateAPIKeyRequest struct {
+	Grace string `json:"grace,omitempty"`
+}
+
+// RotateAPIKeyResponse is the result of a rotation: the new key, whose Key
+// field is the key string, returned only this once, and the rotated key
+// as it now stands (expiring at the end of the grace).
+type RotateAPIKeyResponse struct {
+	APIKey   CreatedAPIKey `json:"api_key"`
+	Previous APIKey        `json:"previous_api_key"`
 }
 
 // CreateServiceAccountRequest describes a new service account and,
@@ -270,6 +308,11 @@ type CreateServiceAccountRequest struct {
 	Grants      []GrantSpec          `json:"grants,omitempty"`
 	GroupIDs    []string             `json:"group_ids,omitempty"`
 	APIKey      *CreateAPIKeyRequest `json:"api_key,omitempty"`
+	// Labels are key=value pairs; OwnerType ("user" or "group") and
+	// OwnerID name who is responsible for the account.
+	Labels    map[string]string `json:"labels,omitempty"`
+	OwnerType string            `json:"owner_type,omitempty"`
+	OwnerID   string            `json:"owner_id,omitempty"`
 }
 
 // CreateServiceAccountResponse is the result of creating a service account.
@@ -299,6 +342,12 @@ type UserUpdate struct {
 	// CurrentPassword is required to change one's own email or password
 	// (never possible with an API key).
 	CurrentPassword *string `json:"current_password,omitempty"`
+	// Labels replaces a service account's labels ({} removes them);
+	// OwnerType and OwnerID, given together, set its owner ("" and ""
+	// remove it). Service accounts only.
+	Labels    *map[string]string `json:"labels,omitempty"`
+	OwnerType *string            `json:"owner_type,omitempty"`
+	OwnerID   *string            `json:"owner_id,omitempty"`
 }
 
 // SetGroupsRequest replaces a user's group memberships.
@@ -413,6 +462,9 @@ type ListUsersOptions struct {
 	Status string
 	// Name matches name or email, case-insensitively.
 	Name string
+	// Labels keeps the service accounts carrying every one of these
+	// labels ("team=data"; service accounts only).
+	Labels []string
 	ListOptions
 }
 
@@ -425,6 +477,9 @@ type ListAPIKeysOptions struct {
 	Name string
 	// Kind is "service_account" (the default) or "personal".
 	Kind string
+	// Labels keeps the keys carrying every one of these labels
+	// ("team=data").
+	Labels []string
 	ListOptions
 }
 
@@ -564,6 +619,9 @@ type Principal struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"` // KindHuman or KindServiceAccount
 	Name string `json:"name"`
+	// Labels are a service account's labels; absent for humans and for
+	// accounts without labels.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // CheckBatchResponse answers a batch: one result per check, in order.

@@ -48,6 +48,9 @@ func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	if f.Kind == "" {
 		f.Kind = signet.KeyKindServiceAccount
 	}
+	if f.Labels, err = labelFilter(q); err != nil {
+		return err
+	}
 	return s.writeKeys(w, r, f)
 }
 

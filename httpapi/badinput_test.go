@@ -160,6 +160,8 @@ var bodyRoutes = map[string]struct {
 	"PUT /api/v1/service-accounts/{id}/groups":    {`{"group_ids":"grp_x"}`, `field "group_ids" must be an array, not a string`, false},
 	"POST /api/v1/service-accounts/{id}/api-keys": {`{"name":"k","scopes":[1]}`, `field "scopes" must be a string, not a number`, false},
 	"POST /api/v1/api-keys/{id}/revoke":           {`{"reason":{}}`, `field "reason" must be a string, not an object`, true},
+	"PATCH /api/v1/api-keys/{id}":                 {`{"labels":5}`, `field "labels" must be an object, not a number`, false},
+	"POST /api/v1/api-keys/{id}/rotate":           {`{"grace":24}`, `field "grace" must be a string, not a number`, true},
 	"POST /api/v1/users":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
 	"PATCH /api/v1/users/{id}":                    {`{"password":5}`, `field "password" must be a string, not a number`, false},
 	"POST /api/v1/groups":                         {`{"name":5}`, `field "name" must be a string, not a number`, false},

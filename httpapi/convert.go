@@ -41,6 +41,9 @@ func userJSON(u *signet.User) client.User {
 		CreatedBy:    u.CreatedBy,
 		UpdatedAt:    u.UpdatedAt,
 		LastActiveAt: u.LastActiveAt,
+		Labels:       u.Labels,
+		OwnerType:    u.OwnerType,
+		OwnerID:      u.OwnerID,
 	}
 }
 
@@ -70,6 +73,10 @@ func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
 		RevokedAt:     k.RevokedAt,
 		RevokedBy:     k.RevokedBy,
 		RevokedReason: k.RevokedReason,
+		Labels:        k.Labels,
+		RotatedFrom:   k.RotatedFrom,
+		RotatedTo:     k.RotatedTo,
+		RotatedAt:     k.RotatedAt,
 	}
 }
 
@@ -212,6 +219,7 @@ func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyIn
 		Description: in.Description,
 		ExpiresAt:   in.ExpiresAt,
 		Scopes:      in.Scopes,
+		Labels:      in.Labels,
 	}
 	if in.ExpiresIn != "" {
 		d, err := lifetime(field, in.ExpiresIn)
