@@ -109,7 +109,7 @@ var funcs = template.FuncMap{
 	"isSA": func(kind string) bool { return kind == signet.KindServiceAccount },
 	// graceOptions are the choices of a key's Rotate form.
 	"graceOptions": func() []expiryOption { return graceOptions },
-	"list": func(items ...string) []string { return items },
+	"list":         func(items ...string) []string { return items },
 	// dict builds the data of a sub-template from key/value pairs.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
