@@ -107,9 +107,7 @@ var funcs = template.FuncMap{
 		return "User"
 	},
 	"isSA": func(kind string) bool { return kind == signet.KindServiceAccount },
-	// graceOptions are the choices of a key's Rotate form.
-	"graceOptions": func() []expiryOption { return graceOptions },
-	"list":         func(items ...string) []string { return items },
+	"list": func(items ...string) []string { return items },
 	// dict builds the data of a sub-template from key/value pairs.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -125,6 +123,9 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+
+	// graceOptions are the choices of a key's Rotate form.
+	"graceOptions": func() []expiryOption { return graceOptions },
 }
 
 // names resolves ids to display names for tables.
