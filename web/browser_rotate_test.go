@@ -160,3 +160,50 @@ func testRotateKeyWithoutJS(t *testing.T) {
 		t.Errorf("bad grace = %d; want 422 naming grace", r.status)
 	}
 }
+
+// TestServiceAccountLabelsForm: a service account's page shows its labels
+// as chips and saves labels and owner from a plain form; a bad label is
+// shown beside the form.
+func TestServiceAccountLabelsForm(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testServiceAccountLabelsForm)
+}
+
+func testServiceAccountLabelsForm(t *testing.T) {
+	e := newEnv(t)
+	k := rotatedSA(t, e)
+	saID := k.Key.OwnerID
+	b := e.browser()
+	b.login(adminEmail, adminPassword)
+	page := b.get("/settings/users/" + saID)
+	if !strings.Contains(page.body, `id="labels-form"`) || !strings.Contains(page.body, `data-label="env"`) {
+		t.Fatalf("the service account's page lacks the labels form or its chips:\n%s", page.body)
+	}
+	if users := b.get("/settings/users"); !strings.Contains(users.body, `data-label="env"`) {
+		t.Errorf("the users list shows no label chips")
+	}
+	path := "/settings/users/" + saID + "/labels"
+	form := url.Values{"csrf": {b.csrf("/settings/users/" + saID)}, "labels": {"team=web\r\n\r\nenv=dev\r\n"}, "owner": {"group:grp_admins"}}
+	if r := b.post(path, form); r.status != http.StatusSeeOther {
+		t.Fatalf("POST labels = %d; want 303:\n%s", r.status, r.body)
+	}
+	d, err := e.svc.GetUser(e.ctx, signet.SystemActor, saID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.User.Labels["team"] != "web" || d.User.Labels["env"] != "dev" || len(d.User.Labels) != 2 || d.User.OwnerType != "group" || d.User.OwnerID != "grp_admins" {
+		t.Errorf("after saving: labels %v, owner %s %s", d.User.Labels, d.User.OwnerType, d.User.OwnerID)
+	}
+	form.Set("labels", "Team=x")
+	if r := b.post(path, form); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "label name") {
+		t.Errorf("POST a bad label = %d; want 422 with the message beside the form", r.status)
+	}
+	form.Set("labels", "")
+	form.Set("owner", "")
+	if r := b.post(path, form); r.status != http.StatusSeeOther {
+		t.Fatalf("POST no labels = %d; want 303", r.status)
+	}
+	if d, _ := e.svc.GetUser(e.ctx, signet.SystemActor, saID); d.User.Labels != nil || d.User.OwnerID != "" {
+		t.Errorf("after clearing: labels %v, owner %q", d.User.Labels, d.User.OwnerID)
+	}
+}
