@@ -89,6 +89,8 @@ type UserFilter struct {
 	Status string // StatusActive or StatusDisabled; deleted users are never listed
 	// NameContains matches name or email, case-insensitively.
 	NameContains string
+	// Labels keeps the users carrying every one of these labels.
+	Labels map[string]string
 	Page
 }
 

@@ -65,6 +65,9 @@ type Verified struct {
 	// loaded while it was the same): the permission catalogue and the
 	// workspaces. nil when unknown.
 	Known *Known
+	// Labels are the owner's labels when it is a service account, sorted
+	// by name (the check API answers them); nil otherwise.
+	Labels []Label
 
 	// view memoises a view of the caller derived from storage (what GET
 	// /api/v1/me answers), computed at most once per cache entry: an entry
@@ -409,6 +412,9 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 			KeyScopes: st.Key.Scopes,
 		},
 		Access: &access,
+	}
+	if st.Owner.IsServiceAccount() {
+		e.verified.Labels = SortedLabels(st.Owner.Labels)
 	}
 	return e
 }

@@ -25,6 +25,9 @@ func (c *Client) ListServiceAccounts(ctx context.Context, opts ListUsersOptions)
 	q := opts.ListOptions.values()
 	set(q, "status", opts.Status)
 	set(q, "name", opts.Name)
+	for _, l := range opts.Labels {
+		q.Add("label", l)
+	}
 	return call[Page[User]](ctx, c, http.MethodGet, v1+"/service-accounts", q, nil)
 }
 
@@ -87,6 +90,9 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) (*Pag
 	if opts.NonCompliant {
 		set(q, "non_compliant", "true")
 	}
+	for _, l := range opts.Labels {
+		q.Add("label", l)
+	}
 	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/api-keys", q, nil)
 }
 
@@ -108,14 +114,23 @@ func (c *Client) GetAPIKey(ctx context.Context, id string) (*APIKey, error) {
 	return call[APIKey](ctx, c, http.MethodGet, p(v1+"/api-keys/", id), nil, nil)
 }
 
+// RotateAPIKey replaces a key by a new one with the same owner, name,
+// description, scopes, network allowlist, labels and expiry rule; the old
+// key keeps working for the grace (req.Grace, or the key policy's
+// default), then is refused as expired. The result's APIKey.Key is the
+// new key string, returned only this once.
+func (c *Client) RotateAPIKey(ctx context.Context, id string, req RotateAPIKeyRequest) (*RotateAPIKeyResponse, error) {
+	return call[RotateAPIKeyResponse](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/rotate"), nil, req)
+}
+
 // RevokeAPIKey revokes a key. Revoking a revoked key is not an error and
 // keeps the first revocation.
 func (c *Client) RevokeAPIKey(ctx context.Context, id, reason string) (*APIKey, error) {
 	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/revoke"), nil, RevokeAPIKeyRequest{Reason: reason})
 }
 
-// UpdateAPIKey changes a key's settings (the fields set in req); see
-// UpdateAPIKeyRequest.
+// UpdateAPIKey changes a key's name, description, labels or network
+// allowlist (the fields set in req); see UpdateAPIKeyRequest.
 func (c *Client) UpdateAPIKey(ctx context.Context, id string, req UpdateAPIKeyRequest) (*APIKey, error) {
 	if req.AllowedNetworks != nil && *req.AllowedNetworks == nil {
 		// A pointer to a nil list means "clear", which JSON's null would

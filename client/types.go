@@ -73,6 +73,11 @@ type User struct {
 	CreatedBy    string     `json:"created_by"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	LastActiveAt *time.Time `json:"last_active_at"`
+	// Labels, OwnerType ("user" or "group") and OwnerID: a service
+	// account's labels and who is responsible for it; absent when unset.
+	Labels    map[string]string `json:"labels,omitempty"`
+	OwnerType string            `json:"owner_type,omitempty"`
+	OwnerID   string            `json:"owner_id,omitempty"`
 }
 
 // UserDetail is a user with its group memberships and direct grants, as
@@ -102,6 +107,13 @@ type APIKey struct {
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedBy     string     `json:"revoked_by"`
 	RevokedReason string     `json:"revoked_reason"`
+	// Labels are the key's key=value labels; absent when it has none.
+	Labels map[string]string `json:"labels,omitempty"`
+	// RotatedFrom is the key this one replaced in a rotation; RotatedTo
+	// the key that replaced this one, at RotatedAt.
+	RotatedFrom string     `json:"rotated_from,omitempty"`
+	RotatedTo   string     `json:"rotated_to,omitempty"`
+	RotatedAt   *time.Time `json:"rotated_at,omitempty"`
 	// AllowedNetworks are the networks the key is accepted from, in
 	// normalised CIDR form; [] when it is accepted from anywhere.
 	AllowedNetworks []string `json:"allowed_networks"`
@@ -280,6 +292,24 @@ type CreateAPIKeyRequest struct {
 	// accepted from: CIDRs such as "10.0.0.0/8" or "2001:db8::/32", or
 	// addresses (one address: /32 or /128). At most 100.
 	AllowedNetworks []string `json:"allowed_networks,omitempty"`
+	// Labels are key=value pairs to find the key by (at most 20; names
+	// [a-z0-9][a-z0-9._/-]{0,62}, values up to 256 printable characters).
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// RotateAPIKeyRequest asks for a rotation. Grace is how long the old key
+// keeps working, a duration such as "24h" or "0" (it stops at once); ""
+// means the key policy's default rotation grace.
+type RotateAPIKeyRequest struct {
+	Grace string `json:"grace,omitempty"`
+}
+
+// RotateAPIKeyResponse is the result of a rotation: the new key, whose Key
+// field is the key string, returned only this once, and the rotated key
+// as it now stands (expiring at the end of the grace).
+type RotateAPIKeyResponse struct {
+	APIKey   CreatedAPIKey `json:"api_key"`
+	Previous APIKey        `json:"previous_api_key"`
 }
 
 // CreateServiceAccountRequest describes a new service account and,
@@ -290,6 +320,11 @@ type CreateServiceAccountRequest struct {
 	Grants      []GrantSpec          `json:"grants,omitempty"`
 	GroupIDs    []string             `json:"group_ids,omitempty"`
 	APIKey      *CreateAPIKeyRequest `json:"api_key,omitempty"`
+	// Labels are key=value pairs; OwnerType ("user" or "group") and
+	// OwnerID name who is responsible for the account.
+	Labels    map[string]string `json:"labels,omitempty"`
+	OwnerType string            `json:"owner_type,omitempty"`
+	OwnerID   string            `json:"owner_id,omitempty"`
 }
 
 // CreateServiceAccountResponse is the result of creating a service account.
@@ -319,6 +354,12 @@ type UserUpdate struct {
 	// CurrentPassword is required to change one's own email or password
 	// (never possible with an API key).
 	CurrentPassword *string `json:"current_password,omitempty"`
+	// Labels replaces a service account's labels ({} removes them);
+	// OwnerType and OwnerID, given together, set its owner ("" and ""
+	// remove it). Service accounts only.
+	Labels    *map[string]string `json:"labels,omitempty"`
+	OwnerType *string            `json:"owner_type,omitempty"`
+	OwnerID   *string            `json:"owner_id,omitempty"`
 }
 
 // SetGroupsRequest replaces a user's group memberships.
@@ -329,6 +370,10 @@ type SetGroupsRequest struct {
 // UpdateAPIKeyRequest is the body of PATCH /api/v1/api-keys/{id}: nil
 // fields are left as they are.
 type UpdateAPIKeyRequest struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Labels replaces every label ({} removes them).
+	Labels *map[string]string `json:"labels,omitempty"`
 	// AllowedNetworks replaces the key's network allowlist: CIDRs such as
 	// "10.0.0.0/8" or "2001:db8::/32", or addresses; an empty list clears
 	// it (the key works from anywhere).
@@ -442,6 +487,9 @@ type ListUsersOptions struct {
 	Status string
 	// Name matches name or email, case-insensitively.
 	Name string
+	// Labels keeps the service accounts carrying every one of these
+	// labels ("team=data"; service accounts only).
+	Labels []string
 	ListOptions
 }
 
@@ -456,6 +504,9 @@ type ListAPIKeysOptions struct {
 	Kind string
 	// NonCompliant keeps the keys that break the key policy.
 	NonCompliant bool
+	// Labels keeps the keys carrying every one of these labels
+	// ("team=data").
+	Labels []string
 	ListOptions
 }
 
@@ -609,6 +660,9 @@ type Principal struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"` // KindHuman or KindServiceAccount
 	Name string `json:"name"`
+	// Labels are a service account's labels; absent for humans and for
+	// accounts without labels.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // CheckBatchResponse answers a batch: one result per check, in order.

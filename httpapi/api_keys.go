@@ -53,6 +53,9 @@ func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.NonCompliant = nc == "true"
+	if f.Labels, err = labelFilter(q); err != nil {
+		return err
+	}
 	return s.writeKeys(w, r, f)
 }
 
@@ -82,7 +85,7 @@ func (s *server) updateAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, err := s.svc.UpdateAPIKey(r.Context(), actor(r), r.PathValue("id"), service.APIKeyUpdate{
-		AllowedNetworks: in.AllowedNetworks,
+		Name: in.Name, Description: in.Description, Labels: in.Labels, AllowedNetworks: in.AllowedNetworks,
 	})
 	return reply(w, http.StatusOK, k, err, s.keyNow)
 }

@@ -161,6 +161,7 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/service-accounts/{id}/api-keys": {`{"name":"k","scopes":[1]}`, `field "scopes" must be a string, not a number`, false},
 	"POST /api/v1/api-keys/{id}/revoke":           {`{"reason":{}}`, `field "reason" must be a string, not an object`, true},
 	"PATCH /api/v1/api-keys/{id}":                 {`{"allowed_networks":"10.0.0.0/8"}`, `field "allowed_networks" must be an array, not a string`, false},
+	"POST /api/v1/api-keys/{id}/rotate":           {`{"grace":24}`, `field "grace" must be a string, not a number`, true},
 	"POST /api/v1/users":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
 	"PATCH /api/v1/users/{id}":                    {`{"password":5}`, `field "password" must be a string, not a number`, false},
 	"POST /api/v1/groups":                         {`{"name":5}`, `field "name" must be a string, not a number`, false},

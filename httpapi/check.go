@@ -172,6 +172,12 @@ func checkResultJSON(a authn.Answer) client.CheckResult {
 	res := client.CheckResult{Allowed: a.Allowed, Reason: a.Reason, Workspace: a.Workspace}
 	if v := a.Verified; v != nil {
 		res.Principal = &client.Principal{ID: v.Actor.UserID, Kind: v.Actor.Kind, Name: v.Actor.Name}
+		if len(v.Labels) > 0 {
+			res.Principal.Labels = make(map[string]string, len(v.Labels))
+			for _, l := range v.Labels {
+				res.Principal.Labels[l.Name] = l.Value
+			}
+		}
 		res.KeyID = v.Actor.KeyID
 	}
 	return res

@@ -34,6 +34,19 @@ func appendCheckAnswer(b []byte, a *authn.Answer) []byte {
 		b = appendJSONString(b, v.Actor.Kind)
 		b = append(b, `,"name":`...)
 		b = appendJSONString(b, v.Actor.Name)
+		if len(v.Labels) > 0 {
+			// Sorted by name when cached, as encoding/json sorts a map.
+			b = append(b, `,"labels":{`...)
+			for i, l := range v.Labels {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, l.Name)
+				b = append(b, ':')
+				b = appendJSONString(b, l.Value)
+			}
+			b = append(b, '}')
+		}
 		b = append(b, '}')
 		if v.Actor.KeyID != "" {
 			b = append(b, `,"key_id":`...)

@@ -41,6 +41,9 @@ func userJSON(u *signet.User) client.User {
 		CreatedBy:    u.CreatedBy,
 		UpdatedAt:    u.UpdatedAt,
 		LastActiveAt: u.LastActiveAt,
+		Labels:       u.Labels,
+		OwnerType:    u.OwnerType,
+		OwnerID:      u.OwnerID,
 	}
 }
 
@@ -73,6 +76,10 @@ func keyJSON(k *signet.APIKey, now time.Time) client.APIKey {
 
 		AllowedNetworks: nonNil(signet.FormatNetworks(k.AllowedNetworks)),
 		Violations:      violationsJSON(k.Violations),
+		Labels:          k.Labels,
+		RotatedFrom:     k.RotatedFrom,
+		RotatedTo:       k.RotatedTo,
+		RotatedAt:       k.RotatedAt,
 	}
 }
 
@@ -217,6 +224,7 @@ func keyInput(in *client.CreateAPIKeyRequest, field string) (service.CreateKeyIn
 		Scopes:      in.Scopes,
 
 		AllowedNetworks: in.AllowedNetworks,
+		Labels:          in.Labels,
 	}
 	if in.ExpiresIn != "" {
 		d, err := lifetime(field, in.ExpiresIn)

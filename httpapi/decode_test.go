@@ -127,13 +127,25 @@ func FuzzDecodeCheck(f *testing.F) {
 // FuzzAppendCheckAnswer holds the hand-written encoder of the check answer
 // to encoding/json of the wire type, byte for byte.
 func FuzzAppendCheckAnswer(f *testing.F) {
-	f.Add(true, true, "usr_1", "service_account", "ingest bot", "key_1", "ws_default", "")
-	f.Add(false, false, "", "", "", "", "ws_1", "invalid_key")
-	f.Add(false, true, "usr_2", "human", "Zoë <&> \"q\" \\ \u2028 \x7f \xff", "", "ws\n", "permission_denied")
-	f.Fuzz(func(t *testing.T, allowed, verified bool, id, kind, name, keyID, ws, reason string) {
+	f.Add(true, true, "usr_1", "service_account", "ingest bot", "key_1", "ws_default", "", "", "", "", "")
+	f.Add(false, false, "", "", "", "", "ws_1", "invalid_key", "", "", "", "")
+	f.Add(false, true, "usr_2", "human", "Zoë <&> \"q\" \\ \u2028 \x7f \xff", "", "ws\n", "permission_denied", "", "", "", "")
+	f.Add(true, true, "sa_1", "service_account", "etl", "key_2", "ws_default", "", "team", "data", "app.example.com/tier", "Zoë <&>")
+	f.Add(true, true, "sa_1", "service_account", "etl", "key_2", "ws_default", "", "env", "", "env", "prod")
+	f.Fuzz(func(t *testing.T, allowed, verified bool, id, kind, name, keyID, ws, reason, label1, value1, label2, value2 string) {
 		a := authn.Answer{Allowed: allowed, Workspace: ws, Reason: reason}
 		if verified {
 			a.Verified = &authn.Verified{Actor: &signet.Actor{UserID: id, Kind: kind, Name: name, KeyID: keyID}}
+			// Labels as a cached key holds them (one or two, or none
+			// when both names are empty).
+			labels := map[string]string{}
+			if label1 != "" {
+				labels[label1] = value1
+			}
+			if label2 != "" {
+				labels[label2] = value2
+			}
+			a.Verified.Labels = authn.SortedLabels(labels)
 		}
 		want, err := json.Marshal(checkResultJSON(a))
 		if err != nil {

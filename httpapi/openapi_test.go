@@ -217,6 +217,8 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"SetGroupsRequest":                reflect.TypeFor[client.SetGroupsRequest](),
 		"RevokeAPIKeyRequest":             reflect.TypeFor[client.RevokeAPIKeyRequest](),
 		"UpdateAPIKeyRequest":             reflect.TypeFor[client.UpdateAPIKeyRequest](),
+		"RotateAPIKeyRequest":             reflect.TypeFor[client.RotateAPIKeyRequest](),
+		"RotatedAPIKey":                   reflect.TypeFor[client.RotateAPIKeyResponse](),
 		"CreateWorkspaceRequest":          reflect.TypeFor[client.CreateWorkspaceRequest](),
 		"WorkspaceUpdate":                 reflect.TypeFor[client.WorkspaceUpdate](),
 		"CreateRoleRequest":               reflect.TypeFor[client.CreateRoleRequest](),

@@ -223,8 +223,8 @@ const anyMethod = "*"
 var (
 	qPage       = []string{"limit", "cursor"}
 	qUsers      = []string{"limit", "cursor", "status", "name", "kind"}
-	qSAs        = []string{"limit", "cursor", "status", "name"}
-	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant"}
+	qSAs        = []string{"limit", "cursor", "status", "name", "label"}
+	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant", "label"}
 	qGrants     = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
 	qAudit      = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
 	qExport     = []string{"since", "until", "workspace_id"}
@@ -272,6 +272,7 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/api-keys/{id}", h: (*server).getAPIKey, auth: authed},
 	{method: "PATCH", pattern: "/api/v1/api-keys/{id}", h: (*server).updateAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
+	{method: "POST", pattern: "/api/v1/api-keys/{id}/rotate", h: (*server).rotateAPIKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed, query: qActivity},
 
 	{method: "POST", pattern: "/api/v1/users", h: (*server).createUser, auth: authed},

@@ -31,6 +31,9 @@ func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request) er
 		Description: in.Description,
 		Grants:      grantSpecs(in.Grants),
 		GroupIDs:    in.GroupIDs,
+		Labels:      in.Labels,
+		OwnerType:   in.OwnerType,
+		OwnerID:     in.OwnerID,
 	}
 	if in.APIKey != nil {
 		k, err := keyInput(in.APIKey, "api_key.expires_in")
@@ -54,6 +57,9 @@ func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request) er
 func (s *server) listServiceAccounts(w http.ResponseWriter, r *http.Request) error {
 	f, err := userFilter(r, signet.KindServiceAccount)
 	if err != nil {
+		return err
+	}
+	if f.Labels, err = labelFilter(r.URL.Query()); err != nil {
 		return err
 	}
 	return s.writeUsers(w, r, f)

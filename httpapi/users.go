@@ -85,6 +85,7 @@ func (s *server) update(w http.ResponseWriter, r *http.Request, userID string) e
 	u, err := s.svc.UpdateUser(r.Context(), actor(r), userID, service.UserUpdate{
 		Name: in.Name, Email: in.Email, Description: in.Description, Password: in.Password,
 		CurrentPassword: in.CurrentPassword,
+		Labels:          in.Labels, OwnerType: in.OwnerType, OwnerID: in.OwnerID,
 	})
 	return reply(w, http.StatusOK, u, err, userJSON)
 }

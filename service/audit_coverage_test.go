@@ -178,7 +178,14 @@ func auditedMutations() []mutation {
 			return err
 		}},
 		{"UpdateAPIKey", "api_key.update", "api_key", func(e *env) error {
-			_, err := e.svc.UpdateAPIKey(e.ctx, e.admin, key, APIKeyUpdate{AllowedNetworks: &[]string{"10.0.0.0/8"}})
+			_, err := e.svc.UpdateAPIKey(e.ctx, e.admin, key, APIKeyUpdate{AllowedNetworks: &[]string{"10.0.0.0/8"}, Labels: &map[string]string{"team": "data"}})
+			return err
+		}},
+		{"RotateAPIKey", "api_key.rotate", "api_key", func(e *env) error {
+			r, err := e.svc.RotateAPIKey(e.ctx, e.admin, key, RotateKeyInput{})
+			if err == nil {
+				key = r.Key.Key.ID
+			}
 			return err
 		}},
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {

@@ -54,6 +54,9 @@ func (o *op) recordKey(owner *signet.User, k *signet.APIKey) {
 	if len(k.AllowedNetworks) > 0 {
 		o.detail("allowed_networks", signet.FormatNetworks(k.AllowedNetworks))
 	}
+	if len(k.Labels) > 0 {
+		o.detail("labels", k.Labels)
+	}
 }
 
 // createKey is the one place a key is minted, by CreateAPIKey and by
@@ -104,6 +107,9 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := signet.ValidateLabels("labels", in.Labels); err != nil {
+		return nil, err
+	}
 	ownerAccess, err := o.accessOfUser(owner)
 	if err != nil {
 		return nil, err
@@ -117,22 +123,28 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 		return nil, signet.Internal("service.createKey", err)
 	}
 	k := &signet.APIKey{
-		ID:          parsed.ID(),
-		Kind:        kind,
-		OwnerID:     owner.ID,
-		Name:        name,
-		Description: desc,
-		SecretHash:  parsed.Hash(),
-		Hint:        apikey.Hint(secret),
-		Scopes:      scopes,
-		CreatedBy:   o.actorID(),
-		CreatedAt:   o.now,
-		ExpiresAt:   expires,
-		LoginDevice: in.loginDevice,
-
+		ID:              parsed.ID(),
+		Kind:            kind,
+		OwnerID:         owner.ID,
+		Name:            name,
+		Description:     desc,
+		SecretHash:      parsed.Hash(),
+		Hint:            apikey.Hint(secret),
+		Scopes:          scopes,
+		CreatedBy:       o.actorID(),
+		CreatedAt:       o.now,
+		ExpiresAt:       expires,
+		LoginDevice:     in.loginDevice,
 		AllowedNetworks: networks,
+		Labels:          cloneLabels(in.Labels),
+		Lifetime:        keyLifetime(expires, o.now),
 	}
-	if err := o.checkKeyPolicy(owner, k, in.rotating); err != nil {
+	if in.rotates != nil {
+		rotatedFrom(k, in.rotates)
+	}
+	// After the rotation's copy of the allowlist: the policy judges the key
+	// as it will be stored.
+	if err := o.checkKeyPolicy(owner, k, in.rotates != nil); err != nil {
 		return nil, err
 	}
 	if err := o.tx.CreateAPIKey(o.ctx, k); err != nil {
@@ -162,6 +174,15 @@ func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 		return &t, nil
 	}
 	return nil, nil
+}
+
+// keyLifetime is the expiry rule of a key created at now to expire at
+// expires: the span between them; 0 for a key that never expires.
+func keyLifetime(expires *time.Time, now time.Time) time.Duration {
+	if expires == nil {
+		return 0
+	}
+	return expires.Sub(now)
 }
 
 // validateScopes checks every scope is a known permission, and returns
@@ -210,6 +231,9 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 		case "", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired:
 		default:
 			return signet.Errorf(signet.EINVALID, "status must be %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired)
+		}
+		if err := signet.ValidateLabels("label", f.Labels); err != nil {
+			return err
 		}
 		own := f.OwnerID != "" && o.self(f.OwnerID)
 		allKeys := o.access.Can("api_keys:read", "")

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -11,29 +12,70 @@ import (
 // APIKeyUpdate is a partial update of a key's mutable settings: nil
 // fields are left as they are.
 type APIKeyUpdate struct {
+	Name        *string
+	Description *string
+	// Labels replaces every label (an empty map removes them all).
+	Labels *map[string]string
 	// AllowedNetworks replaces the key's network allowlist (see
 	// signet.ParseAllowedNetworks); an empty list clears it, so the key
 	// works from anywhere again.
 	AllowedNetworks *[]string
 }
 
-// UpdateAPIKey changes a key's settings, audited as api_key.update with
-// each changed field's old and new value. Who may: as for RevokeAPIKey —
-// the owner, api_keys:write or service_accounts:write for service-account
-// keys, api_keys:write for other humans' personal keys — except that a key
-// changing its own allowlist may only narrow it (every new network inside
-// one it had), so that a leaked key cannot free itself. A change that
-// changes nothing is not audited. The verification cache is invalidated on
-// commit, so the new allowlist applies to the next request on every node.
-// Returns EINVALID, ENOTFOUND, EFORBIDDEN.
+// UpdateAPIKey renames a key, or changes its description, labels or
+// network allowlist, audited as one api_key.update with each changed
+// field's old and new value; a change that changes nothing is not
+// audited. Who may: as for RevokeAPIKey — the owner, api_keys:write or
+// service_accounts:write for service-account keys, api_keys:write for
+// other humans' personal keys — and also the key itself, for its own
+// allowlist only, which it may only narrow (every new network inside one
+// it had), so that a leaked key cannot free itself. The verification
+// cache is invalidated on commit, so a new allowlist applies to the next
+// request on every node. Returns EINVALID, ENOTFOUND, EFORBIDDEN.
 func (s *Service) UpdateAPIKey(ctx context.Context, a *signet.Actor, keyID string, up APIKeyUpdate) (*signet.APIKey, error) {
 	var out *signet.APIKey
 	err := s.mutate(ctx, a, "api_key.update", func(o *op) error {
-		k, err := o.keyForUpdate(keyID)
+		k, err := o.tx.GetAPIKey(ctx, keyID)
 		if err != nil {
+			return notFound(err, "API key %q not found", keyID)
+		}
+		o.target("api_key", k.ID, k.Name)
+		o.detail("owner_id", k.OwnerID)
+		itself := k.ID == a.KeyID && up.Name == nil && up.Description == nil && up.Labels == nil
+		if err := o.authoriseKeyWrite(k); err != nil && !itself {
 			return err
 		}
 		changed := false
+		if up.Name != nil {
+			name, err := validateName("API key", *up.Name)
+			if err != nil {
+				return err
+			}
+			if name != k.Name {
+				o.change("name", k.Name, name)
+				k.Name, changed = name, true
+			}
+		}
+		if up.Description != nil {
+			desc, err := validateDescription(*up.Description)
+			if err != nil {
+				return err
+			}
+			if desc != k.Description {
+				o.change("description", k.Description, desc)
+				k.Description, changed = desc, true
+			}
+		}
+		if up.Labels != nil {
+			labels := cloneLabels(*up.Labels)
+			if err := signet.ValidateLabels("labels", labels); err != nil {
+				return err
+			}
+			if !maps.Equal(labels, k.Labels) {
+				o.change("labels", labelsDetail(k.Labels), labelsDetail(labels))
+				k.Labels, changed = labels, true
+			}
+		}
 		if up.AllowedNetworks != nil {
 			networks, err := signet.ParseAllowedNetworks("allowed_networks", *up.AllowedNetworks)
 			if err != nil {
@@ -44,46 +86,21 @@ func (s *Service) UpdateAPIKey(ctx context.Context, a *signet.Actor, keyID strin
 					return signet.Errorf(signet.EFORBIDDEN, "a key may only narrow its own network allowlist (every network inside one it has); widen or clear it with another credential")
 				}
 				o.change("allowed_networks", nonNilNetworks(k.AllowedNetworks), nonNilNetworks(networks))
-				k.AllowedNetworks = networks
-				changed = true
+				k.AllowedNetworks, changed = networks, true
 				if err := o.checkAllowlistPolicy(k); err != nil {
 					return err
 				}
 			}
 		}
-		if !changed {
-			o.noEvent = true
-		} else if err := o.tx.UpdateAPIKey(o.ctx, k); err != nil {
-			return notFound(err, "API key %q not found", keyID)
-		}
 		k.SecretHash = [32]byte{}
 		out = k
-		return nil
+		if !changed {
+			o.noEvent = true
+			return nil
+		}
+		return o.tx.UpdateAPIKey(ctx, k)
 	})
 	return out, err
-}
-
-// keyForUpdate loads a key for a change of its settings, names it as the
-// event's target, and authorises the actor by the rule of RevokeAPIKey.
-func (o *op) keyForUpdate(keyID string) (*signet.APIKey, error) {
-	k, err := o.tx.GetAPIKey(o.ctx, keyID)
-	if err != nil {
-		return nil, notFound(err, "API key %q not found", keyID)
-	}
-	o.target("api_key", k.ID, k.Name)
-	o.detail("owner_id", k.OwnerID)
-	switch {
-	case o.self(k.OwnerID) || k.ID == o.actor.KeyID:
-	case k.Kind == signet.KeyKindServiceAccount:
-		if err := o.authoriseAny("", "api_keys:write", "service_accounts:write"); err != nil {
-			return nil, err
-		}
-	default:
-		if err := o.authorise("api_keys:write", ""); err != nil {
-			return nil, err
-		}
-	}
-	return k, nil
 }
 
 // narrows reports whether the allowlist next admits no address that old

@@ -141,7 +141,7 @@ func keyViolations(p *signet.KeyPolicy, k *signet.APIKey, now time.Time) []signe
 // A rotation's successor is not counted against the account: it replaces
 // a key that is going away. Keys already rotated (in their grace period)
 // are not counted either.
-func (o *op) checkKeyPolicy(owner *signet.User, k *signet.APIKey, rotating bool) error {
+func (o *op) checkKeyPolicy(owner *signet.User, k *signet.APIKey, rotation bool) error {
 	p, err := loadKeyPolicy(o.ctx, o.tx)
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (o *op) checkKeyPolicy(owner *signet.User, k *signet.APIKey, rotating bool)
 	if err := p.Refusal(k); err != nil {
 		return err
 	}
-	if p.MaxActiveKeysPerAccount <= 0 || rotating {
+	if p.MaxActiveKeysPerAccount <= 0 || rotation {
 		return nil
 	}
 	keys, err := allPages(func(pg signet.Page) ([]*signet.APIKey, string, error) {

@@ -8,19 +8,22 @@ import (
 	"github.com/signetdev/signet/store"
 )
 
-// loadKeyPolicy returns the organisation's key policy as stored in tx; the
-// zero policy (no rules) when none has been set.
+// loadKeyPolicy returns the key policy stored in the settings
+// (signet.KeyPolicySetting), read in tx; the zero value, which imposes
+// nothing, when none is stored. A stored policy that does not decode is
+// EINTERNAL: it was written by Signet, so it is a bug or a damaged
+// database, not the caller's fault.
 func loadKeyPolicy(ctx context.Context, tx store.Tx) (signet.KeyPolicy, error) {
+	raw, err := tx.GetSetting(ctx, signet.KeyPolicySetting)
+	switch {
+	case signet.ErrorCode(err) == signet.ENOTFOUND:
+		return signet.KeyPolicy{}, nil
+	case err != nil:
+		return signet.KeyPolicy{}, err
+	}
 	var p signet.KeyPolicy
-	v, err := tx.GetSetting(ctx, signet.KeyPolicySetting)
-	if signet.ErrorCode(err) == signet.ENOTFOUND {
-		return p, nil
-	}
-	if err != nil {
-		return p, err
-	}
-	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return p, signet.Internal("service.loadKeyPolicy", err)
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return signet.KeyPolicy{}, signet.Internal("service.loadKeyPolicy", err)
 	}
 	return p, nil
 }

@@ -113,7 +113,7 @@ func testKeyPolicyAtCreation(t *testing.T) {
 		{name: "too many personal keys", policy: signet.KeyPolicy{MaxActiveKeysPerAccount: 2},
 			personal: true, in: CreateKeyInput{Name: "k"}, wantCode: signet.ECONFLICT, wantMsg: "already has 2 active API keys"},
 		{name: "a rotation is not refused for the count", policy: signet.KeyPolicy{MaxActiveKeysPerAccount: 2},
-			in: CreateKeyInput{Name: "k", rotating: true}},
+			in: CreateKeyInput{Name: "k", rotates: &signet.APIKey{ID: "key_rotated"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +137,7 @@ func testKeyPolicyAtCreation(t *testing.T) {
 			e.must(err)
 			before := len(e.events())
 			var created *CreatedKey
-			if tt.in.rotating {
+			if tt.in.rotates != nil {
 				// Rotation goes through createKey like every creation.
 				err = e.svc.mutate(e.ctx, e.admin, "api_key.create", func(o *op) error {
 					u, err := o.tx.GetUser(e.ctx, owner)

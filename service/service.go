@@ -115,12 +115,15 @@ type CreateKeyInput struct {
 	// AllowedNetworks are the CIDRs (or addresses) the key is accepted
 	// from; none: anywhere. See signet.ParseAllowedNetworks.
 	AllowedNetworks []string
+	// Labels are key=value pairs to find the key by (signet.ValidateLabels).
+	Labels map[string]string
 	// loginDevice marks a key minted by LoginKey.
 	loginDevice string
-	// rotating marks the successor of a key being rotated: it replaces a
-	// key that is going away, so the key policy's
-	// MaxActiveKeysPerAccount does not refuse it.
-	rotating bool
+	// rotates is the key a rotation replaces (RotateAPIKey): the new key
+	// copies its network allowlist and is linked to it, and the key
+	// policy's MaxActiveKeysPerAccount does not refuse it (it replaces a
+	// key that is going away).
+	rotates *signet.APIKey
 }
 
 // CreatedKey is a key just minted. Secret is the whole key string; it is
@@ -138,6 +141,12 @@ type CreateServiceAccountInput struct {
 	Grants      []GrantSpec
 	GroupIDs    []string
 	Key         *CreateKeyInput
+	// Labels are key=value pairs (signet.ValidateLabels); OwnerType
+	// ("user" or "group") and OwnerID name who is responsible for the
+	// account, both or neither (see validateOwner).
+	Labels    map[string]string
+	OwnerType string
+	OwnerID   string
 }
 
 // CreatedServiceAccount is the result of CreateServiceAccount. Key is nil
@@ -167,6 +176,12 @@ type UserUpdate struct {
 	// a session or credential someone else got hold of is not enough to
 	// lock its owner out.
 	CurrentPassword *string
+	// Labels replaces a service account's labels (an empty map removes
+	// them); OwnerType and OwnerID, given together, set its owner ("" and
+	// "" remove it). Refused for humans.
+	Labels    *map[string]string
+	OwnerType *string
+	OwnerID   *string
 }
 
 // UserDetail is a user with its group memberships and direct grants.

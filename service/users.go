@@ -35,6 +35,12 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 			return err
 		}
 		o.target("service_account", "", name)
+		if err := signet.ValidateLabels("labels", in.Labels); err != nil {
+			return err
+		}
+		if err := o.validateOwner(in.OwnerType, in.OwnerID); err != nil {
+			return err
+		}
 		if err := o.checkServiceAccountNameFree(name, ""); err != nil {
 			return err
 		}
@@ -50,12 +56,21 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 			CreatedAt:   o.now,
 			CreatedBy:   o.actorID(),
 			UpdatedAt:   o.now,
+			Labels:      cloneLabels(in.Labels),
+			OwnerType:   in.OwnerType,
+			OwnerID:     in.OwnerID,
 		}
 		if err := o.tx.CreateUser(ctx, u); err != nil {
 			return conflict(err, "a service account named %q already exists", name)
 		}
 		o.target("service_account", u.ID, u.Name)
 		o.detail("description", desc)
+		if len(u.Labels) > 0 {
+			o.detail("labels", u.Labels)
+		}
+		if u.OwnerID != "" {
+			o.detail("owner", ownerDetail(u.OwnerType, u.OwnerID))
+		}
 		if err := o.grantAndJoin(u, in.Grants, in.GroupIDs); err != nil {
 			return err
 		}
@@ -240,6 +255,9 @@ func (s *Service) ListUsers(ctx context.Context, a *signet.Actor, f signet.UserF
 		default:
 			return signet.Errorf(signet.EINVALID, "kind must be %q or %q", signet.KindHuman, signet.KindServiceAccount)
 		}
+		if err := signet.ValidateLabels("label", f.Labels); err != nil {
+			return err
+		}
 		switch f.Status {
 		case "", signet.StatusActive, signet.StatusDisabled:
 		default:
@@ -415,6 +433,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 				o.change("description", u.Description, desc)
 				u.Description = desc
 			}
+		}
+		if err := o.updateLabelsAndOwner(u, up); err != nil {
+			return err
 		}
 		var credentialsChanged bool
 		if up.Email != nil {

@@ -109,6 +109,10 @@ type shownKey struct {
 	Owner  string
 	Hint   string
 	Done   string // where Done leads
+	// RotatedFrom is set when the key replaces another in a rotation,
+	// which keeps working until PreviousUntil.
+	RotatedFrom   string
+	PreviousUntil *time.Time
 }
 
 type usersView struct {
@@ -337,6 +341,10 @@ type editView struct {
 	KeyForm       keyForm
 	ExpiryOptions []expiryOption
 	Forms         map[string]string // form name -> error shown beside it
+	// Owners are the choices of a service account's owner; Labels its
+	// labels as the text area shows them.
+	Owners []ownerChoice
+	Labels string
 }
 
 type grantView struct {
@@ -369,6 +377,12 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 		v.CanRevokeKeys = v.Self || c.me.Can("api_keys:write")
 	}
 	v.CanCreateKey = v.CanCreateKey && d.User.Status == signet.StatusActive
+	if v.IsSA && v.CanWrite {
+		v.Labels = labelLines(d.User.Labels)
+		if v.Owners, err = s.ownerChoices(ctx, c, ch.Groups, d.User); err != nil {
+			return nil, err
+		}
+	}
 	warnings, err := s.svc.NameWarnings(ctx, c.actor, []*signet.User{d.User})
 	if err != nil {
 		return nil, err

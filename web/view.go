@@ -126,6 +126,9 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+
+	// graceOptions are the choices of a key's Rotate form.
+	"graceOptions": func() []expiryOption { return graceOptions },
 }
 
 // names resolves ids to display names for tables.

@@ -187,6 +187,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("GET /settings/users/{id}", s.editUserPage)
 	auth("POST /settings/users/{id}", s.updateUser)
 	auth("POST /settings/users/{id}/groups", s.setUserGroups)
+	auth("POST /settings/users/{id}/labels", s.setLabelsAndOwner)
 	auth("POST /settings/users/{id}/password", s.setUserPassword)
 	auth("POST /settings/users/{id}/grants", s.addUserGrant)
 	auth("POST /settings/users/{id}/grants/{grant}/delete", s.deleteUserGrant)
@@ -200,6 +201,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/api-keys/{id}/revoke", s.revokeKey)
 	auth("GET /settings/api-keys/{id}/networks", s.keyNetworksPage)
 	auth("POST /settings/api-keys/{id}/networks", s.updateKeyNetworks)
+	auth("POST /settings/api-keys/{id}/rotate", s.rotateKey)
 
 	auth("GET /settings/groups", s.groupsPage)
 	auth("POST /settings/groups", s.createGroup)

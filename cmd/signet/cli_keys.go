@@ -12,19 +12,21 @@ import (
 )
 
 func init() {
-	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysUpdate, keysRevoke, keysActivity)
+	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysUpdate, keysRevoke, keysActivity,
+		keysRotate)
 }
 
 type keysCreateFlags struct {
 	sa, name, desc, in, at string
 	scopes                 stringList
 	networks               networksFlag
+	labels                 stringList
 	quiet                  bool
 	req                    client.CreateAPIKeyRequest // from the flags
 }
 
 var keysCreate = clientCmd[keysCreateFlags]{name: "create",
-	args:    "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--allowed-networks CIDR,...] [--quiet]",
+	args:    "--name N [--service-account SA] [--description D] [--expires-in DUR | --expires-at TIME] [--scope PERM]... [--allowed-networks CIDR,...] [--label NAME=VALUE]... [--quiet]",
 	usage:   "--name N [flags]",
 	summary: "create an API key for a service account, or without --service-account a personal key for yourself; the secret is shown once",
 	flags: func(o *keysCreateFlags, fs *flag.FlagSet) {
@@ -35,6 +37,7 @@ var keysCreate = clientCmd[keysCreateFlags]{name: "create",
 		fs.StringVar(&o.at, "expires-at", "", "the key expires at this RFC 3339 time")
 		fs.Var(&o.scopes, "scope", "narrow the key to this permission; repeatable")
 		o.networks.define(fs, networksUsage)
+		fs.Var(&o.labels, "label", "a label NAME=VALUE, e.g. team=data; repeatable")
 		fs.BoolVar(&o.quiet, "quiet", false, "print only the key secret and a newline")
 	},
 	check: func(x *cmdCall, o *keysCreateFlags) error {
@@ -44,6 +47,13 @@ var keysCreate = clientCmd[keysCreateFlags]{name: "create",
 		var err error
 		o.req, err = keyRequest(o.name, o.desc, o.in, o.at, "--expires-in", "--expires-at", o.scopes)
 		o.req.AllowedNetworks = o.networks.list
+		if err != nil {
+			return err
+		}
+		labels, err := labelsFlag(o.labels, false)
+		if labels != nil {
+			o.req.Labels = *labels
+		}
 		return err
 	},
 	run: func(ctx context.Context, x *cmdCall, o *keysCreateFlags) (*output, error) {
@@ -77,12 +87,13 @@ var keyHeader = []string{"ID", "NAME", "OWNER", "HINT", "STATUS", "CREATED", "EX
 
 type keysListFlags struct {
 	sa, status, name string
+	labels           stringList
 	personal         bool
 	page             pageFlags
 }
 
 var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
-	args:    "[--service-account SA | --personal] [--status active|revoked|expired] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
+	args:    "[--service-account SA | --personal] [--status active|revoked|expired] [--name SUBSTR] [--label NAME=VALUE]... [--limit N] [--cursor C] [--all]",
 	usage:   "[flags]",
 	summary: "list service-account API keys (all of them, or one account's), or with --personal your own keys",
 	flags: func(o *keysListFlags, fs *flag.FlagSet) {
@@ -90,6 +101,7 @@ var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
 		fs.BoolVar(&o.personal, "personal", false, "list your own personal keys instead")
 		fs.StringVar(&o.status, "status", "", "only active, revoked or expired keys")
 		fs.StringVar(&o.name, "name", "", "only keys whose name contains this")
+		fs.Var(&o.labels, "label", "only keys with this label NAME=VALUE; repeatable, all must match")
 		o.page.define(fs)
 	},
 	check: func(x *cmdCall, o *keysListFlags) error {
@@ -104,14 +116,15 @@ var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
 		if o.personal {
 			list = x.cl.ListPersonalKeys
 			// The personal-key list has no filters: apply them here.
-			if o.status != "" || o.name != "" {
+			if o.status != "" || o.name != "" || len(o.labels) > 0 {
 				keep = func(k client.APIKey) bool {
 					return (o.status == "" || k.Status == o.status) &&
-						(o.name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(o.name)))
+						(o.name == "" || strings.Contains(strings.ToLower(k.Name), strings.ToLower(o.name))) &&
+						hasLabels(k.Labels, o.labels)
 				}
 			}
 		} else {
-			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name}
+			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name, Labels: o.labels}
 			if o.sa != "" {
 				var err error
 				if opts.OwnerID, err = x.r.serviceAccount(o.sa); err != nil {
@@ -174,6 +187,10 @@ func printKey(w io.Writer, k *client.APIKey) error {
 		"Revoked", fmtTimePtr(k.RevokedAt),
 		"Revoked by", k.RevokedBy,
 		"Revocation reason", k.RevokedReason,
+		"Labels", fmtLabels(k.Labels),
+		"Rotated from", k.RotatedFrom,
+		"Rotated to", k.RotatedTo,
+		"Rotated", fmtTimePtr(k.RotatedAt),
 	)
 }
 

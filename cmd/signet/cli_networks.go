@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"io"
 	"strings"
-
-	"github.com/signetdev/signet/client"
 )
 
 // networksFlag is a key's network allowlist on the command line:
@@ -41,31 +37,6 @@ func (f *networksFlag) define(fs *flag.FlagSet, usage string) {
 }
 
 const networksUsage = "accept the key only from these networks: CIDRs or addresses, comma-separated or repeated, e.g. 10.0.0.0/8,2001:db8::/32 (default: anywhere)"
-
-type keysUpdateFlags struct {
-	networks networksFlag
-	req      client.UpdateAPIKeyRequest // from the flags
-}
-
-var keysUpdate = clientCmd[keysUpdateFlags]{name: "update", args: "KEY_ID [--allowed-networks CIDR,...]",
-	summary: "change an API key's settings: its network allowlist (--allowed-networks '' clears it)", min: 1, max: 1,
-	flags: func(o *keysUpdateFlags, fs *flag.FlagSet) {
-		o.networks.define(fs, "replace the key's network allowlist: CIDRs or addresses, comma-separated or repeated; '' clears it (the key works from anywhere)")
-	},
-	check: func(x *cmdCall, o *keysUpdateFlags) error {
-		if o.networks.set {
-			l := o.networks.list
-			o.req.AllowedNetworks = &l
-		}
-		if o.req == (client.UpdateAPIKeyRequest{}) {
-			return usagef("keys update: nothing to change; give --allowed-networks")
-		}
-		return nil
-	},
-	run: func(ctx context.Context, x *cmdCall, o *keysUpdateFlags) (*output, error) {
-		k, err := x.cl.UpdateAPIKey(ctx, x.id, o.req)
-		return shown(k, err, func(w io.Writer) error { return printKey(w, k) })
-	}}
 
 // allowedNetworksLabel is how a key's allowlist reads in the CLI's text
 // output.

@@ -14,27 +14,31 @@ import (
 
 func init() {
 	registerGroup("service-accounts", []string{"sa"}, "manage service accounts (alias: sa)",
-		saCreate, saList, saGet, saRename, saDescribe, saUpdate, saDisable, saEnable, saDelete, saGroups)
+		saCreate, saList, saGet, saRename, saDescribe, saUpdate, saDisable, saEnable, saDelete, saGroups,
+		saLabels, saOwner)
 }
 
 // SA arguments are a service-account id (sa_…) or its exact name.
 
 type saCreateFlags struct {
 	desc, keyName, keyDesc, keyIn, keyAt string
-	roles, groups, scopes                stringList
+	owner                                string
+	roles, groups, scopes, labels        stringList
 	networks                             networksFlag
 	quiet                                bool
 	key                                  *client.CreateAPIKeyRequest // from the --key-* flags
 }
 
 var saCreate = clientCmd[saCreateFlags]{name: "create",
-	args:    "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]... [--allowed-networks CIDR,...]] [--quiet]",
+	args:    "NAME [--description D] [--role ROLE[@WORKSPACE]]... [--group GROUP]... [--label NAME=VALUE]... [--owner user:ID|group:GROUP] [--key-name N [--key-description D] [--key-expires-in DUR | --key-expires-at TIME] [--key-scope PERM]... [--allowed-networks CIDR,...]] [--quiet]",
 	usage:   "NAME [flags]",
 	summary: "create a service account, optionally with roles, groups and a first API key (shown once)", min: 1, max: 1,
 	flags: func(o *saCreateFlags, fs *flag.FlagSet) {
 		fs.StringVar(&o.desc, "description", "", "description")
 		fs.Var(&o.roles, "role", "grant a role (id or name, e.g. View) in a workspace (id or name; default: the default workspace, organisation-wide for Admin; * for organisation-wide); repeatable")
 		fs.Var(&o.groups, "group", "add to a group (id or name); repeatable")
+		fs.Var(&o.labels, "label", "a label NAME=VALUE, e.g. team=data; repeatable")
+		fs.StringVar(&o.owner, "owner", "", "who is responsible for the account: user:USER_ID or group:GROUP (id or name)")
 		fs.StringVar(&o.keyName, "key-name", "", "also create an API key with this name; its secret is shown once")
 		fs.StringVar(&o.keyDesc, "key-description", "", "description of the API key")
 		fs.StringVar(&o.keyIn, "key-expires-in", "", "the key expires after this duration, e.g. 720h or 90d (default: never)")
@@ -63,6 +67,18 @@ var saCreate = clientCmd[saCreateFlags]{name: "create",
 		var err error
 		if req.Grants, req.GroupIDs, err = x.r.grantsAndGroups(o.roles, o.groups); err != nil {
 			return nil, err
+		}
+		labels, err := labelsFlag(o.labels, false)
+		if err != nil {
+			return nil, err
+		}
+		if labels != nil {
+			req.Labels = *labels
+		}
+		if o.owner != "" {
+			if req.OwnerType, req.OwnerID, err = ownerRef(x.r, o.owner); err != nil {
+				return nil, err
+			}
 		}
 		res, err := x.cl.CreateServiceAccount(ctx, req)
 		if err != nil {
@@ -142,16 +158,18 @@ func userRow(u client.User) []string {
 
 type userListFlags struct {
 	kind, status, name string
+	labels             stringList
 	page               pageFlags
 }
 
 var saList = clientCmd[userListFlags]{name: "list", aliases: []string{"ls"},
-	args:    "[--status active|disabled] [--name SUBSTR] [--limit N] [--cursor C] [--all]",
+	args:    "[--status active|disabled] [--name SUBSTR] [--label NAME=VALUE]... [--limit N] [--cursor C] [--all]",
 	usage:   "[flags]",
 	summary: "list service accounts",
 	flags: func(o *userListFlags, fs *flag.FlagSet) {
 		fs.StringVar(&o.status, "status", "", "only active or disabled accounts")
 		fs.StringVar(&o.name, "name", "", "only accounts whose name contains this")
+		fs.Var(&o.labels, "label", "only accounts with this label NAME=VALUE; repeatable, all must match")
 		o.page.define(fs)
 	},
 	check: func(x *cmdCall, o *userListFlags) error {
@@ -159,7 +177,7 @@ var saList = clientCmd[userListFlags]{name: "list", aliases: []string{"ls"},
 	},
 	run: func(ctx context.Context, x *cmdCall, o *userListFlags) (*output, error) {
 		return listed(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.User], error) {
-			return x.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: o.status, Name: o.name, ListOptions: lo})
+			return x.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: o.status, Name: o.name, Labels: o.labels, ListOptions: lo})
 		}, userHeader, userRow)
 	}}
 
@@ -192,6 +210,8 @@ func printUserDetail(ctx context.Context, w io.Writer, r *resolver, u *client.Us
 	}
 	if u.Kind == client.KindHuman {
 		kv = append(kv, "Email", u.Email)
+	} else {
+		kv = append(kv, "Labels", fmtLabels(u.Labels), "Owner", fmtOwner(u.OwnerType, u.OwnerID))
 	}
 	kv = append(kv,
 		"Description", u.Description,

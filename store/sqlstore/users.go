@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,6 +153,9 @@ func (t *tx) ListUsers(ctx context.Context, f signet.UserFilter) ([]*signet.User
 	if f.NameContains != "" {
 		pat := likeContains(f.NameContains)
 		w.add(`(name_key LIKE ? ESCAPE '\' OR email_key LIKE ? ESCAPE '\')`, pat, pat)
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Labels)) {
+		w.add(t.d.jsonText("users.labels")+` = ?`, name, f.Labels[name])
 	}
 	return listPage(ctx, t, "sqlstore.ListUsers", `SELECT `+userSelect("users.")+` FROM users`, "users.id", w, f.Page, scanUser, userID)
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PermissionDomains", testPermissionDomains},
 		{"KeyLifecycleFields", testKeyLifecycleFields},
 		{"ListAPIKeysLifecycleFilters", testListAPIKeysLifecycleFilters},
+		{"ListUsersByLabels", testListUsersByLabels},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookClaims", testWebhookClaims},
