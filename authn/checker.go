@@ -53,7 +53,7 @@ func NewChecker(v *Verifier, defaultWorkspace func(context.Context) (string, err
 // Answer is the answer to one question.
 type Answer struct {
 	Allowed bool
-	// Reason says why not: invalid_key, revoked, expired, owner_disabled
+	// Reason says why not: invalid_key, revoked, key_disabled, expired, owner_disabled
 	// (the key does not verify), unknown_permission (it does, and the
 	// permission does not exist) or permission_denied (it does, without the
 	// permission); "" when allowed.

@@ -21,6 +21,7 @@ const (
 	OutcomeRevoked
 	OutcomeExpired
 	OutcomeOwnerDisabled
+	OutcomeKeyDisabled
 	OutcomeError
 	numOutcomes
 )
@@ -38,6 +39,8 @@ func (o Outcome) String() string {
 		return ReasonExpired
 	case OutcomeOwnerDisabled:
 		return ReasonOwnerDisabled
+	case OutcomeKeyDisabled:
+		return ReasonKeyDisabled
 	case OutcomeError:
 		return "error"
 	}

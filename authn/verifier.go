@@ -43,6 +43,7 @@ const (
 	ReasonInvalidKey     = "invalid_key"
 	ReasonRevoked        = "revoked"
 	ReasonExpired        = "expired"
+	ReasonKeyDisabled    = "key_disabled"
 	ReasonOwnerDisabled  = "owner_disabled"
 	ReasonBadCredentials = "bad_credentials"
 	ReasonMalformed      = "malformed_credentials"
@@ -95,6 +96,7 @@ type entry struct {
 	// beside the other bools costs a cached key no memory.)
 	personal  bool
 	revoked   bool
+	disabled  bool
 	expiresAt time.Time // zero: never
 	ownerOK   bool
 	verified  Verified
@@ -215,6 +217,7 @@ var (
 	errInvalidKey    = unauthenticated(ReasonInvalidKey, "the API key is not valid: check that it was copied whole, or create a new one")
 	errRevoked       = unauthenticated(ReasonRevoked, "the API key has been revoked; create a new one")
 	errExpired       = unauthenticated(ReasonExpired, "the API key has expired; create a new one")
+	errKeyDisabled   = unauthenticated(ReasonKeyDisabled, "the API key is disabled; an administrator (or its owner) can enable it")
 	errOwnerDisabled = unauthenticated(ReasonOwnerDisabled, "the API key's owner is disabled; enable the owner for its keys to work")
 )
 
@@ -251,6 +254,8 @@ func (v *Verifier) VerifyKey(ctx context.Context, raw, ip string) (*Verified, er
 		fail, outcome = errInvalidKey, OutcomeInvalidKey
 	case e.revoked:
 		fail, outcome = errRevoked, OutcomeRevoked
+	case e.disabled:
+		fail, outcome = errKeyDisabled, OutcomeKeyDisabled
 	case !e.expiresAt.IsZero() && !now.Before(e.expiresAt):
 		fail, outcome = errExpired, OutcomeExpired
 	case !e.ownerOK:
@@ -355,6 +360,7 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 		secretHash: st.Key.SecretHash,
 		personal:   st.Key.Kind == signet.KeyKindPersonal,
 		revoked:    st.Key.RevokedAt != nil,
+		disabled:   st.Key.DisabledAt != nil,
 		ownerOK:    st.Owner.Status == signet.StatusActive,
 	}
 	if st.Key.ExpiresAt != nil {

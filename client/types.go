@@ -40,6 +40,8 @@ const (
 	KeyStatusActive  = "active"
 	KeyStatusRevoked = "revoked"
 	KeyStatusExpired = "expired"
+	// KeyStatusDisabled is a key set aside until enabled again.
+	KeyStatusDisabled = "disabled"
 )
 
 // ErrorResponse is the body of every error response.
@@ -102,6 +104,12 @@ type APIKey struct {
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedBy     string     `json:"revoked_by"`
 	RevokedReason string     `json:"revoked_reason"`
+	// DisabledAt is set while the key is disabled (status "disabled"): by
+	// DisabledBy, a user id, or "" for Signet itself (a key unused for
+	// longer than the key policy allows), for DisabledReason.
+	DisabledAt     *time.Time `json:"disabled_at"`
+	DisabledBy     string     `json:"disabled_by"`
+	DisabledReason string     `json:"disabled_reason"`
 }
 
 // CreatedAPIKey is a key just created: its metadata and, in Key, the whole
@@ -311,6 +319,11 @@ type RevokeAPIKeyRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// DisableAPIKeyRequest is the optional body of disabling a key.
+type DisableAPIKeyRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
 // CreateWorkspaceRequest describes a new workspace.
 type CreateWorkspaceRequest struct {
 	Name        string `json:"name"`
@@ -419,12 +432,17 @@ type ListUsersOptions struct {
 // ListAPIKeysOptions filters a list of API keys.
 type ListAPIKeysOptions struct {
 	OwnerID string
-	// Status is "active", "revoked" or "expired"; "" = all.
+	// Status is "active", "revoked", "disabled" or "expired"; "" = all.
 	Status string
 	// Name matches the key name, case-insensitively.
 	Name string
 	// Kind is "service_account" (the default) or "personal".
 	Kind string
+	// ExpiringWithin keeps the keys expiring within this duration ("7d"),
+	// not expired yet; UnusedFor those not used for this long ("90d";
+	// never-used keys count from their creation).
+	ExpiringWithin string
+	UnusedFor      string
 	ListOptions
 }
 
@@ -537,6 +555,7 @@ const (
 	ReasonInvalidKey       = "invalid_key"
 	ReasonRevoked          = "revoked"
 	ReasonExpired          = "expired"
+	ReasonKeyDisabled      = "key_disabled"
 	ReasonOwnerDisabled    = "owner_disabled"
 	ReasonPermissionDenied = "permission_denied"
 	// ReasonUnknownPermission: the permission asked about is not in the

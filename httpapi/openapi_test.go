@@ -216,6 +216,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"UserUpdate":                      reflect.TypeFor[client.UserUpdate](),
 		"SetGroupsRequest":                reflect.TypeFor[client.SetGroupsRequest](),
 		"RevokeAPIKeyRequest":             reflect.TypeFor[client.RevokeAPIKeyRequest](),
+		"DisableAPIKeyRequest":            reflect.TypeFor[client.DisableAPIKeyRequest](),
 		"CreateWorkspaceRequest":          reflect.TypeFor[client.CreateWorkspaceRequest](),
 		"WorkspaceUpdate":                 reflect.TypeFor[client.WorkspaceUpdate](),
 		"CreateRoleRequest":               reflect.TypeFor[client.CreateRoleRequest](),

@@ -79,7 +79,7 @@ func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 		for _, o := range authn.Outcomes() {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name:        "signet_key_verifications_total",
-				Help:        "API key verifications by outcome (ok, invalid_key, revoked, expired, owner_disabled, error).",
+				Help:        "API key verifications by outcome (ok, invalid_key, revoked, key_disabled, expired, owner_disabled, error).",
 				ConstLabels: prometheus.Labels{"outcome": o.String()},
 			}, func() float64 { return float64(st.Verifications(o)) }))
 		}
