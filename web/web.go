@@ -198,6 +198,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/api-keys/personal", s.createPersonalKey)
 	auth("POST /settings/api-keys/service-account", s.createSAKey)
 	auth("POST /settings/api-keys/{id}/revoke", s.revokeKey)
+	auth("POST /settings/api-keys/{id}/disable", s.disableKey)
+	auth("POST /settings/api-keys/{id}/enable", s.enableKey)
 
 	auth("GET /settings/groups", s.groupsPage)
 	auth("POST /settings/groups", s.createGroup)
@@ -469,6 +471,8 @@ var notices = map[string]string{
 	"created":           "Created.",
 	"deleted":           "Deleted.",
 	"revoked":           "The API key has been revoked. It no longer works.",
+	"key_disabled":      "The API key has been disabled: it is refused until it is enabled again.",
+	"key_enabled":       "The API key has been enabled: it works again.",
 	"disabled":          "Disabled: its API keys and sessions stop working at once.",
 	"enabled":           "Enabled.",
 	"added":             "Added.",
