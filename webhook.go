@@ -106,7 +106,7 @@ const WebhookTestEventType = "webhook.test"
 // there are. A new audit action is added here (a test checks every action
 // the service records is).
 var WebhookEventTypes = []string{
-	"api_key.create", "api_key.leaked", "api_key.revoke", "api_key.rotate", "api_key.update",
+	"api_key.create", "api_key.disable", "api_key.enable", "api_key.expiring", "api_key.leaked", "api_key.revoke", "api_key.rotate", "api_key.update",
 	"audit.prune",
 	"auth.failed",
 	"grant.create", "grant.delete",

@@ -53,10 +53,11 @@ func NewChecker(v *Verifier, defaultWorkspace func(context.Context) (string, err
 // Answer is the answer to one question.
 type Answer struct {
 	Allowed bool
-	// Reason says why not: invalid_key, revoked, expired, owner_disabled,
-	// network_not_allowed or policy_violation (the key does not verify),
-	// unknown_permission (it does, and the permission does not exist) or
-	// permission_denied (it does, without the permission); "" when allowed.
+	// Reason says why not: invalid_key, revoked, key_disabled, expired,
+	// owner_disabled, network_not_allowed or policy_violation (the key does
+	// not verify), unknown_permission (it does, and the permission does not
+	// exist) or permission_denied (it does, without the permission); ""
+	// when allowed.
 	Reason string
 	// Verified is the checked key and its owner, when the key verifies.
 	Verified *Verified

@@ -23,6 +23,7 @@ const (
 	OutcomeOwnerDisabled
 	OutcomeNetworkNotAllowed
 	OutcomePolicyViolation
+	OutcomeKeyDisabled
 	OutcomeError
 	numOutcomes
 )
@@ -44,6 +45,8 @@ func (o Outcome) String() string {
 		return ReasonNetworkNotAllowed
 	case OutcomePolicyViolation:
 		return ReasonPolicyViolation
+	case OutcomeKeyDisabled:
+		return ReasonKeyDisabled
 	case OutcomeError:
 		return "error"
 	}

@@ -44,6 +44,7 @@ const (
 	ReasonInvalidKey     = "invalid_key"
 	ReasonRevoked        = "revoked"
 	ReasonExpired        = "expired"
+	ReasonKeyDisabled    = "key_disabled"
 	ReasonOwnerDisabled  = "owner_disabled"
 	ReasonBadCredentials = "bad_credentials"
 	ReasonMalformed      = "malformed_credentials"
@@ -105,6 +106,7 @@ type entry struct {
 	// beside the other bools costs a cached key no memory.)
 	personal  bool
 	revoked   bool
+	disabled  bool
 	expiresAt time.Time // zero: never
 	ownerOK   bool
 	// networks is the key's allowlist (APIKey.AllowedNetworks, already
@@ -237,6 +239,7 @@ var (
 	errNetwork        = unauthenticated(ReasonNetworkNotAllowed, "the API key is not accepted from this address: it works only from its allowed networks (allowed_networks); use it from one of them, or have the list changed")
 	errNetworkUnknown = unauthenticated(ReasonNetworkNotAllowed, "the API key works only from its allowed networks, and the original caller's address is not known: the check API needs client_ip; forward-auth needs the proxy in --trusted-proxies, appending X-Forwarded-For")
 	errPolicy         = unauthenticated(ReasonPolicyViolation, "the API key breaks the organisation's key policy, which is now enforced; replace it with a key that complies (an administrator sees why under Settings → Key policy)")
+	errKeyDisabled    = unauthenticated(ReasonKeyDisabled, "the API key is disabled; an administrator (or its owner) can enable it")
 )
 
 // VerifyKey verifies a presented key string and records its use from ip,
@@ -281,6 +284,8 @@ func (v *Verifier) VerifyKeyFrom(ctx context.Context, raw, ip, from string) (*Ve
 		fail, outcome = errInvalidKey, OutcomeInvalidKey
 	case e.revoked:
 		fail, outcome = errRevoked, OutcomeRevoked
+	case e.disabled:
+		fail, outcome = errKeyDisabled, OutcomeKeyDisabled
 	case !e.expiresAt.IsZero() && !now.Before(e.expiresAt):
 		fail, outcome = errExpired, OutcomeExpired
 	case !e.ownerOK:
@@ -392,6 +397,7 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 		secretHash: st.Key.SecretHash,
 		personal:   st.Key.Kind == signet.KeyKindPersonal,
 		revoked:    st.Key.RevokedAt != nil,
+		disabled:   st.Key.DisabledAt != nil,
 		ownerOK:    st.Owner.Status == signet.StatusActive,
 		networks:   st.Key.AllowedNetworks,
 	}

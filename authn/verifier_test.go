@@ -120,6 +120,16 @@ func testVerifyKeyReflectsChangesOnNextRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, ""},
+		{"key disabled", func(t *testing.T) {
+			if _, err := f.svc.DisableAPIKey(ctx, f.admin, sa.Key.Key.ID, "investigating"); err != nil {
+				t.Fatal(err)
+			}
+		}, authn.ReasonKeyDisabled},
+		{"key enabled again", func(t *testing.T) {
+			if _, err := f.svc.EnableAPIKey(ctx, f.admin, sa.Key.Key.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, ""},
 		{"expired", func(*testing.T) { f.clock.Advance(time.Hour) }, authn.ReasonExpired},
 	}
 	for _, s := range steps {

@@ -93,6 +93,8 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) (*Pag
 	for _, l := range opts.Labels {
 		q.Add("label", l)
 	}
+	set(q, "expiring_within", opts.ExpiringWithin)
+	set(q, "unused_for", opts.UnusedFor)
 	return call[Page[APIKey]](ctx, c, http.MethodGet, v1+"/api-keys", q, nil)
 }
 
@@ -138,6 +140,19 @@ func (c *Client) UpdateAPIKey(ctx context.Context, id string, req UpdateAPIKeyRe
 		req.AllowedNetworks = &[]string{}
 	}
 	return call[APIKey](ctx, c, http.MethodPatch, p(v1+"/api-keys/", id), nil, req)
+}
+
+// DisableAPIKey disables a key until it is enabled again; requests with
+// it are refused (reason key_disabled). Disabling a disabled key is not an
+// error.
+func (c *Client) DisableAPIKey(ctx context.Context, id, reason string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/disable"), nil, DisableAPIKeyRequest{Reason: reason})
+}
+
+// EnableAPIKey enables a disabled key. Enabling counts as a use of the
+// key (its last-used time becomes now).
+func (c *Client) EnableAPIKey(ctx context.Context, id string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, p(v1+"/api-keys/", id, "/enable"), nil, nil)
 }
 
 // --- me and personal keys ---

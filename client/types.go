@@ -40,6 +40,8 @@ const (
 	KeyStatusActive  = "active"
 	KeyStatusRevoked = "revoked"
 	KeyStatusExpired = "expired"
+	// KeyStatusDisabled is a key set aside until enabled again.
+	KeyStatusDisabled = "disabled"
 )
 
 // ErrorResponse is the body of every error response.
@@ -107,6 +109,12 @@ type APIKey struct {
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedBy     string     `json:"revoked_by"`
 	RevokedReason string     `json:"revoked_reason"`
+	// DisabledAt is set while the key is disabled (status "disabled"): by
+	// DisabledBy, a user id, or "" for Signet itself (a key unused for
+	// longer than the key policy allows), for DisabledReason.
+	DisabledAt     *time.Time `json:"disabled_at"`
+	DisabledBy     string     `json:"disabled_by"`
+	DisabledReason string     `json:"disabled_reason"`
 	// Labels are the key's key=value labels; absent when it has none.
 	Labels map[string]string `json:"labels,omitempty"`
 	// RotatedFrom is the key this one replaced in a rotation; RotatedTo
@@ -385,6 +393,11 @@ type RevokeAPIKeyRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// DisableAPIKeyRequest is the optional body of disabling a key.
+type DisableAPIKeyRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
 // CreateWorkspaceRequest describes a new workspace.
 type CreateWorkspaceRequest struct {
 	Name        string `json:"name"`
@@ -496,7 +509,7 @@ type ListUsersOptions struct {
 // ListAPIKeysOptions filters a list of API keys.
 type ListAPIKeysOptions struct {
 	OwnerID string
-	// Status is "active", "revoked" or "expired"; "" = all.
+	// Status is "active", "revoked", "disabled" or "expired"; "" = all.
 	Status string
 	// Name matches the key name, case-insensitively.
 	Name string
@@ -507,6 +520,11 @@ type ListAPIKeysOptions struct {
 	// Labels keeps the keys carrying every one of these labels
 	// ("team=data").
 	Labels []string
+	// ExpiringWithin keeps the keys expiring within this duration ("7d"),
+	// not expired yet; UnusedFor those not used for this long ("90d";
+	// never-used keys count from their creation).
+	ExpiringWithin string
+	UnusedFor      string
 	ListOptions
 }
 
@@ -628,6 +646,7 @@ const (
 	ReasonInvalidKey       = "invalid_key"
 	ReasonRevoked          = "revoked"
 	ReasonExpired          = "expired"
+	ReasonKeyDisabled      = "key_disabled"
 	ReasonOwnerDisabled    = "owner_disabled"
 	ReasonPolicyViolation  = "policy_violation" // the key breaks the enforced key policy
 	ReasonPermissionDenied = "permission_denied"

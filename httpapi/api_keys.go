@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -39,7 +40,7 @@ func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := signet.APIKeyFilter{OwnerID: q.Get("owner_id"), NameContains: q.Get("name"), Page: pg}
-	if f.Status, err = oneOf(q, "status", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired); err != nil {
+	if f.Status, err = oneOf(q, "status", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusDisabled, signet.KeyStatusExpired); err != nil {
 		return err
 	}
 	if f.Kind, err = oneOf(q, "kind", signet.KeyKindServiceAccount, signet.KeyKindPersonal); err != nil {
@@ -64,6 +65,9 @@ func (s *server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 func (s *server) writeKeys(w http.ResponseWriter, r *http.Request, f signet.APIKeyFilter) error {
 	now := s.now()
 	f.Now = now
+	if err := lifecycleFilters(r.URL.Query(), &f, now); err != nil {
+		return err
+	}
 	keys, next, err := s.svc.ListAPIKeys(r.Context(), actor(r), f)
 	if err != nil {
 		return err
@@ -96,6 +100,57 @@ func (s *server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k, err := s.svc.RevokeAPIKey(r.Context(), actor(r), r.PathValue("id"), in.Reason)
+	return reply(w, http.StatusOK, k, err, s.keyNow)
+}
+
+// lifecycleFilters reads the key lists' ?expiring_within= (keys expiring
+// within that long, not expired yet) and ?unused_for= (keys not used for
+// that long; never-used keys count from their creation).
+func lifecycleFilters(q url.Values, f *signet.APIKeyFilter, now time.Time) error {
+	within, err := positiveDuration(q, "expiring_within", "7d")
+	if err != nil {
+		return err
+	}
+	if within > 0 {
+		t := now.Add(within)
+		f.ExpiresBefore = &t
+	}
+	unused, err := positiveDuration(q, "unused_for", "90d")
+	if err != nil {
+		return err
+	}
+	if unused > 0 {
+		t := now.Add(-unused)
+		f.UnusedSince = &t
+	}
+	return nil
+}
+
+// positiveDuration reads a duration query parameter longer than zero; 0
+// when absent.
+func positiveDuration(q url.Values, name, example string) (time.Duration, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := signet.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, badRequest("query parameter %s must be a duration longer than zero, such as %s or PT12H", name, example)
+	}
+	return d, nil
+}
+
+func (s *server) disableAPIKey(w http.ResponseWriter, r *http.Request) error {
+	var in client.DisableAPIKeyRequest
+	if err := decodeBody(r, &in, false); err != nil {
+		return err
+	}
+	k, err := s.svc.DisableAPIKey(r.Context(), actor(r), r.PathValue("id"), in.Reason)
+	return reply(w, http.StatusOK, k, err, s.keyNow)
+}
+
+func (s *server) enableAPIKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.svc.EnableAPIKey(r.Context(), actor(r), r.PathValue("id"))
 	return reply(w, http.StatusOK, k, err, s.keyNow)
 }
 

@@ -162,6 +162,7 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/api-keys/{id}/revoke":           {`{"reason":{}}`, `field "reason" must be a string, not an object`, true},
 	"PATCH /api/v1/api-keys/{id}":                 {`{"allowed_networks":"10.0.0.0/8"}`, `field "allowed_networks" must be an array, not a string`, false},
 	"POST /api/v1/api-keys/{id}/rotate":           {`{"grace":24}`, `field "grace" must be a string, not a number`, true},
+	"POST /api/v1/api-keys/{id}/disable":          {`{"reason":5}`, `field "reason" must be a string, not a number`, true},
 	"POST /api/v1/users":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
 	"PATCH /api/v1/users/{id}":                    {`{"password":5}`, `field "password" must be a string, not a number`, false},
 	"POST /api/v1/groups":                         {`{"name":5}`, `field "name" must be a string, not a number`, false},
@@ -183,6 +184,7 @@ var bodyRoutes = map[string]struct {
 var noBodyRoutes = []string{
 	"POST /api/v1/service-accounts/{id}/disable", "POST /api/v1/service-accounts/{id}/enable",
 	"POST /api/v1/users/{id}/disable", "POST /api/v1/users/{id}/enable",
+	"POST /api/v1/api-keys/{id}/enable",
 	"POST /api/v1/webhooks/{id}/test", "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
 }
 
@@ -284,7 +286,10 @@ func testBadInput(t *testing.T) {
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	cases = append(cases, []badCase{
 		{"status filter", "GET", "/api/v1/service-accounts?status=gone", "", nil, 400, "bad_request", "query parameter status must be one of: active, disabled"},
-		{"key status filter", "GET", "/api/v1/api-keys?status=old", "", nil, 400, "bad_request", "query parameter status must be one of: active, revoked, expired"},
+		{"key status filter", "GET", "/api/v1/api-keys?status=old", "", nil, 400, "bad_request", "query parameter status must be one of: active, revoked, disabled, expired"},
+		{"expiring_within not a duration", "GET", "/api/v1/api-keys?expiring_within=soon", "", nil, 400, "bad_request", "query parameter expiring_within must be a duration longer than zero, such as 7d"},
+		{"expiring_within zero", "GET", "/api/v1/me/api-keys?expiring_within=0", "", nil, 400, "bad_request", "expiring_within must be a duration longer than zero"},
+		{"unused_for not a duration", "GET", "/api/v1/service-accounts/" + f.saID + "/api-keys?unused_for=-3d", "", nil, 400, "bad_request", "query parameter unused_for must be a duration longer than zero, such as 90d"},
 		{"key kind filter", "GET", "/api/v1/api-keys?kind=robot", "", nil, 400, "bad_request", "query parameter kind must be one of"},
 		{"user kind filter", "GET", "/api/v1/users?kind=robot", "", nil, 400, "bad_request", "query parameter kind must be one of: human, service_account, all"},
 		{"grant subject filter", "GET", "/api/v1/grants?subject_type=team", "", nil, 400, "bad_request", "query parameter subject_type"},
@@ -319,6 +324,7 @@ func testBadInput(t *testing.T) {
 		{"key unknown scope", "POST", "/api/v1/service-accounts/" + f.saID + "/api-keys", `{"name":"k","scopes":["nope:read"]}`, nil, 422, "invalid", "unknown permission"},
 		{"key long description", "POST", "/api/v1/me/api-keys", `{"name":"k","description":"` + long(1001) + `"}`, nil, 422, "invalid", "too long"},
 		{"revoke long reason", "POST", "/api/v1/api-keys/" + f.saKeyID + "/revoke", `{"reason":"` + long(501) + `"}`, nil, 422, "invalid", "too long"},
+		{"disable long reason", "POST", "/api/v1/api-keys/" + f.saKeyID + "/disable", `{"reason":"` + long(501) + `"}`, nil, 422, "invalid", "too long"},
 		{"user bad email", "POST", "/api/v1/users", `{"name":"C","email":"not-an-email","password":"a long enough password"}`, nil, 422, "invalid", "email"},
 		{"user short password", "POST", "/api/v1/users", `{"name":"C","email":"c@example.com","password":"short"}`, nil, 422, "invalid", "password is too short"},
 		{"user duplicate email", "POST", "/api/v1/users", `{"name":"B2","email":"BOB@example.com","password":"a long enough password"}`, nil, 409, "conflict", "already exists"},
@@ -371,6 +377,8 @@ func testBadInput(t *testing.T) {
 		{"sa key create unknown", "POST", "/api/v1/service-accounts/sa_nope/api-keys", `{"name":"k"}`, nil, 404, "not_found", `service account "sa_nope" not found`},
 		{"get key unknown", "GET", "/api/v1/api-keys/key_nope", "", nil, 404, "not_found", ""},
 		{"revoke key unknown", "POST", "/api/v1/api-keys/key_nope/revoke", "", nil, 404, "not_found", ""},
+		{"disable key unknown", "POST", "/api/v1/api-keys/key_nope/disable", "", nil, 404, "not_found", ""},
+		{"enable key unknown", "POST", "/api/v1/api-keys/key_nope/enable", "", nil, 404, "not_found", ""},
 		{"revoke personal not mine", "POST", "/api/v1/me/api-keys/" + f.saKeyID + "/revoke", "", nil, 404, "not_found", ""},
 		{"revoke personal unknown", "POST", "/api/v1/me/api-keys/key_nope/revoke", "", nil, 404, "not_found", ""},
 		{"get user unknown", "GET", "/api/v1/users/usr_nope", "", nil, 404, "not_found", `user "usr_nope" not found`},

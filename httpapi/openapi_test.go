@@ -219,6 +219,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"UpdateAPIKeyRequest":             reflect.TypeFor[client.UpdateAPIKeyRequest](),
 		"RotateAPIKeyRequest":             reflect.TypeFor[client.RotateAPIKeyRequest](),
 		"RotatedAPIKey":                   reflect.TypeFor[client.RotateAPIKeyResponse](),
+		"DisableAPIKeyRequest":            reflect.TypeFor[client.DisableAPIKeyRequest](),
 		"CreateWorkspaceRequest":          reflect.TypeFor[client.CreateWorkspaceRequest](),
 		"WorkspaceUpdate":                 reflect.TypeFor[client.WorkspaceUpdate](),
 		"CreateRoleRequest":               reflect.TypeFor[client.CreateRoleRequest](),

@@ -224,7 +224,8 @@ var (
 	qPage       = []string{"limit", "cursor"}
 	qUsers      = []string{"limit", "cursor", "status", "name", "kind"}
 	qSAs        = []string{"limit", "cursor", "status", "name", "label"}
-	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant", "label"}
+	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant", "label", "expiring_within", "unused_for"}
+	qOwnKeys    = []string{"limit", "cursor", "expiring_within", "unused_for"}
 	qGrants     = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}
 	qAudit      = []string{"limit", "cursor", "actor_id", "key_id", "action", "target_type", "target_id", "outcome", "since", "until", "q", "workspace_id"}
 	qExport     = []string{"since", "until", "workspace_id"}
@@ -252,7 +253,7 @@ var routes = []route{
 	{method: "POST", pattern: "/api/v1/secret-scanning/reports", h: (*server).secretScanningReport, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
-	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed, query: qPage},
+	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed, query: qOwnKeys},
 	{method: "POST", pattern: "/api/v1/me/api-keys", h: (*server).createPersonalKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/me/api-keys/{id}/revoke", h: (*server).revokePersonalKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/personal-api-keys/verify", h: (*server).verifyKey, auth: authed, quiet: true},
@@ -265,7 +266,7 @@ var routes = []route{
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/disable", h: (*server).disableServiceAccount, auth: authed},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/enable", h: (*server).enableServiceAccount, auth: authed},
 	{method: "PUT", pattern: "/api/v1/service-accounts/{id}/groups", h: (*server).setServiceAccountGroups, auth: authed},
-	{method: "GET", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).listServiceAccountKeys, auth: authed, query: qPage},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).listServiceAccountKeys, auth: authed, query: qOwnKeys},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/api-keys", h: (*server).createServiceAccountKey, auth: authed},
 
 	{method: "GET", pattern: "/api/v1/api-keys", h: (*server).listAPIKeys, auth: authed, query: qKeys},
@@ -273,6 +274,8 @@ var routes = []route{
 	{method: "PATCH", pattern: "/api/v1/api-keys/{id}", h: (*server).updateAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/revoke", h: (*server).revokeAPIKey, auth: authed},
 	{method: "POST", pattern: "/api/v1/api-keys/{id}/rotate", h: (*server).rotateAPIKey, auth: authed},
+	{method: "POST", pattern: "/api/v1/api-keys/{id}/disable", h: (*server).disableAPIKey, auth: authed},
+	{method: "POST", pattern: "/api/v1/api-keys/{id}/enable", h: (*server).enableAPIKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/api-keys/{id}/activity", h: (*server).keyActivity, auth: authed, query: qActivity},
 
 	{method: "POST", pattern: "/api/v1/users", h: (*server).createUser, auth: authed},

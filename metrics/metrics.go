@@ -1,6 +1,7 @@
 // Package metrics exposes Signet's Prometheus metrics: HTTP requests by
 // route and status, key verifications by outcome, verification latency,
-// cache lookups, and last-used flushes.
+// cache lookups, last-used flushes, webhook deliveries, and keys expiring
+// soon.
 //
 // The per-verification cost is kept off the hot path: outcome and cache
 // counters are authn's own striped atomic counters, read here only when
@@ -20,7 +21,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/authn"
+	"github.com/signetdev/signet/service"
 )
 
 // Metrics is a registry of Signet's metrics.
@@ -79,7 +82,7 @@ func New(v *authn.Verifier, uses *authn.UseRecorder) *Metrics {
 		for _, o := range authn.Outcomes() {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name:        "signet_key_verifications_total",
-				Help:        "API key verifications by outcome (ok, invalid_key, revoked, expired, owner_disabled, policy_violation, error).",
+				Help:        "API key verifications by outcome (ok, invalid_key, revoked, key_disabled, expired, owner_disabled, network_not_allowed, policy_violation, error).",
 				ConstLabels: prometheus.Labels{"outcome": o.String()},
 			}, func() float64 { return float64(st.Verifications(o)) }))
 		}
@@ -215,6 +218,31 @@ func (m *Metrics) ObserveWebhookAttempt(outcome string, d time.Duration) {
 	m.webhookAttempts.WithLabelValues(outcome).Inc()
 	if d > 0 {
 		m.webhookLatency.Observe(d.Seconds())
+	}
+}
+
+// WatchExpiringKeys exports signet_api_keys_expiring{within="7d"}: how
+// many active keys expire within each expiry warning threshold of the key
+// policy. counts is called on every scrape and must not touch storage
+// (service.Service.ExpiringKeyCounts returns what the key lifecycle job
+// counted at its last run); nothing is exported before it has numbers.
+func (m *Metrics) WatchExpiringKeys(counts func() []service.ExpiringCount) {
+	m.reg.MustRegister(&expiringKeys{counts: counts, desc: prometheus.NewDesc("signet_api_keys_expiring",
+		"Active API keys expiring within each expiry warning threshold of the key policy (within: the threshold, e.g. 7d), as of the last run of the key lifecycle job.",
+		[]string{"within"}, nil)})
+}
+
+// expiringKeys is the collector of signet_api_keys_expiring.
+type expiringKeys struct {
+	counts func() []service.ExpiringCount
+	desc   *prometheus.Desc
+}
+
+func (c *expiringKeys) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *expiringKeys) Collect(ch chan<- prometheus.Metric) {
+	for _, n := range c.counts() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n.Keys), signet.FormatDuration(n.Within))
 	}
 }
 

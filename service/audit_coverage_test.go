@@ -23,7 +23,10 @@ var readOnly = []string{
 	"ExportAuditEvents", "GetAPIKey", "GetKeyPolicy", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
 	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
-	"LoadKeyState", "Me", "RecordKeyUsage", "RecordKeyUses", "SetupPending",
+	"LoadKeyState", "Me", "RecordKeyUsage",
+	// Key lifecycle: the keys to warn a user about, and the last job
+	// run's counts (for metrics).
+	"ExpiringKeys", "ExpiringKeyCounts", "RecordKeyUses", "SetupPending",
 	// Idempotency-Key bookkeeping: the request it guards is audited itself.
 	"BeginIdempotent", "CompleteIdempotent",
 	"VerifyAuditChain",
@@ -186,6 +189,25 @@ func auditedMutations() []mutation {
 			if err == nil {
 				key = r.Key.Key.ID
 			}
+			return err
+		}},
+		{"DisableAPIKey", "api_key.disable", "api_key", func(e *env) error {
+			_, err := e.svc.DisableAPIKey(e.ctx, e.admin, key, "paused")
+			return err
+		}},
+		{"EnableAPIKey", "api_key.enable", "api_key", func(e *env) error {
+			_, err := e.svc.EnableAPIKey(e.ctx, e.admin, key)
+			return err
+		}},
+		// The key lifecycle job acts as the system actor, like retention
+		// pruning: a key made straight in storage, expiring in 3 days, gets
+		// its one warning.
+		{"RunKeyLifecycle", ActionKeyExpiring, "api_key", func(e *env) error {
+			exp := e.clock().Add(3 * 24 * time.Hour)
+			k := &signet.APIKey{ID: "key_coverageexpiring", Kind: signet.KeyKindServiceAccount, OwnerID: sa.ID, Name: "soon",
+				Hint: "sgn_sa_…cove", CreatedAt: e.clock(), ExpiresAt: &exp}
+			e.must(e.st.Write(e.ctx, func(tx store.Tx) error { return tx.CreateAPIKey(e.ctx, k) }))
+			_, err := e.svc.RunKeyLifecycle(e.ctx)
 			return err
 		}},
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {

@@ -63,8 +63,13 @@ func newEnv(tb testing.TB) *env {
 // newBareEnv returns an env on an empty database, not bootstrapped.
 func newBareEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newBareEnvOn(tb, testdb.Open(tb))
+}
+
+// newBareEnvOn is newBareEnv on a given store.
+func newBareEnvOn(tb testing.TB, st store.Store) *env {
+	tb.Helper()
 	ctx := context.Background()
-	st := testdb.Open(tb)
 	e := &env{tb: tb, ctx: ctx, st: st, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	key := make([]byte, secretbox.KeySize)
 	rand.Read(key)

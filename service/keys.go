@@ -228,9 +228,9 @@ func (s *Service) ListAPIKeys(ctx context.Context, a *signet.Actor, f signet.API
 			return signet.Errorf(signet.EINVALID, "kind must be %q or %q", signet.KeyKindServiceAccount, signet.KeyKindPersonal)
 		}
 		switch f.Status {
-		case "", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired:
+		case "", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired, signet.KeyStatusDisabled:
 		default:
-			return signet.Errorf(signet.EINVALID, "status must be %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired)
+			return signet.Errorf(signet.EINVALID, "status must be %q, %q, %q or %q", signet.KeyStatusActive, signet.KeyStatusRevoked, signet.KeyStatusExpired, signet.KeyStatusDisabled)
 		}
 		if err := signet.ValidateLabels("label", f.Labels); err != nil {
 			return err

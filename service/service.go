@@ -42,6 +42,8 @@ type Service struct {
 	// process's Dispatcher, once there is one.
 	webhooks     WebhookOptions
 	webhookNudge atomic.Pointer[chan struct{}]
+	// lifecycle is the key lifecycle job's memory (see key_lifecycle.go).
+	lifecycle keyLifecycle
 }
 
 // Options configure a Service. Zero fields take defaults.

@@ -26,18 +26,37 @@ type keysView struct {
 	SAFormOwner     string
 	ExpiryOptions   []expiryOption
 	CanCreateSAKeys bool
+	// Expiring is the banner of keys expiring soon (nil: none).
+	Expiring *expiringBanner
+	// ExpiringWithin and UnusedFor filter the service-account keys
+	// (?expiring_within=7d, ?unused_for=90d), with their choices.
+	ExpiringWithin, UnusedFor    string
+	WithinOptions, UnusedOptions []expiryOption
 }
 
 func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	v := &keysView{base: c.base("API keys", "keys", r), Owner: q.Get("owner"), Status: q.Get("status"), Query: q.Get("q"),
-		Cursor: q.Get("cursor"), ExpiryOptions: expiryOptions, Open: q.Get("dialog"), NonCompliant: q.Get("noncompliant") == "1"}
+		Cursor: q.Get("cursor"), ExpiryOptions: expiryOptions, Open: q.Get("dialog"), NonCompliant: q.Get("noncompliant") == "1",
+		ExpiringWithin: q.Get("expiring_within"), UnusedFor: q.Get("unused_for")}
 	n, err := s.userNames(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
+	saFilter := signet.APIKeyFilter{Kind: signet.KeyKindServiceAccount, OwnerID: v.Owner, Status: v.Status, NameContains: v.Query,
+		NonCompliant: v.NonCompliant, Page: signet.Page{Cursor: v.Cursor}}
+	if err := lifecycleFilter(&saFilter, v.ExpiringWithin, v.UnusedFor, now); err != nil {
+		return nil, err
+	}
+	v.WithinOptions = withChoice(expiringWithinOptions, v.ExpiringWithin)
+	v.UnusedOptions = withChoice(unusedForOptions, v.UnusedFor)
+	notice, err := s.svc.ExpiringKeys(ctx, c.actor)
+	if err != nil {
+		return nil, err
+	}
+	v.Expiring = newExpiringBanner(notice, n, now)
 	mine, err := allOf(func(p signet.Page) ([]*signet.APIKey, string, error) {
 		return s.svc.ListAPIKeys(ctx, c.actor, signet.APIKeyFilter{OwnerID: c.me.User.ID, Page: p})
 	})
@@ -51,8 +70,7 @@ func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 	v.ShowSA = c.me.Can("api_keys:read") || c.me.Can("service_accounts:read")
 	v.CanCreateSAKeys = c.me.Can("api_keys:write") || c.me.Can("service_accounts:write")
 	if v.ShowSA {
-		keys, next, err := s.svc.ListAPIKeys(ctx, c.actor, signet.APIKeyFilter{Kind: signet.KeyKindServiceAccount,
-			OwnerID: v.Owner, Status: v.Status, NameContains: v.Query, NonCompliant: v.NonCompliant, Page: signet.Page{Cursor: v.Cursor}})
+		keys, next, err := s.svc.ListAPIKeys(ctx, c.actor, saFilter)
 		if err != nil {
 			return nil, err
 		}

@@ -202,6 +202,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("GET /settings/api-keys/{id}/networks", s.keyNetworksPage)
 	auth("POST /settings/api-keys/{id}/networks", s.updateKeyNetworks)
 	auth("POST /settings/api-keys/{id}/rotate", s.rotateKey)
+	auth("POST /settings/api-keys/{id}/disable", s.disableKey)
+	auth("POST /settings/api-keys/{id}/enable", s.enableKey)
 
 	auth("GET /settings/groups", s.groupsPage)
 	auth("POST /settings/groups", s.createGroup)
@@ -476,6 +478,8 @@ var notices = map[string]string{
 	"created":           "Created.",
 	"deleted":           "Deleted.",
 	"revoked":           "The API key has been revoked. It no longer works.",
+	"key_disabled":      "The API key has been disabled: it is refused until it is enabled again.",
+	"key_enabled":       "The API key has been enabled: it works again.",
 	"disabled":          "Disabled: its API keys and sessions stop working at once.",
 	"enabled":           "Enabled.",
 	"added":             "Added.",

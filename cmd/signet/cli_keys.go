@@ -12,8 +12,8 @@ import (
 )
 
 func init() {
-	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysUpdate, keysRevoke, keysActivity,
-		keysRotate)
+	registerGroup("keys", []string{"api-keys"}, "manage API keys (alias: api-keys)", keysCreate, keysList, keysGet, keysUpdate, keysRevoke, keysDisable, keysEnable,
+		keysActivity, keysRotate)
 }
 
 type keysCreateFlags struct {
@@ -90,30 +90,51 @@ type keysListFlags struct {
 	labels           stringList
 	personal         bool
 	page             pageFlags
+	// expiring and unused are --expiring-within and --unused-for.
+	expiring, unused string
 }
 
 var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
-	args:    "[--service-account SA | --personal] [--status active|revoked|expired] [--name SUBSTR] [--label NAME=VALUE]... [--limit N] [--cursor C] [--all]",
+	args:    "[--service-account SA | --personal] [--status active|revoked|disabled|expired] [--name SUBSTR] [--label NAME=VALUE]... [--expiring-within DUR] [--unused-for DUR] [--limit N] [--cursor C] [--all]",
 	usage:   "[flags]",
 	summary: "list service-account API keys (all of them, or one account's), or with --personal your own keys",
 	flags: func(o *keysListFlags, fs *flag.FlagSet) {
 		fs.StringVar(&o.sa, "service-account", "", "only this service account's keys (id or name)")
 		fs.BoolVar(&o.personal, "personal", false, "list your own personal keys instead")
-		fs.StringVar(&o.status, "status", "", "only active, revoked or expired keys")
+		fs.StringVar(&o.status, "status", "", "only active, revoked, disabled or expired keys")
 		fs.StringVar(&o.name, "name", "", "only keys whose name contains this")
 		fs.Var(&o.labels, "label", "only keys with this label NAME=VALUE; repeatable, all must match")
+		fs.StringVar(&o.expiring, "expiring-within", "", "only keys expiring within this duration and not expired yet, e.g. 7d")
+		fs.StringVar(&o.unused, "unused-for", "", "only keys not used for this long, e.g. 90d (never-used keys count from their creation)")
 		o.page.define(fs)
 	},
 	check: func(x *cmdCall, o *keysListFlags) error {
 		if o.personal && o.sa != "" {
 			return usagef("keys list: --personal and --service-account cannot be combined")
 		}
-		return checkEnum("--status", o.status, client.KeyStatusActive, client.KeyStatusRevoked, client.KeyStatusExpired)
+		for _, f := range []struct{ flag, v string }{{"--expiring-within", o.expiring}, {"--unused-for", o.unused}} {
+			if err := checkPositiveDuration(f.flag, f.v); err != nil {
+				return err
+			}
+		}
+		return checkEnum("--status", o.status, client.KeyStatusActive, client.KeyStatusRevoked, client.KeyStatusDisabled, client.KeyStatusExpired)
 	},
 	run: func(ctx context.Context, x *cmdCall, o *keysListFlags) (*output, error) {
 		var list lister[client.APIKey]
 		var keep func(client.APIKey) bool
-		if o.personal {
+		if o.personal && (o.expiring != "" || o.unused != "") {
+			// The server filters one's own keys by expiry and use.
+			me, err := x.cl.Me(ctx)
+			if err != nil {
+				return nil, err
+			}
+			opts := client.ListAPIKeysOptions{OwnerID: me.User.ID, Kind: client.KeyKindPersonal, Status: o.status, Name: o.name,
+				ExpiringWithin: o.expiring, UnusedFor: o.unused}
+			list = func(ctx context.Context, lo client.ListOptions) (*client.Page[client.APIKey], error) {
+				opts.ListOptions = lo
+				return x.cl.ListAPIKeys(ctx, opts)
+			}
+		} else if o.personal {
 			list = x.cl.ListPersonalKeys
 			// The personal-key list has no filters: apply them here.
 			if o.status != "" || o.name != "" || len(o.labels) > 0 {
@@ -124,7 +145,7 @@ var keysList = clientCmd[keysListFlags]{name: "list", aliases: []string{"ls"},
 				}
 			}
 		} else {
-			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name, Labels: o.labels}
+			opts := client.ListAPIKeysOptions{Status: o.status, Name: o.name, Labels: o.labels, ExpiringWithin: o.expiring, UnusedFor: o.unused}
 			if o.sa != "" {
 				var err error
 				if opts.OwnerID, err = x.r.serviceAccount(o.sa); err != nil {
@@ -191,6 +212,9 @@ func printKey(w io.Writer, k *client.APIKey) error {
 		"Rotated from", k.RotatedFrom,
 		"Rotated to", k.RotatedTo,
 		"Rotated", fmtTimePtr(k.RotatedAt),
+		"Disabled", fmtTimePtr(k.DisabledAt),
+		"Disabled by", disabledBy(k),
+		"Disable reason", k.DisabledReason,
 	)
 }
 

@@ -62,6 +62,8 @@ type serverConfig struct {
 	trustedProxies []netip.Prefix
 	// metrics enables GET /metrics.
 	metrics bool
+	// keyLifecycleInterval is how often RunKeyLifecycle runs.
+	keyLifecycleInterval time.Duration
 	// apiBasicAuth accepts HTTP Basic (email and password) on the API.
 	apiBasicAuth bool
 	// debugAddr, when set, is where Go's profiler listens (opt-in).
@@ -209,6 +211,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		"PEM file of the public keys (ECDSA P-256) that sign leak reports from a secret scanner (POST /api/v1/secret-scanning/reports); empty, with no --leak-report-keys-url: the endpoint is off")
 	leakKeysURL := stringEnv(fs, e, "leak-report-keys-url", "SIGNET_LEAK_REPORT_KEYS_URL", "",
 		"URL of the secret scanner's public keys endpoint, fetched for leak reports signed by a key not (yet) known; empty: none")
+	keyJob, err := durationEnv(fs, e, "key-lifecycle-interval", "SIGNET_KEY_LIFECYCLE_INTERVAL", defaultKeyLifecycleInterval,
+		"how often the key lifecycle job runs: expiry warnings (api_key.expiring), disabling unused keys, the signet_api_keys_expiring gauge")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
@@ -253,6 +260,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *whTimeout <= 0 || *whWindow <= 0 || *whLog <= 0 {
 		return usagef("--webhook-timeout, --webhook-retry-window and --webhook-log-retention must be positive")
 	}
+	if *keyJob <= 0 {
+		return usagef("--key-lifecycle-interval must be positive, such as 5m")
+	}
+	cfg.keyLifecycleInterval = *keyJob
 	cfg.secretKeyFile = *secretKeyFile
 	cfg.webhookGuard = webhook.Guard{AllowPrivate: *whPrivate, Timeout: *whTimeout, ConnectTimeout: min(5*time.Second, *whTimeout)}
 	cfg.webhookRetryWindow, cfg.webhookLogRetention = *whWindow, *whLog
@@ -406,6 +417,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		m := metrics.New(verifier, uses)
 		metricsHandler, requestMetrics = m.Handler(), m
 		dispatchOpts.OnAttempt = m.ObserveWebhookAttempt
+		m.WatchExpiringKeys(svc.ExpiringKeyCounts)
 	}
 	dispatcher := svc.NewDispatcher(dispatchOpts)
 	auth := authn.NewAuthenticator(verifier, svc)
@@ -499,6 +511,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	if cfg.auditRetention > 0 {
 		wg.Go(func() { runRetention(flushCtx, svc, cfg.auditRetention, logger) })
 	}
+	wg.Go(func() { runKeyLifecycle(flushCtx, svc, cfg.keyLifecycleInterval, logger) })
 	// Deliveries in flight when the server stops are cut short and given
 	// back, to be attempted again at the next start (or by a replica).
 	wg.Go(func() { dispatcher.Run(flushCtx) })
@@ -661,6 +674,34 @@ func runRetention(ctx context.Context, svc *service.Service, keep time.Duration,
 			logger.Error("audit retention: pruning failed", "err", err)
 		case n > 0:
 			logger.Info("audit retention: pruned old events", "deleted", n, "retention", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// defaultKeyLifecycleInterval is how often the key lifecycle job runs by
+// default: a warning is sent, and an unused key disabled, at most this
+// long after it is due.
+const defaultKeyLifecycleInterval = 5 * time.Minute
+
+// runKeyLifecycle runs the key lifecycle job (expiry warnings, disabling
+// unused keys) at start and then every interval. Every replica runs it:
+// the service records each warning and each disable once, whichever
+// replica gets there first.
+func runKeyLifecycle(ctx context.Context, svc *service.Service, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := svc.RunKeyLifecycle(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("key lifecycle: run failed; will retry", "err", err)
+		case res != nil && res.Warned+res.Disabled > 0:
+			logger.Info("key lifecycle: warned of expiring keys and disabled unused ones", "warned", res.Warned, "disabled", res.Disabled)
 		}
 		select {
 		case <-ctx.Done():
