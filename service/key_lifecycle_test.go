@@ -13,7 +13,6 @@ import (
 	"github.com/signetdev/signet/store/sqlstore"
 )
 
-
 // setKeyPolicy stores a key policy straight in settings.
 func (e *env) setKeyPolicy(p signet.KeyPolicy) {
 	e.tb.Helper()
