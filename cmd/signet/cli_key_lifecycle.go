@@ -25,15 +25,7 @@ var keysRotate = clientCmd[keysRotateFlags]{name: "rotate", args: "KEY_ID [--gra
 		fs.StringVar(&o.grace, "grace", "", "how long the old key keeps working, e.g. 24h, 7d or 0 (stops at once); default: the key policy's (24h unless set)")
 		fs.BoolVar(&o.quiet, "quiet", false, "print only the new key secret and a newline")
 	},
-	check: func(x *cmdCall, o *keysRotateFlags) error {
-		if o.grace == "" {
-			return nil
-		}
-		if _, err := parseDuration(o.grace); err != nil {
-			return usagef("--grace: %s", signet.ErrorMessage(err))
-		}
-		return nil
-	},
+	check: func(x *cmdCall, o *keysRotateFlags) error { return checkDurationFlag("--grace", o.grace) },
 	run: func(ctx context.Context, x *cmdCall, o *keysRotateFlags) (*output, error) {
 		res, err := x.cl.RotateAPIKey(ctx, x.id, client.RotateAPIKeyRequest{Grace: o.grace})
 		switch {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"strings"
 
-	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/client"
 )
 
@@ -206,15 +205,7 @@ var whRotate = clientCmd[whRotateFlags]{name: "rotate-secret", args: "WEBHOOK [-
 		fs.StringVar(&o.overlap, "overlap", "", "how long the old secret keeps signing beside the new one, e.g. 24h or 2d; 0 stops it at once (default 24h, at most 7d)")
 		fs.BoolVar(&o.quiet, "quiet", false, "print only the new signing secret and a newline")
 	},
-	check: func(x *cmdCall, o *whRotateFlags) error {
-		if o.overlap == "" {
-			return nil
-		}
-		if _, err := parseDuration(o.overlap); err != nil {
-			return usagef("--overlap: %s", signet.ErrorMessage(err))
-		}
-		return nil
-	},
+	check: func(x *cmdCall, o *whRotateFlags) error { return checkDurationFlag("--overlap", o.overlap) },
 	run: func(ctx context.Context, x *cmdCall, o *whRotateFlags) (*output, error) {
 		c, err := x.cl.RotateWebhookSecret(ctx, x.id, o.overlap)
 		if err != nil {

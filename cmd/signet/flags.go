@@ -138,3 +138,15 @@ func intEnv(fs *flag.FlagSet, e *env, name, envVar string, def int, usage string
 	}
 	return fs.Int(name, def, fmt.Sprintf("%s (env %s)", usage, envVar)), nil
 }
+
+// checkDurationFlag refuses a duration flag's value that does not parse
+// (signet.ParseDuration's syntax); "" (not given) passes.
+func checkDurationFlag(flag, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := parseDuration(v); err != nil {
+		return usagef("%s: %s", flag, signet.ErrorMessage(err))
+	}
+	return nil
+}

@@ -83,21 +83,8 @@ func (r *replicas) revokeTrial(t *testing.T, i int, beforeRevoke func()) time.Du
 		t.Fatal(err)
 	}
 	onB, _ := client.New(r.b.url, client.WithAPIKey(k.Key))
-	// B must hold the key in its cache before the revocation: verify until
-	// it accepts it (it may still reload once on the key's own creation).
-	for deadline := testenv.Deadline(t); ; {
-		ok, err := onB.VerifyKey(ctx)
-		if err != nil {
-			t.Fatalf("verify on B: %v", err)
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("B never accepted a new key")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// B must hold the key in its cache before the revocation.
+	waitAccepted(t, onB)
 	if ok, err := onB.VerifyKey(ctx); !ok || err != nil {
 		t.Fatalf("verify on B (cached) = %v, %v; want true", ok, err)
 	}
@@ -273,4 +260,24 @@ func verifyAuditChain(t *testing.T, database string) int {
 		prev = e.Hash
 	}
 	return len(all)
+}
+
+// waitAccepted verifies the key of c until the replica c talks to accepts
+// it (it may still reload once on the key's own creation), so that the key
+// is in that replica's cache.
+func waitAccepted(t *testing.T, c *client.Client) {
+	t.Helper()
+	for deadline := testenv.Deadline(t); ; {
+		ok, err := c.VerifyKey(t.Context())
+		if err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replica never accepted the key")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
