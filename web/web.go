@@ -158,12 +158,7 @@ type reqCtx struct {
 }
 
 func (s *server) routes(mux *http.ServeMux) {
-	static, _ := fs.Sub(staticFS, "static")
-	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
-	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		fileServer.ServeHTTP(w, r)
-	}))
+	staticRoutes(mux) // static.go
 
 	pub := func(pattern string, h handler) { mux.Handle(pattern, s.public(h)) }
 	auth := func(pattern string, h handler) { mux.Handle(pattern, s.authed(h)) }
