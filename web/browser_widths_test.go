@@ -119,7 +119,8 @@ func widthScreenshot(t *testing.T, ctx context.Context, name string, width int64
 		return
 	}
 	dir = filepath.Join(dir, "widths")
-	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+	// Quality 100 makes a PNG; anything less, a JPEG.
+	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
