@@ -131,13 +131,21 @@ func newChart(u usage, w, h int) chart {
 	return c
 }
 
+// Span is the chart's days in words: "2025-02-13 to 2025-03-14 UTC".
+func (c chart) Span() string {
+	d := c.Usage.Days
+	if len(d) == 0 {
+		return ""
+	}
+	return d[0].Day.Format(time.DateOnly) + " to " + d[len(d)-1].Day.Format(time.DateOnly) + " UTC"
+}
+
 // usageLabel says what a chart shows: the totals and the busiest day.
 func usageLabel(u usage) string {
 	if len(u.Days) == 0 {
 		return "No verifications"
 	}
-	span := " in the last " + strconv.Itoa(len(u.Days)) + " days (" + u.Days[0].Day.Format(time.DateOnly) + " to " +
-		u.Days[len(u.Days)-1].Day.Format(time.DateOnly) + " UTC)"
+	span := " in the last " + strconv.Itoa(len(u.Days)) + " days (" + chart{Usage: u}.Span() + ")"
 	if u.Successes == 0 && u.Failures == 0 {
 		return "No verifications" + span
 	}
