@@ -21,7 +21,7 @@ import (
 var readOnly = []string{
 	"ActorForUser", "AuditEventsAfter", "DefaultWorkspaceID", "AuditHead", "AuthenticatePassword", "CheckPasswordThrottle", "Denied",
 	"ExportAuditEvents", "GetAPIKey", "GetKeyPolicy", "GetAuditEvent", "GetGroup", "GetRole", "GetUser",
-	"GetWorkspace", "KeyActivity", "ListAPIKeys", "ListAuditEvents", "ListGrants",
+	"GetWorkspace", "KeyActivity", "KeysActivity", "KeyAttentionThresholds", "ListAPIKeys", "ListAuditEvents", "ListGrants",
 	"ListGroups", "ListPermissions", "ListRoles", "ListUsers", "ListWorkspaces",
 	"LoadKeyState", "Me", "RecordKeyUsage",
 	// Key lifecycle: the keys to warn a user about, and the last job

@@ -163,6 +163,41 @@ func testKeyActivity(t *testing.T) {
 	wantCode(t, "KeyActivity of an unknown key", err, signet.ENOTFOUND)
 }
 
+func TestKeysActivity(t *testing.T) { t.Parallel(); testdb.ForEach(t, testKeysActivity) }
+
+func testKeysActivity(t *testing.T) {
+	e := newEnv(t)
+	a, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "bot-a", Key: &CreateKeyInput{Name: "k"}})
+	e.must(err)
+	b, err := e.svc.CreateServiceAccount(e.ctx, e.admin, CreateServiceAccountInput{Name: "bot-b", Key: &CreateKeyInput{Name: "k"}})
+	e.must(err)
+	ka, kb := a.Key.Key, b.Key.Key
+	hour := e.clock().Truncate(time.Hour)
+	e.must(e.svc.RecordKeyUsage(e.ctx, nil, []signet.KeyActivity{
+		{KeyID: ka.ID, Hour: hour.Add(-time.Hour), Successes: 2},
+		{KeyID: ka.ID, Hour: hour, Successes: 4, Failures: 1},
+		{KeyID: ka.ID, Hour: hour.Add(-48 * time.Hour), Successes: 100}, // before since
+	}))
+	got, err := e.svc.KeysActivity(e.ctx, e.admin, []*signet.APIKey{ka, kb}, hour.Add(-24*time.Hour))
+	e.must(err)
+	if len(got) != 1 || len(got[ka.ID]) != 2 || got[ka.ID][0].Successes != 2 || got[ka.ID][1].Failures != 1 {
+		t.Errorf("KeysActivity = %+v; want two hours of %s and nothing of %s", got, ka.ID, kb.ID)
+	}
+	got, err = e.svc.KeysActivity(e.ctx, e.actorWith("service_accounts:read"), []*signet.APIKey{ka, kb}, hour)
+	e.must(err)
+	if len(got[ka.ID]) != 1 {
+		t.Errorf("KeysActivity with service_accounts:read = %+v; want one hour of %s", got, ka.ID)
+	}
+	_, err = e.svc.KeysActivity(e.ctx, e.actorWith(), []*signet.APIKey{ka}, hour)
+	wantCode(t, "KeysActivity by an actor who cannot see the key", err, signet.EFORBIDDEN)
+	got, err = e.svc.KeysActivity(e.ctx, e.actorWith(), nil, hour)
+	if err != nil || len(got) != 0 {
+		t.Errorf("KeysActivity(no keys) = %v, %v; want empty, nil", got, err)
+	}
+	_, err = e.svc.KeysActivity(e.ctx, e.admin, make([]*signet.APIKey, signet.MaxPageSize+1), hour)
+	wantCode(t, "KeysActivity of too many keys", err, signet.EINVALID)
+}
+
 // BenchmarkAuditedMutation measures an audited management operation on
 // SQLite (a file database in WAL mode, as served): renaming a service
 // account, which authorises, updates the row and appends to the hash

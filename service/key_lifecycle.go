@@ -532,3 +532,76 @@ func (o *op) responsibleFor(keys []*signet.APIKey) ([]*signet.APIKey, error) {
 func sortBySoonest(ks []*signet.APIKey) {
 	slices.SortStableFunc(ks, func(a, b *signet.APIKey) int { return a.ExpiresAt.Compare(*b.ExpiresAt) })
 }
+
+// KeyAttention holds the thresholds by which lists of keys mark the ones
+// that need attention soon (KeyAttentionThresholds). It is derived from
+// the key policy, so that the marks agree with the warnings and the
+// disabling the policy causes.
+type KeyAttention struct {
+	// ExpiringWithin is the policy's first (longest) expiry warning
+	// threshold, as in ExpiringKeys; 0 marks no key as expiring.
+	ExpiringWithin time.Duration
+	// UnusedFor is how long an active key goes unused before it is marked:
+	// UnusedMarkAfter, or two thirds of the policy's DisableUnusedAfter
+	// when that is sooner, so that a key is marked well before the policy
+	// disables it.
+	UnusedFor time.Duration
+	// DisableUnusedAfter is the policy's (0: unused keys stay enabled).
+	DisableUnusedAfter time.Duration
+}
+
+// UnusedMarkAfter is how long an active key goes unused before lists mark
+// it, when the key policy does not disable unused keys sooner.
+const UnusedMarkAfter = 30 * 24 * time.Hour
+
+// KeyAttentionThresholds returns the thresholds of the key marks. Any
+// actor may read them: they say no more than the expiry warnings and the
+// disabling of unused keys already show. Returns no error codes of its own.
+func (s *Service) KeyAttentionThresholds(ctx context.Context, a *signet.Actor) (*KeyAttention, error) {
+	out := &KeyAttention{}
+	err := s.view(ctx, a, func(o *op) error {
+		p, err := loadKeyPolicy(ctx, o.tx)
+		if err != nil {
+			return err
+		}
+		*out = newKeyAttention(p)
+		return nil
+	})
+	return out, err
+}
+
+func newKeyAttention(p signet.KeyPolicy) KeyAttention {
+	k := KeyAttention{UnusedFor: UnusedMarkAfter, DisableUnusedAfter: p.DisableUnusedAfter}
+	if w := p.Warnings(); len(w) > 0 && w[0] > 0 {
+		k.ExpiringWithin = w[0]
+	}
+	if d := p.DisableUnusedAfter * 2 / 3; d > 0 && d < k.UnusedFor {
+		k.UnusedFor = d
+	}
+	return k
+}
+
+// Expiring reports how long the key has left when it is active, not
+// rotated (a rotated key expires by design) and expires within the
+// threshold.
+func (k *KeyAttention) Expiring(key *signet.APIKey, now time.Time) (time.Duration, bool) {
+	if k == nil || k.ExpiringWithin <= 0 || key.ExpiresAt == nil || key.RotatedTo != "" || key.Status(now) != signet.KeyStatusActive {
+		return 0, false
+	}
+	left := key.ExpiresAt.Sub(now)
+	return left, left <= k.ExpiringWithin
+}
+
+// Unused reports how long an active key has gone unused (since its last
+// use, or its creation when never used) when that is at least UnusedFor.
+func (k *KeyAttention) Unused(key *signet.APIKey, now time.Time) (time.Duration, bool) {
+	if k == nil || k.UnusedFor <= 0 || key.Status(now) != signet.KeyStatusActive {
+		return 0, false
+	}
+	since := key.CreatedAt
+	if key.LastUsedAt != nil {
+		since = *key.LastUsedAt
+	}
+	idle := now.Sub(since)
+	return idle, idle >= k.UnusedFor
+}

@@ -449,3 +449,69 @@ func testKeyExpiringWebhook(t *testing.T) {
 		t.Errorf("payload = %s; want api_key.expiring by the system for %s, threshold 7d, expires_at, owner", got[0].body, k.ID)
 	}
 }
+
+func TestKeyAttentionThresholds(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testKeyAttentionThresholds)
+}
+
+func testKeyAttentionThresholds(t *testing.T) {
+	e := newEnv(t)
+	got, err := e.svc.KeyAttentionThresholds(e.ctx, e.actorWith())
+	e.must(err)
+	if want := (KeyAttention{ExpiringWithin: 14 * day, UnusedFor: UnusedMarkAfter}); *got != want {
+		t.Errorf("KeyAttentionThresholds(no policy) = %+v; want %+v", *got, want)
+	}
+	for _, tc := range []struct {
+		name   string
+		policy signet.KeyPolicy
+		want   KeyAttention
+	}{
+		{"disables after a year", signet.KeyPolicy{DisableUnusedAfter: 365 * day},
+			KeyAttention{ExpiringWithin: 14 * day, UnusedFor: UnusedMarkAfter, DisableUnusedAfter: 365 * day}},
+		{"disables after 30 days", signet.KeyPolicy{DisableUnusedAfter: 30 * day, ExpiryWarnings: []time.Duration{3 * day}},
+			KeyAttention{ExpiringWithin: 3 * day, UnusedFor: 20 * day, DisableUnusedAfter: 30 * day}},
+	} {
+		e.setKeyPolicy(tc.policy)
+		got, err := e.svc.KeyAttentionThresholds(e.ctx, e.actorWith())
+		e.must(err)
+		if *got != tc.want {
+			t.Errorf("%s: KeyAttentionThresholds = %+v; want %+v", tc.name, *got, tc.want)
+		}
+	}
+}
+
+func TestKeyAttentionMarks(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	k := &KeyAttention{ExpiringWithin: 14 * day, UnusedFor: 30 * day}
+	for _, tc := range []struct {
+		name             string
+		key              signet.APIKey
+		expiring, unused bool
+		left, idle       time.Duration
+	}{
+		{name: "fresh", key: signet.APIKey{CreatedAt: now.Add(-day), ExpiresAt: at(100 * day)}},
+		{name: "expires in 3 days", key: signet.APIKey{CreatedAt: now.Add(-day), ExpiresAt: at(3 * day)}, expiring: true, left: 3 * day},
+		{name: "expired", key: signet.APIKey{CreatedAt: now.Add(-90 * day), ExpiresAt: at(-day)}},
+		{name: "rotated", key: signet.APIKey{CreatedAt: now.Add(-day), ExpiresAt: at(day), RotatedTo: "key_next"}},
+		{name: "never used for 94 days", key: signet.APIKey{CreatedAt: now.Add(-94 * day)}, unused: true, idle: 94 * day},
+		{name: "used 29 days ago", key: signet.APIKey{CreatedAt: now.Add(-94 * day), LastUsedAt: at(-29 * day)}},
+		{name: "used 30 days ago", key: signet.APIKey{CreatedAt: now.Add(-94 * day), LastUsedAt: at(-30 * day)}, unused: true, idle: 30 * day},
+		{name: "revoked", key: signet.APIKey{CreatedAt: now.Add(-94 * day), RevokedAt: at(-day)}},
+	} {
+		left, expiring := k.Expiring(&tc.key, now)
+		if expiring != tc.expiring || (expiring && left != tc.left) {
+			t.Errorf("%s: Expiring = %v, %v; want %v, %v", tc.name, left, expiring, tc.left, tc.expiring)
+		}
+		idle, unused := k.Unused(&tc.key, now)
+		if unused != tc.unused || (unused && idle != tc.idle) {
+			t.Errorf("%s: Unused = %v, %v; want %v, %v", tc.name, idle, unused, tc.idle, tc.unused)
+		}
+	}
+	var none *KeyAttention
+	if _, ok := none.Expiring(&signet.APIKey{ExpiresAt: at(day)}, now); ok {
+		t.Error("nil KeyAttention marks a key expiring")
+	}
+}

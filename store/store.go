@@ -229,6 +229,10 @@ type Tx interface {
 	// ListKeyActivity returns a key's hourly counts from since on, oldest
 	// first.
 	ListKeyActivity(ctx context.Context, keyID string, since time.Time) ([]signet.KeyActivity, error)
+	// ListKeysActivity returns the hourly counts of the keys keyIDs from
+	// since on, in one query: ordered by key id, then oldest first. No ids,
+	// no rows. For a page of keys (at most signet.MaxPageSize ids).
+	ListKeysActivity(ctx context.Context, keyIDs []string, since time.Time) ([]signet.KeyActivity, error)
 
 	// Sessions (UI).
 

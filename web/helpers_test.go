@@ -25,6 +25,7 @@ import (
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/web"
 )
 
@@ -72,6 +73,8 @@ type envOptions struct {
 	secureCookies           bool
 	// trustedProxies sets the client-address rule of both handlers.
 	trustedProxies []netip.Prefix
+	// wrapStore, if set, wraps the test database (to count calls).
+	wrapStore func(store.Store) store.Store
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -80,6 +83,9 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	e := &env{tb: tb, ctx: context.Background(), logs: &syncBuffer{}, now: time.Now().UTC()}
 	st := testdb.Open(tb)
+	if o.wrapStore != nil {
+		st = o.wrapStore(st)
+	}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var verifier *authn.Verifier
 	key := make([]byte, 32)

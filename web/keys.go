@@ -87,6 +87,9 @@ func (s *server) keysView(r *http.Request, c *reqCtx) (*keysView, error) {
 			}
 		}
 	}
+	if _, err := s.keyUsage(ctx, c, now, v.Personal, v.SAKeys); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 

@@ -345,6 +345,11 @@ type editView struct {
 	// labels as the text area shows them.
 	Owners []ownerChoice
 	Labels string
+	// Usage charts the verifications of all the user's keys over the last
+	// 30 days, and KeyCharts each key's when there are several (nil: no
+	// keys).
+	Usage     *chart
+	KeyCharts []keyChart
 }
 
 type grantView struct {
@@ -407,6 +412,18 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	now := s.now()
 	for _, k := range keys {
 		v.Keys = append(v.Keys, newKeyView(k, users, now))
+	}
+	if len(v.Keys) > 0 {
+		activity, err := s.keyUsage(ctx, c, now, v.Keys)
+		if err != nil {
+			return nil, err
+		}
+		v.Usage = usageTotal(now, activity)
+		if len(v.Keys) > 1 {
+			for _, k := range v.Keys {
+				v.KeyCharts = append(v.KeyCharts, keyChart{Key: k.Key, Chart: newChart(dailyUsage(now, activity[k.Key.ID]), chartW, chartH)})
+			}
+		}
 	}
 	return v, nil
 }
@@ -569,6 +586,10 @@ type keyView struct {
 	Owner     string
 	CreatedBy string
 	Status    string
+	// Marks and Usage are set by keyUsage on the pages that show them
+	// (Usage nil: no sparkline).
+	Marks keyMarks
+	Usage *chart
 }
 
 func newKeyView(k *signet.APIKey, n names, now time.Time) keyView {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -349,6 +350,31 @@ func (t *tx) ListKeyActivity(ctx context.Context, keyID string, since time.Time)
 	const op = "sqlstore.ListKeyActivity"
 	rows, err := t.query(ctx, `SELECT key_id, hour, successes, failures FROM api_key_activity
 		WHERE key_id = ? AND hour >= ? ORDER BY hour`, keyID, micros(since.UTC().Truncate(time.Hour)))
+	out, err := collect(rows, err, func(s scanner) (signet.KeyActivity, error) {
+		var a signet.KeyActivity
+		err := s.Scan(&a.KeyID, timeCol{&a.Hour}, &a.Successes, &a.Failures)
+		return a, err
+	})
+	if err != nil {
+		return nil, t.fail(op, err)
+	}
+	return out, nil
+}
+
+func (t *tx) ListKeysActivity(ctx context.Context, keyIDs []string, since time.Time) ([]signet.KeyActivity, error) {
+	const op = "sqlstore.ListKeysActivity"
+	if len(keyIDs) == 0 {
+		return nil, nil
+	}
+	marks := make([]string, len(keyIDs))
+	args := make([]any, 0, len(keyIDs)+1)
+	for i, id := range keyIDs {
+		marks[i] = "?"
+		args = append(args, id)
+	}
+	args = append(args, micros(since.UTC().Truncate(time.Hour)))
+	rows, err := t.query(ctx, `SELECT key_id, hour, successes, failures FROM api_key_activity
+		WHERE key_id IN (`+strings.Join(marks, ", ")+`) AND hour >= ? ORDER BY key_id, hour`, args...)
 	out, err := collect(rows, err, func(s scanner) (signet.KeyActivity, error) {
 		var a signet.KeyActivity
 		err := s.Scan(&a.KeyID, timeCol{&a.Hour}, &a.Successes, &a.Failures)

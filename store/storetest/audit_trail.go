@@ -162,6 +162,21 @@ func testKeyActivity(t *testing.T, s store.Store) {
 		wantEqual(t, "ListKeyActivity(key_a, later)", len(got), 1)
 		got, _ = tx.ListKeyActivity(t.Context(), "key_none", h)
 		wantEqual(t, "ListKeyActivity(unknown) length", len(got), 0)
+
+		got, err = tx.ListKeysActivity(t.Context(), []string{"key_b", "key_none", "key_a"}, h.Add(-time.Hour))
+		wantEqual(t, "ListKeysActivity(key_b, key_none, key_a)", got, []signet.KeyActivity{
+			{KeyID: "key_a", Hour: h, Successes: 5, Failures: 5},
+			{KeyID: "key_a", Hour: h.Add(time.Hour), Successes: 1},
+			{KeyID: "key_b", Hour: h, Failures: 2},
+		})
+		got, _ = tx.ListKeysActivity(t.Context(), []string{"key_a", "key_b"}, h.Add(30*time.Minute))
+		wantEqual(t, "ListKeysActivity(since the hour's middle) length", len(got), 3)
+		got, _ = tx.ListKeysActivity(t.Context(), []string{"key_a", "key_b"}, h.Add(90*time.Minute))
+		wantEqual(t, "ListKeysActivity(later)", got, []signet.KeyActivity{{KeyID: "key_a", Hour: h.Add(time.Hour), Successes: 1}})
+		got, _ = tx.ListKeysActivity(t.Context(), []string{"key_b"}, h)
+		wantEqual(t, "ListKeysActivity(key_b)", got, []signet.KeyActivity{{KeyID: "key_b", Hour: h, Failures: 2}})
+		got, _ = tx.ListKeysActivity(t.Context(), nil, h)
+		wantEqual(t, "ListKeysActivity(no ids) length", len(got), 0)
 		return err
 	})
 }
