@@ -123,6 +123,7 @@ type usersView struct {
 	Status        string
 	List          userListQuery         // filters, sort and page of Rows
 	Columns       map[string]sortColumn // the sortable headers, by sort key
+	SortOptions   []expiryOption        // the same sorts, for the filter form
 	Total         int                   // users the filters select, on every page
 	PrevURL       string                // "" on the first page
 	NextURL       string                // "" on the last page
@@ -146,7 +147,7 @@ func (s *server) usersView(r *http.Request, c *reqCtx) (*usersView, error) {
 	q := r.URL.Query()
 	l := parseUserListQuery(q)
 	v := &usersView{base: c.base("Users", "users", r), Query: l.Query, Kind: l.Kind, Status: l.Status,
-		List: l, Columns: l.columns(), ExpiryOptions: expiryOptions}
+		List: l, Columns: l.columns(), SortOptions: userSortOptions(), ExpiryOptions: expiryOptions}
 	v.Open = q.Get("create")
 	v.SA.Grants = make([]grantRow, 3)
 	v.Human.Grants = make([]grantRow, 3)

@@ -31,6 +31,16 @@ var userSorts = []struct{ Key, Label, FirstOrder string }{
 	{"last_active", "Last active", "desc"},
 }
 
+// userSortOptions are the sorts as choices of the filter form, which
+// offers them where the column headers are hidden (rows shown as cards).
+func userSortOptions() []expiryOption {
+	opts := make([]expiryOption, len(userSorts))
+	for i, s := range userSorts {
+		opts[i] = expiryOption{s.Key, s.Label}
+	}
+	return opts
+}
+
 // sortColumn is a sortable column header: its label, the link that sorts
 // by it, and its aria-sort value when the list is sorted by it.
 type sortColumn struct {
