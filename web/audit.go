@@ -15,6 +15,8 @@ type auditView struct {
 	Next       string
 	NextURL    string
 	FirstURL   string
+	Filtered   bool   // a filter narrows the events
+	ClearURL   string // the log without filters (keeping a workspace that access requires)
 	Workspaces []*signet.Workspace
 	WSNames    names
 }
@@ -61,6 +63,12 @@ func (s *server) auditPage(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	q.Del("notice")
 	q.Del("cursor")
 	v.FirstURL = "/settings/audit?" + q.Encode()
+	v.Filtered = f.Actor != "" || f.Key != "" || f.Action != "" || f.TargetType != "" || f.Target != "" || f.Outcome != "" || f.Since != "" || f.Until != "" ||
+		(f.Workspace != "" && c.me.Can("audit:read"))
+	v.ClearURL = "/settings/audit"
+	if f.Workspace != "" && !c.me.Can("audit:read") {
+		v.ClearURL += "?workspace=" + url.QueryEscape(f.Workspace)
+	}
 	if next != "" {
 		q.Set("cursor", next)
 		v.NextURL = "/settings/audit?" + q.Encode()

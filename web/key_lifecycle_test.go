@@ -63,7 +63,7 @@ func testKeysPageExpiryBannerFiltersAndDisable(t *testing.T) {
 	}{
 		{"?expiring_within=7d", "soon-key", "later-key"},
 		{"?expiring_within=90d", "later-key", "my-laptop"},
-		{"?unused_for=30d", "No API keys.", "soon-key"},
+		{"?unused_for=30d", "No service-account keys match these filters.", "soon-key"},
 	} {
 		r := b.get("/settings/api-keys" + tt.query)
 		_, section, _ := strings.Cut(r.body, `id="sa-keys"`)

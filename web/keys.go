@@ -163,3 +163,8 @@ func (s *server) revokeKey(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	redirect(w, r, back, "revoked")
 	return nil
 }
+
+// Filtered reports whether a filter narrows the service-account keys.
+func (v *keysView) Filtered() bool {
+	return v.Owner != "" || v.Status != "" || v.Query != "" || v.NonCompliant || v.ExpiringWithin != "" || v.UnusedFor != "" || v.Cursor != ""
+}

@@ -121,8 +121,13 @@ type usersView struct {
 	Query         string
 	Kind          string
 	Status        string
-	Next          string
-	Cursor        string
+	List          userListQuery         // filters, sort and page of Rows
+	Columns       map[string]sortColumn // the sortable headers, by sort key
+	SortOptions   []expiryOption        // the same sorts, for the filter form
+	Total         int                   // users the filters select, on every page
+	PrevURL       string                // "" on the first page
+	NextURL       string                // "" on the last page
+	ClearURL      string                // the list without its filters
 	Choices       choices
 	Open          string // the dialog to open on load: "service_account" or "user"
 	SA            saForm
@@ -140,16 +145,21 @@ var expiryOptions = []expiryOption{
 func (s *server) usersView(r *http.Request, c *reqCtx) (*usersView, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	v := &usersView{base: c.base("Users", "users", r), Query: q.Get("q"), Kind: q.Get("kind"), Status: q.Get("status"),
-		Cursor: q.Get("cursor"), ExpiryOptions: expiryOptions}
+	l := parseUserListQuery(q)
+	v := &usersView{base: c.base("Users", "users", r), Query: l.Query, Kind: l.Kind, Status: l.Status,
+		List: l, Columns: l.columns(), SortOptions: userSortOptions(), ExpiryOptions: expiryOptions}
 	v.Open = q.Get("create")
 	v.SA.Grants = make([]grantRow, 3)
 	v.Human.Grants = make([]grantRow, 3)
-	users, next, err := s.svc.ListUsers(ctx, c.actor, signet.UserFilter{Kind: v.Kind, Status: v.Status, NameContains: v.Query, Page: signet.Page{Cursor: v.Cursor}})
+	users, err := allOf(func(p signet.Page) ([]*signet.User, string, error) {
+		return s.svc.ListUsers(ctx, c.actor, signet.UserFilter{Kind: v.Kind, Status: v.Status, NameContains: v.Query, Page: p})
+	})
 	if err != nil {
 		return nil, err
 	}
-	v.Next = next
+	unfiltered := l
+	unfiltered.Query, unfiltered.Kind, unfiltered.Status, unfiltered.Page = "", "", "", 1
+	v.ClearURL = unfiltered.URL()
 	ch, err := s.loadChoices(ctx, c)
 	if err != nil {
 		return nil, err
@@ -195,17 +205,42 @@ func (s *server) usersView(r *http.Request, c *reqCtx) (*usersView, error) {
 			}
 		}
 	}
-	warnings, err := s.svc.NameWarnings(ctx, c.actor, users)
-	if err != nil {
-		return nil, err
-	}
+	rows := make([]userRow, 0, len(users))
 	for _, u := range users {
-		row := userRow{User: u, Groups: groupsOf[u.ID], Roles: rolesOf[u.ID], LastActive: u.LastActiveAt, Warning: warnings[u.ID]}
+		row := userRow{User: u, LastActive: u.LastActiveAt}
 		if t := lastUsed[u.ID]; t != nil && (row.LastActive == nil || t.After(*row.LastActive)) {
 			row.LastActive = t
 		}
-		v.Rows = append(v.Rows, row)
+		rows = append(rows, row)
 	}
+	sortUserRows(rows, l)
+	v.Total = len(rows)
+	start := min((l.Page-1)*usersPageSize, len(rows))
+	end := min(start+usersPageSize, len(rows))
+	rows = rows[start:end]
+	if l.Page > 1 {
+		prev := l
+		prev.Page = min(l.Page-1, max(1, (v.Total+usersPageSize-1)/usersPageSize))
+		v.PrevURL = prev.URL()
+	}
+	if end < v.Total {
+		next := l
+		next.Page = l.Page + 1
+		v.NextURL = next.URL()
+	}
+	shown := make([]*signet.User, len(rows))
+	for i, row := range rows {
+		shown[i] = row.User
+	}
+	warnings, err := s.svc.NameWarnings(ctx, c.actor, shown)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		id := rows[i].User.ID
+		rows[i].Groups, rows[i].Roles, rows[i].Warning = groupsOf[id], rolesOf[id], warnings[id]
+	}
+	v.Rows = rows
 	return v, nil
 }
 

@@ -163,12 +163,12 @@ func testWebhookPages(t *testing.T) {
 	if !strings.Contains(r.body, "HTTP 500") || !strings.Contains(r.body, `data-failing-since>`+since) {
 		t.Errorf("after a failed attempt the log should show HTTP 500 and the endpoint failing since %s", since)
 	}
-	if r := b.get("/settings/webhooks"); !strings.Contains(r.body, "<td>"+since+"</td>") {
+	if r := b.get("/settings/webhooks"); !strings.Contains(r.body, `<td data-label="Failing since"><span class="date">`+since+"</span></td>") {
 		t.Errorf("the list should show since when the endpoint fails")
 	}
 	dp := page + "/deliveries/" + first
 	r = b.get(dp)
-	if r.status != http.StatusOK || !strings.Contains(r.body, "<td>500</td>") || !strings.Contains(r.body, "receiver says: signature checked, database down") ||
+	if r.status != http.StatusOK || !strings.Contains(r.body, `<td data-label="Status code">500</td>`) || !strings.Contains(r.body, "receiver says: signature checked, database down") ||
 		!strings.Contains(html.UnescapeString(r.body), `"type": "webhook.test"`) {
 		t.Errorf("GET %s = %d; want the attempt (500, the answer's start) and the payload:\n%s", dp, r.status, r.body)
 	}

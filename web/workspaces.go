@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/service"
@@ -29,16 +31,22 @@ func (s *server) workspacesPage(w http.ResponseWriter, r *http.Request, c *reqCt
 	return s.renderView(w, r, "workspaces.html", v, err)
 }
 
-func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqCtx, err error, create bool) error {
+// workspaceFailed renders the page with err: in the dialog it came from
+// (dialog "create-workspace" or "edit-<id>", keeping what was typed), or
+// above the table (dialog "").
+func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqCtx, err error, dialog string) error {
 	v, verr := s.workspacesView(r, c)
 	if verr != nil {
 		return err
 	}
-	if create && !c.me.Can("workspaces:write") {
+	if id, ok := strings.CutPrefix(dialog, "edit-"); ok && !slices.ContainsFunc(v.Workspaces, func(w *signet.Workspace) bool { return w.ID == id }) {
+		dialog = "" // no such workspace: no dialog to show it in
+	}
+	if dialog != "" && !c.me.Can("workspaces:write") {
 		return err // no dialog to show it in
 	}
-	if create {
-		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), s.message(r, err), "create-workspace"
+	if dialog != "" {
+		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), s.message(r, err), dialog
 	} else {
 		v.Error = s.message(r, err)
 	}
@@ -49,7 +57,7 @@ func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqC
 func (s *server) createWorkspace(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	_, err := s.svc.CreateWorkspace(r.Context(), c.actor, service.WorkspaceInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description")})
 	if err != nil {
-		return s.workspaceFailed(w, r, c, err, true)
+		return s.workspaceFailed(w, r, c, err, "create-workspace")
 	}
 	redirect(w, r, "/settings/workspaces", "created")
 	return nil
@@ -58,7 +66,7 @@ func (s *server) createWorkspace(w http.ResponseWriter, r *http.Request, c *reqC
 func (s *server) updateWorkspace(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	name, desc := r.PostFormValue("name"), r.PostFormValue("description")
 	if _, err := s.svc.UpdateWorkspace(r.Context(), c.actor, r.PathValue("id"), service.WorkspaceUpdate{Name: &name, Description: &desc}); err != nil {
-		return s.workspaceFailed(w, r, c, err, false)
+		return s.workspaceFailed(w, r, c, err, "edit-"+r.PathValue("id"))
 	}
 	redirect(w, r, "/settings/workspaces", "saved")
 	return nil
@@ -66,7 +74,7 @@ func (s *server) updateWorkspace(w http.ResponseWriter, r *http.Request, c *reqC
 
 func (s *server) deleteWorkspace(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	if err := s.svc.DeleteWorkspace(r.Context(), c.actor, r.PathValue("id")); err != nil {
-		return s.workspaceFailed(w, r, c, err, false)
+		return s.workspaceFailed(w, r, c, err, "")
 	}
 	redirect(w, r, "/settings/workspaces", "deleted")
 	return nil
