@@ -23,12 +23,8 @@ package web_test
 //	    the full page. Does nothing otherwise.
 //
 // TestBrowserWidths runs layoutProblems over every state of
-// browser_states_test.go at 390, 768 and 1280 px. It fails only for the
-// states named in widthsMustPass; for the others it logs what it finds.
-// When a page is fixed, name it, from the file of the change (no edit
-// here):
-//
-//	func init() { widthsMustPass("users", "users-create-menu", "empty-users") }
+// browser_states_test.go at 390, 768 and 1280 px, and fails for any
+// problem: every page fits every width.
 //
 // New states are added with registerUIStates (browser_states_test.go).
 
@@ -47,25 +43,6 @@ import (
 // uiWidths are the window widths every page must fit: a phone, a tablet,
 // a laptop.
 var uiWidths = []int64{390, 768, 1280}
-
-// widthsFixed names the states TestBrowserWidths fails for.
-var widthsFixed = map[string]bool{}
-
-// widthsMustPass adds states to those TestBrowserWidths fails for.
-func widthsMustPass(names ...string) {
-	for _, n := range names {
-		widthsFixed[n] = true
-	}
-}
-
-func init() {
-	// The states that fit at every width today.
-	widthsMustPass("login", "login-error", "setup-done", "not-found",
-		"user-human", "key-networks", "viewer-api-keys",
-		"groups", "groups-create", "group", "roles", "role", "role-new",
-		"key-policy", "key-policy-error", "webhooks", "webhooks-create", "webhooks-create-error", "webhook-delivery",
-		"empty-api-keys", "empty-webhooks", "empty-workspaces", "empty-audit")
-}
 
 // layoutJS is layoutProblems' check; its argument is the selector.
 const layoutJS = `((sel) => {
@@ -152,7 +129,6 @@ func TestBrowserWidths(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrows
 
 func testBrowserWidths(t *testing.T) {
 	f := newUIFixture(t)
-	var pending int
 	for _, s := range f.states() {
 		for _, w := range uiWidths {
 			ctx := f.open(t, s, w)
@@ -160,30 +136,10 @@ func testBrowserWidths(t *testing.T) {
 			if sel == "" {
 				sel = rowActions
 			}
-			problems := layoutProblems(t, ctx, sel)
-			for _, p := range problems {
-				if widthsFixed[s.Name] {
-					t.Errorf("%s (%s) at %dpx: %s", s.Name, s.Path, w, p)
-				} else {
-					t.Logf("not yet fixed: %s (%s) at %dpx: %s", s.Name, s.Path, w, p)
-				}
-			}
-			if len(problems) > 0 && !widthsFixed[s.Name] {
-				pending++
+			for _, p := range layoutProblems(t, ctx, sel) {
+				t.Errorf("%s (%s) at %dpx: %s", s.Name, s.Path, w, p)
 			}
 			widthScreenshot(t, ctx, s.Name, w)
-		}
-	}
-	if pending > 0 {
-		t.Logf("%d page widths do not fit yet (logged above); name a state in widthsMustPass once it does", pending)
-	}
-	for n := range widthsFixed {
-		found := false
-		for _, s := range f.states() {
-			found = found || s.Name == n
-		}
-		if !found {
-			t.Errorf("widthsMustPass names %q, which is no state", n)
 		}
 	}
 }
