@@ -10,8 +10,16 @@ import (
 type workspacesView struct {
 	base
 	Workspaces []*signet.Workspace
-	Form       struct{ Name, Description, Error string }
-	Open       string
+	Form       struct {
+		Name, Description string
+		Err               formError
+	}
+	Open string
+	// Edit is the row whose Save failed: what was typed, and the error.
+	Edit struct {
+		ID, Name, Description string
+		Err                   formError
+	}
 }
 
 func (s *server) workspacesView(r *http.Request, c *reqCtx) (*workspacesView, error) {
@@ -37,10 +45,15 @@ func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqC
 	if create && !c.me.Can("workspaces:write") {
 		return err // no dialog to show it in
 	}
-	if create {
-		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), s.message(r, err), "create-workspace"
-	} else {
-		v.Error = s.message(r, err)
+	fe := s.formError(r, err, nameInputs)
+	switch {
+	case create:
+		v.Form.Name, v.Form.Description, v.Form.Err, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), fe, "create-workspace"
+	case r.PostForm.Has("name"):
+		v.Edit.ID, v.Edit.Name, v.Edit.Description, v.Edit.Err = r.PathValue("id"), r.PostFormValue("name"), r.PostFormValue("description"), fe
+		v.Error = fe.General()
+	default:
+		v.Error = fe.Message
 	}
 	s.render(w, r, statusFor(err), "workspaces.html", v)
 	return nil
