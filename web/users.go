@@ -352,6 +352,8 @@ type editView struct {
 	// holds: the user's, or what was typed when saving failed.
 	Err     formError
 	Details detailsForm
+	// DeleteConfirm is the question the Delete button asks (confirm.go).
+	DeleteConfirm *confirmView
 }
 
 type detailsForm struct{ Name, Email, Description string }
@@ -400,6 +402,11 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	if v.IsSA && v.CanWrite {
 		v.Labels = labelLines(d.User.Labels)
 		if v.Owners, err = s.ownerChoices(ctx, c, ch.Groups, d.User); err != nil {
+			return nil, err
+		}
+	}
+	if v.CanWrite && !v.Self {
+		if v.DeleteConfirm, err = s.deleteUserConfirm(r, c, d.User); err != nil {
 			return nil, err
 		}
 	}
@@ -590,6 +597,11 @@ func (s *server) setUserStatus(w http.ResponseWriter, r *http.Request, c *reqCtx
 }
 
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	// A service account with active keys is deleted only with its name
+	// typed (confirm.go).
+	if ok, err := s.checkTypedName(w, r, c, r.PathValue("id")); !ok {
+		return err
+	}
 	if err := s.svc.DeleteUser(r.Context(), c.actor, r.PathValue("id")); err != nil {
 		return s.editFailed(w, r, c, "status", err)
 	}
