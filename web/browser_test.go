@@ -305,8 +305,8 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 	}
 	screenshot(t, ctx, "05-api-keys")
 
-	// Revoke (the confirmation is accepted); the API refuses the key.
-	step(t, ctx, "revoke", chromedp.Click(chromedp.CSS(row+` form[action$="/revoke"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(row+" .status-revoked")))
+	// Revoke (the confirmation dialog is accepted); the API refuses the key.
+	step(t, ctx, "revoke", chromedp.Click(chromedp.CSS(row+` a[data-revoke]`)), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.CSS(row+" .status-revoked")))
 	if st := apiStatus(t, e, secret); st != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/me with the revoked key = %d; want 401", st)
 	}

@@ -143,6 +143,7 @@ func testBrowserWebhooks(t *testing.T) {
 	step(t, ctx, "rotate",
 		chromedp.SetValue(chromedp.ID("rotate-overlap"), "1h"),
 		chromedp.Click(chromedp.ID("rotate-secret")),
+		chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")),
 		chromedp.WaitVisible(chromedp.ID("show-key")),
 	)
 	rotated := value(t, ctx, "rotated secret", chromedp.Value(chromedp.ID("new-key")))
@@ -152,8 +153,8 @@ func testBrowserWebhooks(t *testing.T) {
 	step(t, ctx, "done after rotating", chromedp.Click(chromedp.ID("key-done")), chromedp.WaitNotPresent(chromedp.ID("show-key")), chromedp.WaitVisible(chromedp.ID("deliveries")))
 	assertNoSecret(t, ctx, "the endpoint page after rotating", rotated)
 
-	// Disable, enable, delete (the confirmations are accepted).
-	step(t, ctx, "disable", chromedp.Click(chromedp.ID("disable-webhook")), chromedp.WaitVisible(chromedp.ID("enable-webhook")))
+	// Disable, enable, delete (the confirmations are accepted in the in-page dialog).
+	step(t, ctx, "disable", chromedp.Click(chromedp.ID("disable-webhook")), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.ID("enable-webhook")))
 	if msg := value(t, ctx, "reason", chromedp.Text(chromedp.CSS("[data-disabled-reason]"))); !strings.Contains(msg, "Disabled by an administrator") {
 		t.Errorf("disabled reason = %q", msg)
 	}
@@ -168,7 +169,7 @@ func testBrowserWebhooks(t *testing.T) {
 		}
 	}
 	step(t, ctx, "wide again", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("delete-webhook")))
-	step(t, ctx, "delete", chromedp.Click(chromedp.ID("delete-webhook")), chromedp.WaitVisible(chromedp.ID("webhooks-empty")))
+	step(t, ctx, "delete", chromedp.Click(chromedp.ID("delete-webhook")), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.ID("webhooks-empty")))
 	if eps, _, _ := e.svc.ListWebhookEndpoints(e.ctx, signet.SystemActor, signet.Page{}); len(eps) != 0 {
 		t.Errorf("endpoints after delete = %d", len(eps))
 	}
