@@ -37,7 +37,10 @@ func testBrowserForms(t *testing.T) {
 	if _, err := e.svc.CreateServiceAccount(e.ctx, actor, service.CreateServiceAccountInput{Name: "billing-sync"}); err != nil {
 		t.Fatal(err)
 	}
-	js := func(what, expr string) string { t.Helper(); return value(t, ctx, what, chromedp.Evaluate[string](expr)) }
+	js := func(what, expr string) string {
+		t.Helper()
+		return value(t, ctx, what, chromedp.Evaluate[string](expr))
+	}
 	jsBool := func(what, expr string) bool { t.Helper(); return value(t, ctx, what, chromedp.Evaluate[bool](expr)) }
 
 	signIn(t, ctx, base, adminEmail, adminPassword)
@@ -168,7 +171,10 @@ func testBrowserAccount(t *testing.T) {
 	base := e.srv.URL
 	other := e.browser()
 	other.login(adminEmail, adminPassword)
-	js := func(what, expr string) string { t.Helper(); return value(t, ctx, what, chromedp.Evaluate[string](expr)) }
+	js := func(what, expr string) string {
+		t.Helper()
+		return value(t, ctx, what, chromedp.Evaluate[string](expr))
+	}
 
 	signIn(t, ctx, base, adminEmail, adminPassword)
 	step(t, ctx, "account page", chromedp.WaitVisible(chromedp.ID("users-table")), chromedp.Navigate(base+"/settings/account"),
