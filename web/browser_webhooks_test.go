@@ -60,10 +60,13 @@ func testBrowserWebhooks(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#create-webhook input[value="api_key.*"]`)),
 		chromedp.Click(chromedp.CSS(`#create-webhook input[value="user.disable"]`)),
 		chromedp.Click(chromedp.ID("create-webhook-submit")),
-		chromedp.WaitVisible(chromedp.ID("create-webhook-error")),
+		chromedp.WaitVisible(chromedp.ID("wh-url-error")),
 	)
-	if msg := value(t, ctx, "error", chromedp.Text(chromedp.ID("create-webhook-error"))); !strings.Contains(msg, "http:// or https://") {
-		t.Errorf("error = %q; want the service's message", msg)
+	if msg := value(t, ctx, "error", chromedp.Text(chromedp.ID("wh-url-error"))); !strings.Contains(msg, "http:// or https://") {
+		t.Errorf("error beside the URL = %q; want the service's message", msg)
+	}
+	if v := value(t, ctx, "URL aria-invalid", chromedp.Evaluate[string](`document.getElementById("wh-url").getAttribute("aria-invalid")`)); v != "true" {
+		t.Errorf("URL aria-invalid = %q; want true", v)
 	}
 	if v := value(t, ctx, "kept URL", chromedp.Value(chromedp.ID("wh-url"))); v != "ftp://receiver.example.com/hook" {
 		t.Errorf("URL after the error = %q; want what was typed", v)
