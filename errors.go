@@ -42,7 +42,13 @@ type Error struct {
 	// RetryAfter, on an ERATELIMITED error, is how long the caller should
 	// wait before trying again; 0 when unknown.
 	RetryAfter time.Duration
-	Err        error
+	// Field, when set, names the input the error concerns, as the REST
+	// API spells it ("name", "email", "expires_in", "allowed_networks",
+	// "url", "labels", "password", …), so that a form can show the message
+	// beside that input. Optional: set by the service's validation helpers
+	// for the fields forms show; "" means the request as a whole.
+	Field string
+	Err   error
 }
 
 func (e *Error) Error() string {
@@ -66,6 +72,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with the given code and a formatted, caller-safe message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf is Errorf for an error about one input, field (see
+// Error.Field).
+func FieldErrorf(field, code, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Internal wraps an unexpected error; callers see only "Internal error."
@@ -108,6 +120,16 @@ func ErrorReason(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Reason
+	}
+	return ""
+}
+
+// ErrorField returns the Field of the first *Error in err's chain ("" for
+// none, and for internal errors).
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Field
 	}
 	return ""
 }

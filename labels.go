@@ -43,23 +43,23 @@ func ValidLabelName(name string) bool {
 // message ("labels"). Returns EINVALID naming the first bad label.
 func ValidateLabels(field string, labels map[string]string) error {
 	if len(labels) > MaxLabels {
-		return Errorf(EINVALID, "%s: %d labels; at most %d are allowed", field, len(labels), MaxLabels)
+		return FieldErrorf(field, EINVALID, "%s: %d labels; at most %d are allowed", field, len(labels), MaxLabels)
 	}
 	for _, name := range slices.Sorted(maps.Keys(labels)) {
 		if !ValidLabelName(name) {
-			return Errorf(EINVALID, "%s: label name %q is not allowed: use 1 to %d lower-case letters, digits and . _ / - , beginning with a letter or digit (e.g. team, env, app.example.com/tier)",
+			return FieldErrorf(field, EINVALID, "%s: label name %q is not allowed: use 1 to %d lower-case letters, digits and . _ / - , beginning with a letter or digit (e.g. team, env, app.example.com/tier)",
 				field, name, MaxLabelNameLen)
 		}
 		v := labels[name]
 		if !utf8.ValidString(v) {
-			return Errorf(EINVALID, "%s: the value of label %q must be valid UTF-8", field, name)
+			return FieldErrorf(field, EINVALID, "%s: the value of label %q must be valid UTF-8", field, name)
 		}
 		if n := utf8.RuneCountInString(v); n > MaxLabelValueLen {
-			return Errorf(EINVALID, "%s: the value of label %q is %d characters long; the limit is %d", field, name, n, MaxLabelValueLen)
+			return FieldErrorf(field, EINVALID, "%s: the value of label %q is %d characters long; the limit is %d", field, name, n, MaxLabelValueLen)
 		}
 		if i := strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(v[i:])
-			return Errorf(EINVALID, "%s: the value of label %q must be printable characters only (%U is not)", field, name, r)
+			return FieldErrorf(field, EINVALID, "%s: the value of label %q must be printable characters only (%U is not)", field, name, r)
 		}
 	}
 	return nil
@@ -72,7 +72,7 @@ func ValidateLabels(field string, labels map[string]string) error {
 func ParseLabel(field, s string) (name, value string, err error) {
 	name, value, ok := strings.Cut(s, "=")
 	if !ok || name == "" {
-		return "", "", Errorf(EINVALID, "%s: %q is not a label: write name=value, e.g. team=data", field, s)
+		return "", "", FieldErrorf(field, EINVALID, "%s: %q is not a label: write name=value, e.g. team=data", field, s)
 	}
 	return name, value, nil
 }
@@ -90,7 +90,7 @@ func ParseLabels(field string, list []string) (map[string]string, error) {
 			return nil, err
 		}
 		if _, dup := out[name]; dup {
-			return nil, Errorf(EINVALID, "%s: label %q is given twice", field, name)
+			return nil, FieldErrorf(field, EINVALID, "%s: label %q is given twice", field, name)
 		}
 		out[name] = value
 	}

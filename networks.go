@@ -23,17 +23,17 @@ func ParseAllowedNetworks(field string, in []string) ([]netip.Prefix, error) {
 		return nil, nil
 	}
 	if len(in) > MaxAllowedNetworks {
-		return nil, Errorf(EINVALID, "%s holds %d networks; the limit is %d (use wider networks)", field, len(in), MaxAllowedNetworks)
+		return nil, FieldErrorf(field, EINVALID, "%s holds %d networks; the limit is %d (use wider networks)", field, len(in), MaxAllowedNetworks)
 	}
 	out := make([]netip.Prefix, 0, len(in))
 	for i, s := range in {
 		p, err := ParseAllowedNetwork(s)
 		if err != nil {
-			return nil, Errorf(EINVALID, "%s[%d]: %s", field, i, ErrorMessage(err))
+			return nil, FieldErrorf(field, EINVALID, "%s[%d]: %s", field, i, ErrorMessage(err))
 		}
 		for j, q := range out {
 			if q == p {
-				return nil, Errorf(EINVALID, "%s[%d]: %q is the network %s again (as %s[%d] %q); list each network once", field, i, strings.TrimSpace(s), p, field, j, strings.TrimSpace(in[j]))
+				return nil, FieldErrorf(field, EINVALID, "%s[%d]: %q is the network %s again (as %s[%d] %q); list each network once", field, i, strings.TrimSpace(s), p, field, j, strings.TrimSpace(in[j]))
 			}
 		}
 		out = append(out, p)

@@ -26,7 +26,7 @@ func (s *Service) CreateGroup(ctx context.Context, a *signet.Actor, in GroupInpu
 		g := &signet.Group{ID: id.New(id.Group), Name: name, Description: desc, CreatedAt: o.now, UpdatedAt: o.now}
 		o.target("group", g.ID, name)
 		if err := o.tx.CreateGroup(ctx, g); err != nil {
-			return conflict(err, "a group named %q already exists", name)
+			return withField("name", conflict(err, "a group named %q already exists", name))
 		}
 		o.detail("description", desc)
 		out = g
@@ -123,7 +123,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a *signet.Actor, groupID stri
 		}
 		g.UpdatedAt = o.now
 		if err := o.tx.UpdateGroup(ctx, g); err != nil {
-			return conflict(err, "a group named %q already exists", g.Name)
+			return withField("name", conflict(err, "a group named %q already exists", g.Name))
 		}
 		return nil
 	})

@@ -160,15 +160,15 @@ func (o *op) createKey(owner *signet.User, in CreateKeyInput) (*CreatedKey, erro
 func keyExpiry(in CreateKeyInput, now time.Time) (*time.Time, error) {
 	switch {
 	case in.ExpiresAt != nil && in.ExpiresIn != 0:
-		return nil, signet.Errorf(signet.EINVALID, "give either expires_at or expires_in, not both")
+		return nil, signet.FieldErrorf("expires_in", signet.EINVALID, "give either expires_at or expires_in, not both")
 	case in.ExpiresIn < 0:
-		return nil, signet.Errorf(signet.EINVALID, "expires_in must be longer than zero, such as 30d")
+		return nil, signet.FieldErrorf("expires_in", signet.EINVALID, "expires_in must be longer than zero, such as 30d")
 	case in.ExpiresIn > 0:
 		t := now.Add(in.ExpiresIn).UTC()
 		return &t, nil
 	case in.ExpiresAt != nil:
 		if !in.ExpiresAt.After(now) {
-			return nil, signet.Errorf(signet.EINVALID, "expires_at must be in the future")
+			return nil, signet.FieldErrorf("expires_at", signet.EINVALID, "expires_at must be in the future")
 		}
 		t := in.ExpiresAt.UTC().Truncate(time.Microsecond) // storage's precision
 		return &t, nil

@@ -32,7 +32,7 @@ func (o *op) checkServiceAccountNameNotConfusable(name, exceptID string) error {
 		if u.ID == exceptID {
 			continue
 		}
-		return signet.Errorf(signet.ECONFLICT, "%s looks the same as the existing service account %s%s; choose a name that does not",
+		return signet.FieldErrorf("name", signet.ECONFLICT, "%s looks the same as the existing service account %s%s; choose a name that does not",
 			quote(name), quote(u.Name), difference(name, u.Name))
 	}
 	return nil

@@ -36,7 +36,7 @@ func (s *Service) CreateRole(ctx context.Context, a *signet.Actor, in RoleInput)
 			return err
 		}
 		if err := o.tx.CreateRole(ctx, r); err != nil {
-			return conflict(err, "a role named %q already exists", name)
+			return withField("name", conflict(err, "a role named %q already exists", name))
 		}
 		o.detail("base", r.Base)
 		o.detail("permissions", r.Permissions)
@@ -193,7 +193,7 @@ func (s *Service) UpdateRole(ctx context.Context, a *signet.Actor, roleID string
 			return err
 		}
 		r.UpdatedAt = o.now
-		return conflict(o.tx.UpdateRole(ctx, r), "a role named %q already exists", r.Name)
+		return withField("name", conflict(o.tx.UpdateRole(ctx, r), "a role named %q already exists", r.Name))
 	})
 	return out, err
 }

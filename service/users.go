@@ -61,7 +61,7 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 			OwnerID:     in.OwnerID,
 		}
 		if err := o.tx.CreateUser(ctx, u); err != nil {
-			return conflict(err, "a service account named %q already exists", name)
+			return withField("name", conflict(err, "a service account named %q already exists", name))
 		}
 		o.target("service_account", u.ID, u.Name)
 		o.detail("description", desc)
@@ -78,7 +78,7 @@ func (s *Service) CreateServiceAccount(ctx context.Context, a *signet.Actor, in 
 		if in.Key != nil {
 			k, err := o.createKey(u, *in.Key)
 			if err != nil {
-				return err
+				return prefixField("key.", err)
 			}
 			out.Key = k
 			o.detail("key_id", k.Key.ID)
@@ -138,7 +138,7 @@ func (o *op) checkServiceAccountNameFree(name, exceptID string) error {
 	case other.ID == exceptID:
 		return nil
 	}
-	return signet.Errorf(signet.ECONFLICT, "a service account named %q already exists", other.Name)
+	return signet.FieldErrorf("name", signet.ECONFLICT, "a service account named %q already exists", other.Name)
 }
 
 // checkEmailFree is the uniqueness rule for emails (case-insensitive,
@@ -153,7 +153,7 @@ func (o *op) checkEmailFree(email, exceptID string) error {
 	case other.ID == exceptID:
 		return nil
 	}
-	return signet.Errorf(signet.ECONFLICT, "a user with email %q already exists", email)
+	return signet.FieldErrorf("email", signet.ECONFLICT, "a user with email %q already exists", email)
 }
 
 // CreateHuman creates a human user. The password is optional (a user
@@ -212,7 +212,7 @@ func (o *op) createHuman(in CreateHumanInput, hash string, extraGroups []string)
 		UpdatedAt:    o.now,
 	}
 	if err := o.tx.CreateUser(o.ctx, u); err != nil {
-		return nil, conflict(err, "a user with email %q already exists", email)
+		return nil, withField("email", conflict(err, "a user with email %q already exists", email))
 	}
 	o.target("user", u.ID, u.Name)
 	o.detail("email", u.Email)
@@ -487,9 +487,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *signet.Actor, userID string
 		out.UpdatedAt = o.now
 		if err := o.tx.UpdateUser(ctx, u); err != nil {
 			if u.IsServiceAccount() {
-				return conflict(err, "a service account named %q already exists", u.Name)
+				return withField("name", conflict(err, "a service account named %q already exists", u.Name))
 			}
-			return conflict(err, "a user with email %q already exists", u.Email)
+			return withField("email", conflict(err, "a user with email %q already exists", u.Email))
 		}
 		if credentialsChanged {
 			ended, err := o.endSessionsExcept(u.ID, a.SessionID)
@@ -513,10 +513,10 @@ func (o *op) checkOwnCredentialChange(up UserUpdate, proof passwordProof, u *sig
 		return signet.Errorf(signet.EFORBIDDEN, "an API key cannot change its owner's email or password; sign in to Signet and change them under Settings → Account")
 	}
 	if up.CurrentPassword == nil || *up.CurrentPassword == "" {
-		return signet.Errorf(signet.EINVALID, "current_password is required to change your own email or password")
+		return signet.FieldErrorf("current_password", signet.EINVALID, "current_password is required to change your own email or password")
 	}
 	if !proof.matches(u) {
-		return &signet.Error{Code: signet.EFORBIDDEN, Reason: "current_password_incorrect", Message: "the current password is not correct"}
+		return &signet.Error{Code: signet.EFORBIDDEN, Reason: "current_password_incorrect", Field: "current_password", Message: "the current password is not correct"}
 	}
 	return nil
 }

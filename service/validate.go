@@ -24,6 +24,39 @@ import (
 // an id (the CLI) can tell which it was given. what names the thing for
 // the message, e.g. "service account".
 func validateName(what, name string) (string, error) {
+	n, err := checkName(what, name)
+	return n, withField("name", err)
+}
+
+// withField marks err, when it is a *signet.Error naming no input yet, as
+// about the input field (signet.Error.Field), so that a form shows it
+// beside that input; only EINVALID and ECONFLICT errors are about an
+// input. It copies: shared error values stay unchanged.
+func withField(field string, err error) error {
+	e, ok := err.(*signet.Error)
+	if !ok || e.Field != "" || (e.Code != signet.EINVALID && e.Code != signet.ECONFLICT) {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// prefixField qualifies the input named by err with prefix ("key." for the
+// key created with a service account), so that a form with both tells the
+// account's name from the key's.
+func prefixField(prefix string, err error) error {
+	e, ok := err.(*signet.Error)
+	if !ok || e.Field == "" {
+		return err
+	}
+	c := *e
+	c.Field = prefix + e.Field
+	return &c
+}
+
+// checkName is validateName without the field.
+func checkName(what, name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", signet.Errorf(signet.EINVALID, "%s name must be valid UTF-8", what)
 	}
@@ -199,6 +232,11 @@ func selectorAllowed(r, prev rune) bool {
 // allowed in prose, where they have uses (joiners in Persian and emoji,
 // soft hyphens) and where no uniqueness or identity rests on the text.
 func validateText(field, s string, max int) (string, error) {
+	t, err := checkText(field, s, max)
+	return t, withField(field, err)
+}
+
+func checkText(field, s string, max int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", signet.Errorf(signet.EINVALID, "%s must be valid UTF-8", field)
 	}
@@ -231,6 +269,11 @@ func validateDescription(s string) (string, error) {
 // invisible character would make a second account whose address looks
 // like the first's.
 func validateEmail(email string) (string, error) {
+	e, err := checkEmail(email)
+	return e, withField("email", err)
+}
+
+func checkEmail(email string) (string, error) {
 	if !utf8.ValidString(email) {
 		return "", signet.Errorf(signet.EINVALID, "email must be valid UTF-8")
 	}
@@ -256,9 +299,9 @@ func validateEmail(email string) (string, error) {
 func validatePassword(p string) error {
 	switch {
 	case len(p) < signet.MinPasswordLen:
-		return signet.Errorf(signet.EINVALID, "password is too short: it needs at least %d characters", signet.MinPasswordLen)
+		return signet.FieldErrorf("password", signet.EINVALID, "password is too short: it needs at least %d characters", signet.MinPasswordLen)
 	case len(p) > signet.MaxPasswordLen:
-		return signet.Errorf(signet.EINVALID, "password is too long: at most %d bytes are allowed", signet.MaxPasswordLen)
+		return signet.FieldErrorf("password", signet.EINVALID, "password is too long: at most %d bytes are allowed", signet.MaxPasswordLen)
 	}
 	return nil
 }

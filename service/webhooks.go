@@ -106,13 +106,13 @@ func RedactWebhookURL(raw string) string {
 
 func (s *Service) validateWebhookURL(raw string) (string, error) {
 	if raw == "" {
-		return "", signet.Errorf(signet.EINVALID, "url is required: the http(s) URL that receives the deliveries")
+		return "", signet.FieldErrorf("url", signet.EINVALID, "url is required: the http(s) URL that receives the deliveries")
 	}
 	if len(raw) > maxWebhookURL {
-		return "", signet.Errorf(signet.EINVALID, "url is longer than %d characters", maxWebhookURL)
+		return "", signet.FieldErrorf("url", signet.EINVALID, "url is longer than %d characters", maxWebhookURL)
 	}
 	if err := s.webhooks.Guard.CheckURL(raw); err != nil {
-		return "", signet.Errorf(signet.EINVALID, "%s", err.Error())
+		return "", signet.FieldErrorf("url", signet.EINVALID, "%s", err.Error())
 	}
 	return raw, nil
 }

@@ -30,7 +30,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, a *signet.Actor, in Works
 		o.target("workspace", w.ID, w.Name)
 		o.event.WorkspaceID = w.ID
 		if err := o.tx.CreateWorkspace(ctx, w); err != nil {
-			return conflict(err, "a workspace named %q already exists", name)
+			return withField("name", conflict(err, "a workspace named %q already exists", name))
 		}
 		o.detail("description", desc)
 		out = w
@@ -148,7 +148,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, a *signet.Actor, wsID str
 			return nil
 		}
 		w.UpdatedAt = o.now
-		return conflict(o.tx.UpdateWorkspace(ctx, w), "a workspace named %q already exists", w.Name)
+		return withField("name", conflict(o.tx.UpdateWorkspace(ctx, w), "a workspace named %q already exists", w.Name))
 	})
 	return out, err
 }

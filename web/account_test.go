@@ -28,15 +28,17 @@ func testChangeOwnPassword(t *testing.T) {
 		form       url.Values
 		wantStatus int
 		wantText   string
+		wantInput  string // the id of the input the error is beside
 	}{
-		{"wrong current password", form("not my password", next, next), http.StatusForbidden, "the current password is not correct"},
-		{"no current password", form("", next, next), http.StatusUnprocessableEntity, "current_password is required"},
-		{"confirmation differs", form(adminPassword, next, next+"!"), http.StatusUnprocessableEntity, "the new password and its confirmation differ"},
+		{"wrong current password", form("not my password", next, next), http.StatusForbidden, "The current password is not correct.", "pw-current"},
+		{"no current password", form("", next, next), http.StatusUnprocessableEntity, "Current password is required", "pw-current"},
+		{"confirmation differs", form(adminPassword, next, next+"!"), http.StatusUnprocessableEntity, "The new password and its confirmation differ", "pw-confirm"},
 	}
 	for _, tt := range tests {
 		r := here.post("/settings/account/password", tt.form)
-		if r.status != tt.wantStatus || !strings.Contains(r.body, tt.wantText) || !strings.Contains(r.body, `id="password-error"`) {
-			t.Errorf("%s: POST /settings/account/password = %d; want %d with %q next to the form", tt.name, r.status, tt.wantStatus, tt.wantText)
+		if r.status != tt.wantStatus || !strings.Contains(r.body, tt.wantText) || !strings.Contains(r.body, `id="`+tt.wantInput+`-error"`) ||
+			!strings.Contains(r.body, `aria-invalid="true" aria-describedby="`+tt.wantInput+`-error"`) {
+			t.Errorf("%s: POST /settings/account/password = %d; want %d with %q beside #%s", tt.name, r.status, tt.wantStatus, tt.wantText, tt.wantInput)
 		}
 		if strings.Contains(r.body, next) {
 			t.Errorf("%s: the page shows a password typed into the form", tt.name)

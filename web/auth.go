@@ -102,6 +102,14 @@ type accountView struct {
 	Forms map[string]string
 	// Email is what was typed in the email form when it failed.
 	Email string
+	// Errs maps a form to its error when the error concerns one input.
+	Errs map[string]formError
+}
+
+// accountInputs maps each form of the account page to its inputs.
+var accountInputs = map[string]inputs{
+	"password": {"current_password": "current_password", "password": "new_password", "confirm_password": "confirm_password"},
+	"email":    {"current_password": "current_password", "email": "email"},
 }
 
 func (s *server) accountPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -114,9 +122,13 @@ func (s *server) renderAccount(w http.ResponseWriter, r *http.Request, c *reqCtx
 	if lerr != nil {
 		return lerr
 	}
-	v := accountView{base: c.base("Your account", "account", r), Sessions: list, Forms: map[string]string{}}
+	v := accountView{base: c.base("Your account", "account", r), Sessions: list, Forms: map[string]string{}, Errs: map[string]formError{}}
 	if err != nil {
-		v.Forms[form] = s.message(r, err)
+		if fe := s.formError(r, err, accountInputs[form]); fe.Input != "" {
+			v.Errs[form] = fe
+		} else {
+			v.Forms[form] = fe.Message
+		}
 		v.Email = r.PostFormValue("email")
 	}
 	s.render(w, r, status, "account.html", v)
@@ -129,7 +141,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCt
 	current, next := r.PostFormValue("current_password"), r.PostFormValue("new_password")
 	if next != r.PostFormValue("confirm_password") {
 		return s.renderAccount(w, r, c, http.StatusUnprocessableEntity, "password",
-			signet.Errorf(signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
+			signet.FieldErrorf("confirm_password", signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
 	}
 	_, err := s.svc.UpdateUser(r.Context(), c.actor, c.actor.UserID, service.UserUpdate{Password: &next, CurrentPassword: &current})
 	if err != nil {

@@ -144,7 +144,7 @@ func testRotateKeyWithoutJS(t *testing.T) {
 	if _, err := apikey.Parse(html.UnescapeString(m[1])); err != nil {
 		t.Errorf("shown key %q: %v", m[1], err)
 	}
-	if !strings.Contains(r.body, `href="/settings/users" data-done-link`) {
+	if !strings.Contains(r.body, `method="get" action="/settings/users"><button type="submit" data-done-link`) {
 		t.Errorf("Done does not lead back to the page the form was on")
 	}
 	if got := apiStatus(t, e, old.Secret); got != http.StatusOK {

@@ -206,7 +206,7 @@ func baseUIStates(f *uiFixture) []uiState {
 		{Name: "users-create-sa", Path: "/settings/users?create=service_account"},
 		{Name: "users-create-sa-error", Path: "/settings/users?create=service_account", Steps: func(int64) []A {
 			return []A{chromedp.WaitVisible(chromedp.ID("sa-name")), chromedp.SendKeys(chromedp.ID("sa-name"), "   "),
-				chromedp.Click(chromedp.ID("create-sa-submit")), chromedp.WaitVisible(chromedp.ID("create-sa-error"))}
+				chromedp.Click(chromedp.ID("create-sa-submit")), chromedp.WaitVisible(chromedp.CSS(`#sa-name[aria-invalid="true"]`))}
 		}},
 		{Name: "users-create-user", Path: "/settings/users?create=user"},
 		{Name: "user-service-account", Path: "/settings/users/" + f.SA.ID},
@@ -233,13 +233,13 @@ func baseUIStates(f *uiFixture) []uiState {
 
 		{Name: "key-policy", Path: "/settings/key-policy"},
 		{Name: "key-policy-error", Path: "/settings/key-policy", Steps: func(int64) []A {
-			return []A{chromedp.SendKeys(chromedp.ID("kp-max-sa"), "-5d"), chromedp.Click(chromedp.ID("save-key-policy")), chromedp.WaitVisible(chromedp.ID("key-policy-error"))}
+			return []A{chromedp.SendKeys(chromedp.ID("kp-max-sa"), "-5d"), chromedp.Click(chromedp.ID("save-key-policy")), chromedp.WaitVisible(chromedp.CSS(`#key-policy-error, #kp-max-sa[aria-invalid="true"]`))}
 		}},
 		{Name: "webhooks", Path: "/settings/webhooks"},
 		{Name: "webhooks-create", Path: "/settings/webhooks?dialog=create-webhook"},
 		{Name: "webhooks-create-error", Path: "/settings/webhooks?dialog=create-webhook", Steps: func(int64) []A {
 			return []A{chromedp.WaitVisible(chromedp.ID("wh-url")), chromedp.SendKeys(chromedp.ID("wh-url"), "ftp://receiver.example.com/hook"),
-				chromedp.Click(chromedp.ID("create-webhook-submit")), chromedp.WaitVisible(chromedp.ID("create-webhook-error"))}
+				chromedp.Click(chromedp.ID("create-webhook-submit")), chromedp.WaitVisible(chromedp.CSS(`#create-webhook-error, #wh-url[aria-invalid="true"]`))}
 		}},
 		{Name: "webhook", Path: "/settings/webhooks/" + f.Webhook.ID},
 		{Name: "webhook-delivery", Path: "/settings/webhooks/" + f.Webhook.ID + "/deliveries/" + f.Delivery.ID},

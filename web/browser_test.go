@@ -185,10 +185,13 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("sa-key-name"), "airflow"),
 		chromedp.SendKeys(chromedp.ID("sa-key-description"), "Airflow prod"),
 		chromedp.Click(chromedp.ID("create-sa-submit")),
-		chromedp.WaitVisible(chromedp.ID("create-sa-error")),
+		chromedp.WaitVisible(chromedp.ID("sa-name-error")),
 	)
-	if msg := value(t, ctx, "error text", chromedp.Text(chromedp.ID("create-sa-error"))); !strings.Contains(msg, "name is required") {
-		t.Errorf("inline error = %q; want the service's message", msg)
+	if msg := value(t, ctx, "error text", chromedp.Text(chromedp.ID("sa-name-error"))); !strings.Contains(msg, "Service account name is required") {
+		t.Errorf("error beside the name = %q; want the service's message", msg)
+	}
+	if v := value(t, ctx, "name's aria-invalid", chromedp.Evaluate[string](`document.getElementById("sa-name").getAttribute("aria-invalid")`)); v != "true" {
+		t.Errorf("the name's aria-invalid = %q; want true", v)
 	}
 	if v := value(t, ctx, "kept key name", chromedp.Value(chromedp.ID("sa-key-name"))); v != "airflow" {
 		t.Errorf("key name after the error = %q; want what was typed", v)
@@ -302,8 +305,8 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 	}
 	screenshot(t, ctx, "05-api-keys")
 
-	// Revoke (the confirmation is accepted); the API refuses the key.
-	step(t, ctx, "revoke", chromedp.Click(chromedp.CSS(row+` form[action$="/revoke"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(row+" .status-revoked")))
+	// Revoke (the confirmation dialog is accepted); the API refuses the key.
+	step(t, ctx, "revoke", chromedp.Click(chromedp.CSS(row+` a[data-revoke]`)), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.CSS(row+" .status-revoked")))
 	if st := apiStatus(t, e, secret); st != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/me with the revoked key = %d; want 401", st)
 	}

@@ -60,10 +60,13 @@ func testBrowserWebhooks(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#create-webhook input[value="api_key.*"]`)),
 		chromedp.Click(chromedp.CSS(`#create-webhook input[value="user.disable"]`)),
 		chromedp.Click(chromedp.ID("create-webhook-submit")),
-		chromedp.WaitVisible(chromedp.ID("create-webhook-error")),
+		chromedp.WaitVisible(chromedp.ID("wh-url-error")),
 	)
-	if msg := value(t, ctx, "error", chromedp.Text(chromedp.ID("create-webhook-error"))); !strings.Contains(msg, "http:// or https://") {
-		t.Errorf("error = %q; want the service's message", msg)
+	if msg := value(t, ctx, "error", chromedp.Text(chromedp.ID("wh-url-error"))); !strings.Contains(msg, "http:// or https://") {
+		t.Errorf("error beside the URL = %q; want the service's message", msg)
+	}
+	if v := value(t, ctx, "URL aria-invalid", chromedp.Evaluate[string](`document.getElementById("wh-url").getAttribute("aria-invalid")`)); v != "true" {
+		t.Errorf("URL aria-invalid = %q; want true", v)
 	}
 	if v := value(t, ctx, "kept URL", chromedp.Value(chromedp.ID("wh-url"))); v != "ftp://receiver.example.com/hook" {
 		t.Errorf("URL after the error = %q; want what was typed", v)
@@ -143,6 +146,7 @@ func testBrowserWebhooks(t *testing.T) {
 	step(t, ctx, "rotate",
 		chromedp.SetValue(chromedp.ID("rotate-overlap"), "1h"),
 		chromedp.Click(chromedp.ID("rotate-secret")),
+		chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")),
 		chromedp.WaitVisible(chromedp.ID("show-key")),
 	)
 	rotated := value(t, ctx, "rotated secret", chromedp.Value(chromedp.ID("new-key")))
@@ -152,8 +156,8 @@ func testBrowserWebhooks(t *testing.T) {
 	step(t, ctx, "done after rotating", chromedp.Click(chromedp.ID("key-done")), chromedp.WaitNotPresent(chromedp.ID("show-key")), chromedp.WaitVisible(chromedp.ID("deliveries")))
 	assertNoSecret(t, ctx, "the endpoint page after rotating", rotated)
 
-	// Disable, enable, delete (the confirmations are accepted).
-	step(t, ctx, "disable", chromedp.Click(chromedp.ID("disable-webhook")), chromedp.WaitVisible(chromedp.ID("enable-webhook")))
+	// Disable, enable, delete (the confirmations are accepted in the in-page dialog).
+	step(t, ctx, "disable", chromedp.Click(chromedp.ID("disable-webhook")), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.ID("enable-webhook")))
 	if msg := value(t, ctx, "reason", chromedp.Text(chromedp.CSS("[data-disabled-reason]"))); !strings.Contains(msg, "Disabled by an administrator") {
 		t.Errorf("disabled reason = %q", msg)
 	}
@@ -168,7 +172,7 @@ func testBrowserWebhooks(t *testing.T) {
 		}
 	}
 	step(t, ctx, "wide again", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("delete-webhook")))
-	step(t, ctx, "delete", chromedp.Click(chromedp.ID("delete-webhook")), chromedp.WaitVisible(chromedp.ID("webhooks-empty")))
+	step(t, ctx, "delete", chromedp.Click(chromedp.ID("delete-webhook")), chromedp.WaitVisible(chromedp.ID("confirm-ok")), chromedp.Click(chromedp.ID("confirm-ok")), chromedp.WaitVisible(chromedp.ID("webhooks-empty")))
 	if eps, _, _ := e.svc.ListWebhookEndpoints(e.ctx, signet.SystemActor, signet.Page{}); len(eps) != 0 {
 		t.Errorf("endpoints after delete = %d", len(eps))
 	}

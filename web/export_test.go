@@ -9,3 +9,6 @@ func NewAssetName(name string, body []byte) string { return newAsset(name, body)
 
 // AcceptsGzip exposes acceptsGzip to the tests of package web_test.
 var AcceptsGzip = acceptsGzip
+
+// FormWords exposes formWords to the tests of package web_test.
+var FormWords = formWords

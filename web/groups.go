@@ -10,8 +10,11 @@ import (
 type groupsView struct {
 	base
 	Groups []*signet.Group
-	Form   struct{ Name, Description, Error string }
-	Open   string
+	Form   struct {
+		Name, Description string
+		Err               formError
+	}
+	Open string
 }
 
 func (s *server) groupsView(r *http.Request, c *reqCtx) (*groupsView, error) {
@@ -38,7 +41,7 @@ func (s *server) createGroup(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 		if verr != nil {
 			return verr
 		}
-		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = name, desc, s.message(r, err), "create-group"
+		v.Form.Name, v.Form.Description, v.Form.Err, v.Open = name, desc, s.formError(r, err, nameInputs), "create-group"
 		s.render(w, r, statusFor(err), "groups.html", v)
 		return nil
 	}
@@ -53,6 +56,10 @@ type groupView struct {
 	Users   []*signet.User // candidates to add
 	Choices choices
 	Forms   map[string]string
+	// Err is an error beside an input of the details form; Name and
+	// Description what that form holds (the group's, or what was typed).
+	Err               formError
+	Name, Description string
 }
 
 func (s *server) groupView(r *http.Request, c *reqCtx) (*groupView, error) {
@@ -65,7 +72,8 @@ func (s *server) groupView(r *http.Request, c *reqCtx) (*groupView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &groupView{base: c.base("Group "+d.Group.Name, "groups", r), Detail: d, Choices: ch, Forms: map[string]string{}}
+	v := &groupView{base: c.base("Group "+d.Group.Name, "groups", r), Detail: d, Choices: ch, Forms: map[string]string{},
+		Name: d.Group.Name, Description: d.Group.Description}
 	n := ch.names()
 	for _, g := range d.Grants {
 		v.Grants = append(v.Grants, grantView{ID: g.ID, Label: grantLabel(n, g)})
@@ -100,7 +108,14 @@ func (s *server) groupFailed(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 	if verr != nil {
 		return err
 	}
-	v.Forms[form] = s.message(r, err)
+	if form == "details" {
+		v.Name, v.Description = r.PostFormValue("name"), r.PostFormValue("description")
+		if v.Err = s.formError(r, err, nameInputs); v.Err.Input != "" {
+			s.render(w, r, statusFor(err), "group.html", v)
+			return nil
+		}
+	}
+	v.Forms[form] = s.formError(r, err, nil).Message
 	s.render(w, r, statusFor(err), "group.html", v)
 	return nil
 }

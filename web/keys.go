@@ -117,7 +117,7 @@ func (s *server) createKeyFromPage(w http.ResponseWriter, r *http.Request, c *re
 	var out *service.CreatedKey
 	if err == nil {
 		if owner == "" {
-			err = signet.Errorf(signet.EINVALID, "choose a service account")
+			err = signet.FieldErrorf("owner", signet.EINVALID, "choose a service account")
 		} else {
 			out, err = s.svc.CreateAPIKey(r.Context(), c.actor, owner, in)
 		}
@@ -131,7 +131,10 @@ func (s *server) createKeyFromPage(w http.ResponseWriter, r *http.Request, c *re
 		return err // no dialog to show it in
 	}
 	if err != nil {
-		f.Error = s.message(r, err)
+		f.Err = s.formError(r, err, keyInputs)
+		if signet.ErrorField(err) == "owner" {
+			f.Err.Input = "owner"
+		}
 		v.Open = "create-" + dialog + "-key"
 		if dialog == "personal" {
 			v.PersonalForm = f

@@ -20,8 +20,9 @@ func formNetworks(v string) []string {
 type keyNetworksView struct {
 	base
 	Key      keyView
-	Networks string // the form's text: the current list, or what was sent
-	FormErr  string
+	Networks string    // the form's text: the current list, or what was sent
+	FormErr  string    // an error about the form as a whole
+	Err      formError // an error beside the list
 	Back     string
 }
 
@@ -74,7 +75,8 @@ func (s *server) updateKeyNetworks(w http.ResponseWriter, r *http.Request, c *re
 	if verr != nil {
 		return verr
 	}
-	v.Networks, v.FormErr = sent, s.message(r, err)
+	v.Err = s.formError(r, err, inputs{"allowed_networks": "allowed_networks"})
+	v.Networks, v.FormErr = sent, v.Err.General()
 	s.render(w, r, statusFor(err), "key_networks.html", v)
 	return nil
 }

@@ -83,7 +83,8 @@ func testKeyAllowedNetworksForms(t *testing.T) {
 		t.Errorf("after editing: %s; want [172.16.0.0/12]", got)
 	}
 	r = b.form(t, page, page, url.Values{"allowed_networks": {"172.16.0.0/40"}}, http.StatusUnprocessableEntity)
-	if !strings.Contains(r.body, `id="networks-error"`) || !strings.Contains(r.body, "172.16.0.0/40") {
+	if !strings.Contains(r.body, `id="key-networks-error"`) || !strings.Contains(r.body, `aria-invalid="true" aria-describedby="key-networks-error key-networks-hint"`) ||
+		!strings.Contains(r.body, "172.16.0.0/40") {
 		t.Errorf("bad network on the networks page: want the error in the form:\n%s", r.body)
 	}
 	r = b.form(t, page, page, url.Values{"allowed_networks": {""}, "back": {"//evil.example"}}, http.StatusSeeOther)

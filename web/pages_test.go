@@ -98,7 +98,7 @@ func testPagesAndForms(t *testing.T) {
 	// Roles: a custom role from a base plus permissions, edited, deleted;
 	// built-ins are refused.
 	r = b.form(t, "/settings/roles/new", "/settings/roles", url.Values{"name": {"Auditor"}, "base": {"none"}, "permission": {"audit:read", "nonsense:perm"}}, http.StatusUnprocessableEntity)
-	if !strings.Contains(r.body, "unknown permission") || !strings.Contains(r.body, `value="Auditor"`) {
+	if !strings.Contains(r.body, "Unknown permission") || !strings.Contains(r.body, `value="Auditor"`) {
 		t.Errorf("bad role: want the message and the input kept")
 	}
 	r = b.form(t, "/settings/roles/new", "/settings/roles", url.Values{"name": {"Auditor"}, "base": {"none"}, "permission": {"audit:read"}}, http.StatusSeeOther)
@@ -165,7 +165,7 @@ func testPagesAndForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = b.form(t, "/settings/api-keys", "/settings/api-keys/service-account", url.Values{"key_name": {"ci"}}, http.StatusUnprocessableEntity)
-	if !strings.Contains(r.body, "choose a service account") {
+	if !strings.Contains(r.body, "Choose a service account.") {
 		t.Errorf("missing owner: want the message in the dialog")
 	}
 

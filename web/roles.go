@@ -35,6 +35,7 @@ type roleView struct {
 	Effective   []string
 	Catalogue   []string
 	Bases       []string
+	Err         formError // beside its input, when it has one
 }
 
 var roleBases = []string{signet.BaseNone, signet.BaseView, signet.BaseEdit, signet.BaseManage}
@@ -75,7 +76,8 @@ func (s *server) roleFailed(w http.ResponseWriter, r *http.Request, c *reqCtx, v
 	if ferr := s.roleForm(r, c, v); ferr != nil {
 		return err
 	}
-	v.Error = s.message(r, err)
+	v.Err = s.formError(r, err, nameInputs)
+	v.Error = v.Err.General()
 	s.render(w, r, statusFor(err), "role.html", v)
 	return nil
 }

@@ -165,9 +165,9 @@ func testWorkspaceEditDialog(t *testing.T) {
 	r = b.form(t, "/settings/workspaces", "/settings/workspaces/"+ws, url.Values{"name": {"Production"}, "description": {"typed"}}, http.StatusConflict)
 	_, dialog, _ := strings.Cut(r.body, `<dialog id="edit-`+ws+`"`)
 	dialog, _, _ = strings.Cut(dialog, "</dialog>")
-	if !strings.HasPrefix(dialog, ` class="modal" aria-labelledby="edit-`+ws+`-title" open data-autoopen>`) || !strings.Contains(dialog, `role="alert"`) ||
+	if !strings.HasPrefix(dialog, ` class="modal" aria-labelledby="edit-`+ws+`-title" open data-autoopen>`) || !strings.Contains(dialog, `aria-invalid="true"`) || !strings.Contains(dialog, `class="field-error"`) ||
 		!strings.Contains(dialog, `value="Production"`) || !strings.Contains(dialog, `value="typed"`) {
-		t.Errorf("a refused edit should reopen the dialog with the message and the input:\n%s", dialog)
+		t.Errorf("a refused edit should reopen the dialog with the message beside its input and what was typed:\n%s", dialog)
 	}
 	b.form(t, "/settings/workspaces", "/settings/workspaces/"+ws, url.Values{"name": {"Staging EU"}}, http.StatusSeeOther)
 	if r := b.get("/settings/workspaces"); !strings.Contains(r.body, `<td data-label="Name">Staging EU</td>`) {

@@ -87,7 +87,7 @@ type saForm struct {
 	GroupIDs                  []string
 	KeyName, KeyDesc, Expires string
 	KeyNetworks               string
-	Error                     string
+	Err                       formError
 }
 
 type grantRow struct{ RoleID, WorkspaceID string }
@@ -98,7 +98,7 @@ type humanForm struct {
 	Name, Email string
 	Grants      []grantRow
 	GroupIDs    []string
-	Error       string
+	Err         formError
 }
 
 // shownKey is a key just created, shown once in the response to the POST
@@ -149,8 +149,10 @@ func (s *server) usersView(r *http.Request, c *reqCtx) (*usersView, error) {
 	v := &usersView{base: c.base("Users", "users", r), Query: l.Query, Kind: l.Kind, Status: l.Status,
 		List: l, Columns: l.columns(), SortOptions: userSortOptions(), ExpiryOptions: expiryOptions}
 	v.Open = q.Get("create")
-	v.SA.Grants = make([]grantRow, 3)
-	v.Human.Grants = make([]grantRow, 3)
+	// One role row to start with; "Add a role" adds more (app.js), and
+	// without JavaScript more roles are added on the edit page.
+	v.SA.Grants = make([]grantRow, 1)
+	v.Human.Grants = make([]grantRow, 1)
 	users, err := allOf(func(p signet.Page) ([]*signet.User, string, error) {
 		return s.svc.ListUsers(ctx, c.actor, signet.UserFilter{Kind: v.Kind, Status: v.Status, NameContains: v.Query, Page: p})
 	})
@@ -273,7 +275,7 @@ func formGrants(r *http.Request) ([]grantRow, []service.GrantSpec) {
 			specs = append(specs, service.GrantSpec{RoleID: role, WorkspaceID: ws})
 		}
 	}
-	for len(rows) < 3 {
+	for len(rows) < 1 {
 		rows = append(rows, grantRow{})
 	}
 	return rows, specs
@@ -285,7 +287,7 @@ func keyInput(name, desc, expires string) (service.CreateKeyInput, error) {
 	if expires != "" {
 		d, err := signet.ParseDuration(expires)
 		if err != nil || d <= 0 {
-			return in, signet.Errorf(signet.EINVALID, "choose an expiry from the list")
+			return in, signet.FieldErrorf("expires_in", signet.EINVALID, "choose an expiry from the list")
 		}
 		in.ExpiresIn = d
 	}
@@ -320,7 +322,7 @@ func (s *server) createServiceAccount(w http.ResponseWriter, r *http.Request, c 
 		return err // no dialog to show it in
 	}
 	if err != nil {
-		f.Error = s.message(r, err)
+		f.Err = s.formError(r, err, saInputs)
 		v.SA, v.Open = f, "service_account"
 		s.render(w, r, statusFor(err), "users.html", v)
 		return nil
@@ -348,7 +350,7 @@ func (s *server) createHuman(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 		if verr != nil {
 			return verr
 		}
-		f.Error = s.message(r, err)
+		f.Err = s.formError(r, err, humanInputs)
 		v.Human, v.Open = f, "user"
 		s.render(w, r, statusFor(err), "users.html", v)
 		return nil
@@ -385,6 +387,22 @@ type editView struct {
 	// keys).
 	Usage     *chart
 	KeyCharts []keyChart
+	// Err is the error of the form that failed when it concerns one of
+	// its inputs (else it is in Forms); Details is what the details form
+	// holds: the user's, or what was typed when saving failed.
+	Err     formError
+	Details detailsForm
+	// DeleteConfirm is the question the Delete button asks (confirm.go).
+	DeleteConfirm *confirmView
+}
+
+type detailsForm struct{ Name, Email, Description string }
+
+// editInputs maps each form of the edit page to its inputs.
+var editInputs = map[string]inputs{
+	"details":  {"name": "name", "email": "email", "description": "description"},
+	"password": {"password": "new_password", "confirm_password": "confirm_password"},
+	"labels":   {"labels": "labels", "owner_type": "owner", "owner_id": "owner"},
 }
 
 type grantView struct {
@@ -392,7 +410,10 @@ type grantView struct {
 	Label string
 }
 
-type keyForm struct{ Name, Description, Expires, Networks, Error string }
+type keyForm struct {
+	Name, Description, Expires, Networks string
+	Err                                  formError
+}
 
 func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, error) {
 	ctx := r.Context()
@@ -406,7 +427,8 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	}
 	title := d.User.Name
 	v := &editView{base: c.base("Edit "+title, "users", r), Detail: d, IsSA: d.User.IsServiceAccount(), Self: d.User.ID == c.me.User.ID,
-		Choices: ch, MemberOf: map[string]bool{}, ExpiryOptions: expiryOptions, Forms: map[string]string{}, Open: r.URL.Query().Get("dialog")}
+		Choices: ch, MemberOf: map[string]bool{}, ExpiryOptions: expiryOptions, Forms: map[string]string{}, Open: r.URL.Query().Get("dialog"),
+		Details: detailsForm{Name: d.User.Name, Email: d.User.Email, Description: d.User.Description}}
 	if v.IsSA {
 		v.CanWrite = c.me.Can("service_accounts:write")
 		v.CanCreateKey = c.me.Can("api_keys:write") || v.CanWrite
@@ -420,6 +442,11 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	if v.IsSA && v.CanWrite {
 		v.Labels = labelLines(d.User.Labels)
 		if v.Owners, err = s.ownerChoices(ctx, c, ch.Groups, d.User); err != nil {
+			return nil, err
+		}
+	}
+	if v.CanWrite && !v.Self {
+		if v.DeleteConfirm, err = s.deleteUserConfirm(r, c, d.User); err != nil {
 			return nil, err
 		}
 	}
@@ -491,13 +518,27 @@ func (s *server) editUserPage(w http.ResponseWriter, r *http.Request, c *reqCtx)
 	return nil
 }
 
-// editFailed re-renders the edit page with err beside the named form.
+// editFailed re-renders the edit page with err beside the named form (or
+// the input it concerns), and what was typed in it.
 func (s *server) editFailed(w http.ResponseWriter, r *http.Request, c *reqCtx, form string, err error) error {
 	v, verr := s.editView(r, c, r.PathValue("id"))
 	if verr != nil {
 		return err // the user may be gone; the original error says more
 	}
-	v.Forms[form] = s.message(r, err)
+	if fe := s.formError(r, err, editInputs[form]); fe.Input != "" {
+		v.Err = fe
+	} else {
+		v.Forms[form] = fe.Message
+	}
+	switch form {
+	case "details":
+		v.Details.Name, v.Details.Description = r.PostFormValue("name"), r.PostFormValue("description")
+		if _, ok := r.PostForm["email"]; ok {
+			v.Details.Email = r.PostFormValue("email")
+		}
+	case "labels":
+		v.Labels = r.PostFormValue("labels")
+	}
 	s.render(w, r, statusFor(err), "edit_user.html", v)
 	return nil
 }
@@ -526,7 +567,7 @@ func (s *server) setUserPassword(w http.ResponseWriter, r *http.Request, c *reqC
 	id := r.PathValue("id")
 	pw := r.PostFormValue("new_password")
 	if pw != r.PostFormValue("confirm_password") {
-		return s.editFailed(w, r, c, "password", signet.Errorf(signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
+		return s.editFailed(w, r, c, "password", signet.FieldErrorf("confirm_password", signet.EINVALID, "the new password and its confirmation differ; type the same password twice"))
 	}
 	if _, err := s.svc.UpdateUser(r.Context(), c.actor, id, service.UserUpdate{Password: &pw}); err != nil {
 		return s.editFailed(w, r, c, "password", err)
@@ -583,7 +624,7 @@ func (s *server) createUserKey(w http.ResponseWriter, r *http.Request, c *reqCtx
 		return err // no dialog to show it in
 	}
 	if err != nil {
-		f.Error = s.message(r, err)
+		f.Err = s.formError(r, err, keyInputs)
 		v.KeyForm, v.Open = f, "create-key"
 		s.render(w, r, statusFor(err), "edit_user.html", v)
 		return nil
@@ -608,6 +649,11 @@ func (s *server) setUserStatus(w http.ResponseWriter, r *http.Request, c *reqCtx
 }
 
 func (s *server) deleteUser(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	// A service account with active keys is deleted only with its name
+	// typed (confirm.go).
+	if ok, err := s.checkTypedName(w, r, c, r.PathValue("id")); !ok {
+		return err
+	}
 	if err := s.svc.DeleteUser(r.Context(), c.actor, r.PathValue("id")); err != nil {
 		return s.editFailed(w, r, c, "status", err)
 	}

@@ -243,6 +243,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/account/sessions/{id}/revoke", s.revokeSession)
 	auth("POST /settings/account/password", s.changePassword)
 	auth("POST /settings/account/email", s.changeEmail)
+	s.confirmRoutes(auth) // GET confirmation pages of destructive actions (confirm.go)
 
 	mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		// Signed in, the error page keeps the navigation.

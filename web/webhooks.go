@@ -51,7 +51,8 @@ type webhookForm struct {
 	URL, Description string
 	EventTypes       []string // the patterns ticked
 	Enabled          bool
-	Error            string
+	Error            string    // an error about the form as a whole
+	Err              formError // an error, beside its input when it has one
 }
 
 // webhookFormFrom reads a posted create or edit form. The event types are
@@ -130,7 +131,8 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request, c *reqCtx
 		return verr
 	}
 	if err != nil {
-		f.Error = s.message(r, err)
+		f.Err = s.formError(r, err, webhookInputs)
+		f.Error = f.Err.General()
 		v.Form, v.Open = f, "create-webhook"
 		s.render(w, r, statusFor(err), "webhooks.html", v)
 		return nil
@@ -215,11 +217,18 @@ func (s *server) webhookChanged(w http.ResponseWriter, r *http.Request, c *reqCt
 	if verr != nil {
 		return err
 	}
-	v.Forms[form] = s.message(r, err)
+	fe := s.formError(r, err, nil)
+	if form == "details" {
+		fe = s.formError(r, err, webhookInputs)
+	}
+	if fe.Input == "" {
+		v.Forms[form] = fe.Message
+	}
 	switch form {
 	case "details":
 		f := webhookFormFrom(r)
 		f.Enabled = v.E.Enabled
+		f.Err = fe
 		v.Form = f
 	case "rotate":
 		v.Overlap = r.PostFormValue("overlap")

@@ -12,8 +12,11 @@ import (
 type workspacesView struct {
 	base
 	Workspaces []*signet.Workspace
-	Form       struct{ Name, Description, Error string }
-	Open       string
+	Form       struct {
+		Name, Description string
+		Err               formError
+	}
+	Open string
 }
 
 func (s *server) workspacesView(r *http.Request, c *reqCtx) (*workspacesView, error) {
@@ -45,10 +48,11 @@ func (s *server) workspaceFailed(w http.ResponseWriter, r *http.Request, c *reqC
 	if dialog != "" && !c.me.Can("workspaces:write") {
 		return err // no dialog to show it in
 	}
+	fe := s.formError(r, err, nameInputs)
 	if dialog != "" {
-		v.Form.Name, v.Form.Description, v.Form.Error, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), s.message(r, err), dialog
+		v.Form.Name, v.Form.Description, v.Form.Err, v.Open = r.PostFormValue("name"), r.PostFormValue("description"), fe, dialog
 	} else {
-		v.Error = s.message(r, err)
+		v.Error = fe.Message
 	}
 	s.render(w, r, statusFor(err), "workspaces.html", v)
 	return nil

@@ -17,8 +17,9 @@
     } else {
       d.setAttribute("open", "");
     }
-    // Focus the first field with an error, else the first field, else the dialog.
-    var target = d.querySelector("[role=alert]") ? d.querySelector("input:not([type=hidden]):not([readonly]), select") : null;
+    // Focus the field with an error, else the first field, else the dialog.
+    var target = d.querySelector("[aria-invalid=true]");
+    target = target || (d.querySelector("[role=alert]") ? d.querySelector("input:not([type=hidden]):not([readonly]), select") : null);
     target = target || d.querySelector("[autofocus], input:not([type=hidden]), select, textarea, button");
     if (d.id === "show-key") target = d.querySelector("[data-copy]");
     if (target) target.focus();
@@ -58,7 +59,7 @@
       var input = d2 && d2.querySelector("[data-secret]");
       if (input) input.value = "";
       closeDialog(d2);
-      window.location.replace(el.getAttribute("href"));
+      window.location.replace(el.getAttribute("data-href") || el.getAttribute("href"));
       return;
     }
     el = ev.target.closest("[data-copy]");
@@ -107,11 +108,77 @@
     try { return document.execCommand("copy"); } catch (e) { return false; }
   }
 
+  // Confirmations (issue 17): a destructive action asks in an in-page
+  // dialog that names its consequence, with Cancel focused. A link with
+  // data-confirm (which leads, without JavaScript, to a confirmation page)
+  // posts to data-confirm-action from the dialog's own form; a form with
+  // data-confirm is submitted as it is once confirmed. data-confirm-name
+  // asks for a name to be typed first (checked by the server too).
+  var pendingForm = null;
+
+  function askConfirm(el, form) {
+    var d = document.getElementById("confirm-dialog");
+    if (!d) return false;
+    var f = d.querySelector("form");
+    pendingForm = form;
+    d.querySelector("#confirm-title").textContent = el.getAttribute("data-confirm-title") || "Are you sure?";
+    d.querySelector("#confirm-text").textContent = el.getAttribute("data-confirm");
+    var ok = d.querySelector("#confirm-ok");
+    ok.textContent = el.getAttribute("data-confirm-button") || "Confirm";
+    f.setAttribute("action", form ? form.getAttribute("action") : el.getAttribute("data-confirm-action"));
+    var back = f.querySelector("input[name=back]");
+    back.value = el.getAttribute("data-confirm-back") || "";
+    back.disabled = !back.value;
+    var box = d.querySelector("[data-confirm-name-box]");
+    var name = el.getAttribute("data-confirm-name");
+    var input = box.querySelector("input");
+    input.value = "";
+    box.hidden = !name;
+    input.disabled = !name;
+    input.required = !!name;
+    box.querySelector("[data-confirm-name-show]").textContent = name || "";
+    ok.disabled = !!name;
+    input.oninput = function () { ok.disabled = input.value.trim() !== name; };
+    openDialog(d, el);
+    d.querySelector("#confirm-cancel").focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest("a[data-confirm]");
+    if (el && askConfirm(el, null)) ev.preventDefault();
+  });
+
   document.addEventListener("submit", function (ev) {
     var f = ev.target;
-    var msg = f.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) ev.preventDefault();
+    if (f.id === "confirm-form" && pendingForm) {
+      // Confirmed: submit the form that asked (submit() fires no event).
+      ev.preventDefault();
+      var target = pendingForm;
+      pendingForm = null;
+      closeDialog(document.getElementById("confirm-dialog"));
+      target.submit();
+      return;
+    }
+    if (f.getAttribute("data-confirm") && askConfirm(f, f)) ev.preventDefault();
   });
+
+  // The Create ▾ menu: aria-expanded follows it; it closes on a click
+  // outside and on Escape; arrow keys move between its items.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (m) {
+      if (m !== except) m.open = false;
+    });
+  }
+  document.addEventListener("click", function (ev) {
+    closeMenus(ev.target.closest("details.menu"));
+  });
+  document.addEventListener("toggle", function (ev) {
+    var m = ev.target;
+    if (!m.matches || !m.matches("details.menu")) return;
+    var s = m.querySelector("summary");
+    if (s) s.setAttribute("aria-expanded", m.open ? "true" : "false");
+  }, true);
 
   // A page that showed a new key forgets it when left, so that the
   // back-forward cache cannot bring it back.
@@ -129,8 +196,25 @@
     // Menus close on Escape and return focus to their button.
     document.querySelectorAll("details.menu").forEach(function (m) {
       m.addEventListener("keydown", function (ev) {
-        if (ev.key === "Escape" && m.open) { m.open = false; m.querySelector("summary").focus(); }
+        if (ev.key === "Escape" && m.open) { m.open = false; m.querySelector("summary").focus(); return; }
+        if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+        var items = Array.prototype.slice.call(m.querySelectorAll("[role=menuitem]"));
+        if (!items.length) return;
+        ev.preventDefault();
+        if (!m.open) m.open = true;
+        var i = items.indexOf(document.activeElement);
+        i = ev.key === "ArrowDown" ? (i + 1) % items.length : (i <= 0 ? items.length - 1 : i - 1);
+        items[i].focus();
       });
     });
+    // "Add a role" needs this file: show it, and hide what is said
+    // instead without JavaScript.
+    document.querySelectorAll("[data-add-row]").forEach(function (b) { b.hidden = false; });
+    document.querySelectorAll("[data-no-js-hint]").forEach(function (p) { p.hidden = true; });
+    // A page re-rendered with an error puts the cursor in the field.
+    if (!d) {
+      var bad = document.querySelector("main [aria-invalid=true]");
+      if (bad) bad.focus();
+    }
   });
 })();
