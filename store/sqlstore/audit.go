@@ -24,17 +24,10 @@ const auditCols = `id, seq, time, actor_id, actor_kind, actor_name, key_id, sess
 type detailsCol struct{ p *map[string]any }
 
 func (c detailsCol) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	b, err := jsonColumn(src, "audit details")
+	if err != nil || b == nil {
 		*c.p = nil
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("sqlstore: cannot scan %T into audit details", src)
+		return err
 	}
 	m, err := decodeDetails(b)
 	if err != nil {

@@ -269,17 +269,10 @@ func (c hashCol) Scan(src any) error {
 type jsonListCol struct{ p *[]string }
 
 func (c jsonListCol) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	b, err := jsonColumn(src, "a list")
+	if err != nil || b == nil {
 		*c.p = nil
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("sqlstore: cannot scan %T into a list", src)
+		return err
 	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
@@ -320,17 +313,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 type labelsCol struct{ p *map[string]string }
 
 func (c labelsCol) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	b, err := jsonColumn(src, "labels")
+	if err != nil || b == nil {
 		*c.p = nil
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("sqlstore: cannot scan %T into labels", src)
+		return err
 	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -374,4 +360,18 @@ func (c networksCol) Scan(src any) error {
 	}
 	*c.p = out
 	return nil
+}
+
+// jsonColumn returns the text of a nullable JSON column as bytes: nil for
+// NULL, an error for a value of another type (what names the target).
+func jsonColumn(src any, what string) ([]byte, error) {
+	switch v := src.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("sqlstore: cannot scan %T into %s", src, what)
 }
