@@ -36,6 +36,9 @@ type KeyPolicy struct {
 	// ExpiryWarnings are how long before its expiry a key is warned about,
 	// one warning per threshold; nil means DefaultExpiryWarnings.
 	ExpiryWarnings []time.Duration `json:"expiry_warnings,omitempty"`
+	// TokenLifetime is how long the access tokens the token endpoint
+	// issues live; 0 means DefaultTokenLifetime. At most MaxTokenLifetime.
+	TokenLifetime time.Duration `json:"token_lifetime,omitempty"`
 	// EnforceFrom, when set, is when keys that break the policy start to
 	// be refused (reason policy_violation); before it they are only
 	// reported.
@@ -163,10 +166,14 @@ func (p KeyPolicy) Validate() error {
 		{"default_rotation_grace", p.DefaultRotationGrace},
 		{"max_rotation_grace", p.MaxRotationGrace},
 		{"disable_unused_after", p.DisableUnusedAfter},
+		{"token_lifetime", p.TokenLifetime},
 	} {
 		if d.v < 0 {
 			return Errorf(EINVALID, "%s must not be negative: give a duration such as 90d, or 0 for no bound", d.field)
 		}
+	}
+	if p.TokenLifetime > MaxTokenLifetime {
+		return FieldErrorf("token_lifetime", EINVALID, "token_lifetime must be at most %s: an access token cannot be revoked at offline verifiers before it expires", FormatDuration(MaxTokenLifetime))
 	}
 	if p.MaxActiveKeysPerAccount < 0 {
 		return Errorf(EINVALID, "max_active_keys_per_account must not be negative: give a count such as 5, or 0 for no bound")

@@ -112,6 +112,10 @@ var WebhookEventTypes = []string{
 	"grant.create", "grant.delete",
 	"group.create", "group.delete", "group.member_add", "group.member_remove", "group.update",
 	"key_policy.update",
+	"oauth_audience.create", "oauth_audience.delete", "oauth_audience.update",
+	"oauth_client_key.create", "oauth_client_key.delete",
+	"oauth_signing_key.rotate",
+	"oauth_token.issue", "oauth_token.refused", "oauth_token.revoke",
 	"permission_domain.create",
 	"role.create", "role.delete", "role.update",
 	"service_account.create", "service_account.delete", "service_account.disable", "service_account.enable",
@@ -128,7 +132,7 @@ var WebhookEventTypes = []string{
 // failureEvents are the actions whose every event records a refusal
 // (outcome denied): they are webhook events although they record no
 // success.
-var failureEvents = []string{"auth.failed", "session.login_failed"}
+var failureEvents = []string{"auth.failed", "oauth_token.refused", "session.login_failed"}
 
 // IsWebhookEvent reports whether an audit event is delivered to webhook
 // endpoints: events of what happened (outcome success) and sign-in

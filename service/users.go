@@ -668,6 +668,9 @@ func (s *Service) DeleteUser(ctx context.Context, a *signet.Actor, userID string
 		if err := o.tx.RevokeUserSessions(ctx, u.ID, o.now); err != nil {
 			return err
 		}
+		if err := o.tx.DeleteUserClientKeys(ctx, u.ID); err != nil {
+			return err
+		}
 		if err := o.tx.RemoveUserFromAllGroups(ctx, u.ID); err != nil {
 			return err
 		}

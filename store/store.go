@@ -312,6 +312,56 @@ type Tx interface {
 	// ListWebhookAttempts returns a delivery's attempts, first first.
 	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]*signet.WebhookAttempt, error)
 
+	// OAuth 2.0 (short-lived tokens). Audiences, client keys, signing keys
+	// and revoked tokens count as changes: caches read them.
+
+	// CreateAudience inserts a. Returns ECONFLICT on a duplicate
+	// identifier.
+	CreateAudience(ctx context.Context, a *signet.Audience) error
+	// GetAudience returns ENOTFOUND.
+	GetAudience(ctx context.Context, id string) (*signet.Audience, error)
+	// GetAudienceByIdentifier returns the audience whose identifier is
+	// exactly identifier. Returns ENOTFOUND.
+	GetAudienceByIdentifier(ctx context.Context, identifier string) (*signet.Audience, error)
+	ListAudiences(ctx context.Context, p signet.Page) ([]*signet.Audience, string, error)
+	// UpdateAudience stores identifier, description, service account,
+	// token lifetime and updated time. Returns ENOTFOUND or ECONFLICT.
+	UpdateAudience(ctx context.Context, a *signet.Audience) error
+	// DeleteAudience returns ENOTFOUND.
+	DeleteAudience(ctx context.Context, id string) error
+	// CreateClientKey inserts k. Returns ECONFLICT when the user already
+	// has a key with the same thumbprint, ENOTFOUND when the user does not
+	// exist.
+	CreateClientKey(ctx context.Context, k *signet.ClientKey) error
+	// GetClientKey returns ENOTFOUND.
+	GetClientKey(ctx context.Context, id string) (*signet.ClientKey, error)
+	// ListClientKeys returns a user's client keys, by id.
+	ListClientKeys(ctx context.Context, userID string) ([]*signet.ClientKey, error)
+	// DeleteClientKey returns ENOTFOUND.
+	DeleteClientKey(ctx context.Context, id string) error
+	// DeleteUserClientKeys deletes every client key of a user.
+	DeleteUserClientKeys(ctx context.Context, userID string) error
+	// CreateSigningKey inserts k. Returns ECONFLICT on a duplicate id.
+	CreateSigningKey(ctx context.Context, k *signet.SigningKey) error
+	// ListSigningKeys returns every signing key, oldest first.
+	ListSigningKeys(ctx context.Context) ([]*signet.SigningKey, error)
+	// UpdateSigningKey stores the retirement and expiry of k. Returns
+	// ENOTFOUND.
+	UpdateSigningKey(ctx context.Context, k *signet.SigningKey) error
+	// DeleteSigningKey returns ENOTFOUND.
+	DeleteSigningKey(ctx context.Context, id string) error
+	// RevokeToken records a revoked access token and reports whether this
+	// call recorded it (false: it was already), first deleting the records
+	// of tokens expired at now.
+	RevokeToken(ctx context.Context, t *signet.RevokedToken, now time.Time) (bool, error)
+	// ListRevokedTokens returns the revoked tokens not expired at now.
+	ListRevokedTokens(ctx context.Context, now time.Time) ([]*signet.RevokedToken, error)
+	// UseClientAssertion records the jti of a client assertion of client
+	// that expires at expiresAt and reports whether this is its first use,
+	// first forgetting the assertions expired at now. Bookkeeping: not a
+	// change.
+	UseClientAssertion(ctx context.Context, clientID, jti string, expiresAt, now time.Time) (bool, error)
+
 	// Settings: a small key-value table (setup token hash, installation id).
 
 	// GetSetting returns ENOTFOUND.

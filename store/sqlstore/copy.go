@@ -18,6 +18,7 @@ var copyTables = []string{
 	"users", "api_keys", "workspaces", "roles", "groups", "group_members", "grants",
 	"audit_events", "sessions", "settings", "permission_domains",
 	"webhook_endpoints", "webhook_deliveries", "webhook_attempts", "key_warnings",
+	"oauth_audiences", "oauth_client_keys", "oauth_signing_keys", "oauth_revoked_tokens", "oauth_used_assertions",
 }
 
 // boolCols are the columns stored as 0/1 on SQLite and BOOLEAN on
