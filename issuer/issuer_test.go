@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -44,7 +45,9 @@ type world struct {
 	aud      *signet.Audience
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newBenchWorld(t) }
+
+func newBenchWorld(t testing.TB) *world {
 	t.Helper()
 	s := signettest.Start(t, signettest.Options{})
 	w := &world{Server: s, ctx: context.Background()}
@@ -209,7 +212,7 @@ func TestTokenRefusals(t *testing.T) {
 }
 
 // token obtains a token for the pipeline with scope.
-func (w *world) token(t *testing.T, scope ...string) string {
+func (w *world) token(t testing.TB, scope ...string) string {
 	t.Helper()
 	tok, err := w.credentials(scope...).Token(w.ctxWithClient())
 	if err != nil {
@@ -334,7 +337,7 @@ func TestExpiredAndForgedTokens(t *testing.T) {
 	})
 }
 
-func (w *world) jwks(t *testing.T) jose.JSONWebKeySet {
+func (w *world) jwks(t testing.TB) jose.JSONWebKeySet {
 	t.Helper()
 	resp, err := w.HTTP.Client().Get(w.URL + "/.well-known/jwks.json")
 	if err != nil {
@@ -545,6 +548,48 @@ func TestExpiryAndRetiredKey(t *testing.T) {
 			&oidc.Config{ClientID: billing, SupportedSigningAlgs: []string{oidc.EdDSA}})
 		if _, err := fresh.Verify(w.ctx, long); err == nil {
 			t.Fatal("go-oidc verified a token of a key no longer published")
+		}
+	})
+}
+
+// TestTokenAudit: issuances and refusals are audited, aggregated: three
+// tokens are one oauth_token.issue event with count 3, and two refusals
+// one oauth_token.refused event, neither holding a secret or a token.
+func TestTokenAudit(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T) {
+		w := newWorld(t)
+		var toks []string
+		for range 3 {
+			toks = append(toks, w.token(t, "metrics:read"))
+		}
+		bad := url.Values{"grant_type": {"client_credentials"}, "audience": {billing}, "scope": {"signet:check"}}
+		for range 2 {
+			post(t, w, "/oauth2/token", bad, basic(w.pipeline.ServiceAccount.ID, w.pipeline.APIKey.Key))
+		}
+		if err := w.TokenEvents.Flush(w.ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			action, outcome string
+			count           string
+		}{
+			{service.ActionTokenIssue, signet.OutcomeSuccess, "3"},
+			{service.ActionTokenRefused, signet.OutcomeDenied, "2"},
+		} {
+			evs, _, err := w.Service.ListAuditEvents(w.ctx, signet.SystemActor, signet.AuditFilter{Action: tt.action})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 1 || evs[0].Outcome != tt.outcome || fmt.Sprint(evs[0].Details["count"]) != tt.count ||
+				evs[0].ActorID != w.pipeline.ServiceAccount.ID || evs[0].TargetName != billing {
+				t.Fatalf("%s events = %+v; want one, count %v, by the pipeline, for billing", tt.action, *evs[0], tt.count)
+			}
+			b, _ := json.Marshal(evs[0])
+			for _, secret := range append(toks, w.pipeline.APIKey.Key) {
+				if strings.Contains(string(b), secret) {
+					t.Fatalf("%s event holds a secret or a token: %s", tt.action, b)
+				}
+			}
 		}
 	})
 }
