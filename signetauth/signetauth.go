@@ -82,6 +82,32 @@ type Config struct {
 	ClientIP func(r *http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Access tokens (JWTs Signet issues, verified offline against its
+	// published keys). Accepted only when Audience is set.
+
+	// Audience is this service's audience identifier as registered in
+	// Signet (e.g. "https://billing.internal"): a token is accepted only
+	// when its aud contains it. Empty: tokens are refused.
+	Audience string
+	// Issuer is the iss tokens must carry: Signet's public base URL.
+	// Empty means URL without a trailing slash.
+	Issuer string
+	// JWKSURL is where Signet publishes its signing keys. Empty means
+	// URL + "/.well-known/jwks.json".
+	JWKSURL string
+	// JWKSRefreshInterval is the least time between two fetches of the
+	// keys: a token signed with an unknown kid causes at most one fetch
+	// per interval, however many arrive. 0 means
+	// DefaultJWKSRefreshInterval.
+	JWKSRefreshInterval time.Duration
+	// JWKSMaxAge is how long fetched keys are used before they are
+	// fetched again (in the background; a failed fetch keeps them). 0
+	// means DefaultJWKSMaxAge.
+	JWKSMaxAge time.Duration
+	// Leeway is the clock skew allowed when checking exp, nbf and iat. 0
+	// means DefaultLeeway; negative means none.
+	Leeway time.Duration
 }
 
 // Defaults of Config.
@@ -89,6 +115,10 @@ const (
 	DefaultTTL         = 5 * time.Second
 	DefaultNegativeTTL = time.Second
 	DefaultMaxEntries  = 10000
+
+	DefaultJWKSRefreshInterval = 10 * time.Second
+	DefaultJWKSMaxAge          = time.Hour
+	DefaultLeeway              = 30 * time.Second
 )
 
 // Principal is the caller of a request, as Signet identified it.
@@ -100,6 +130,28 @@ type Principal struct {
 	KeyID string
 	// Workspace is the workspace the permission was checked in.
 	Workspace string
+
+	// Set when the caller presented an access token (KeyID is then
+	// empty, Kind "service_account" and Name empty: tokens carry ids).
+
+	// TokenID is the token's jti ("at_…").
+	TokenID string
+	// ClientID is the service account that obtained the token.
+	ClientID string
+	// Scopes is the token's scope claim, split.
+	Scopes []string
+	// Permissions are the permissions the token carries in Workspace.
+	// Shared with the verification cache: do not modify.
+	Permissions []string
+	// ExpiresAt is the token's exp: a token revoked in Signet keeps
+	// working at offline verifiers until then.
+	ExpiresAt time.Time
+	// Actor is the chain of service accounts acting for ID (RFC 8693
+	// act), the current actor first; empty when ID calls for itself.
+	Actor []string
+	// Credential is the id of the API key ("key_…") or client key
+	// ("ck_…") the token was obtained with.
+	Credential string
 }
 
 type principalKey struct{}
@@ -122,6 +174,10 @@ type Auth struct {
 
 	mu    sync.Mutex // guards cache
 	cache map[cacheKey]cached
+
+	jwks   *jwksCache
+	tokMu  sync.Mutex // guards tokens
+	tokens map[[32]byte]cachedToken
 }
 
 // cacheKey identifies one question. The key is kept as its SHA-256, so
@@ -138,10 +194,11 @@ type cached struct {
 	expires time.Time
 }
 
-// New returns an Auth for cfg.
+// New returns an Auth for cfg. Config.URL is required, and Config.Key
+// unless the service accepts only access tokens (Config.Audience set).
 func New(cfg Config) (*Auth, error) {
-	if cfg.URL == "" || cfg.Key == "" {
-		return nil, errors.New("signetauth: Config.URL and Config.Key are required")
+	if cfg.URL == "" || (cfg.Key == "" && cfg.Audience == "") {
+		return nil, errors.New("signetauth: Config.URL and Config.Key (or, for access tokens only, Config.Audience) are required")
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
@@ -161,12 +218,37 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = RemoteIP
 	}
-	c, err := client.New(cfg.URL, client.WithAPIKey(cfg.Key), client.WithHTTPClient(cfg.HTTPClient))
+	if cfg.Issuer == "" {
+		cfg.Issuer = strings.TrimRight(cfg.URL, "/")
+	}
+	if cfg.JWKSURL == "" {
+		cfg.JWKSURL = strings.TrimRight(cfg.URL, "/") + "/.well-known/jwks.json"
+	}
+	if cfg.JWKSRefreshInterval <= 0 {
+		cfg.JWKSRefreshInterval = DefaultJWKSRefreshInterval
+	}
+	if cfg.JWKSMaxAge <= 0 {
+		cfg.JWKSMaxAge = DefaultJWKSMaxAge
+	}
+	switch {
+	case cfg.Leeway == 0:
+		cfg.Leeway = DefaultLeeway
+	case cfg.Leeway < 0:
+		cfg.Leeway = 0
+	}
+	opts := []client.Option{client.WithHTTPClient(cfg.HTTPClient)}
+	if cfg.Key != "" {
+		opts = append(opts, client.WithAPIKey(cfg.Key))
+	}
+	c, err := client.New(cfg.URL, opts...)
 	if err != nil {
 		return nil, err
 	}
 	edge := signet.EdgeWorkspace{Fixed: cfg.Workspace, ClientMayChoose: append([]string(nil), cfg.ClientWorkspaces...)}
-	return &Auth{cfg: cfg, edge: edge, client: c, cache: make(map[cacheKey]cached)}, nil
+	jwks := &jwksCache{url: cfg.JWKSURL, hc: cfg.HTTPClient, now: cfg.Now,
+		interval: cfg.JWKSRefreshInterval, maxAge: cfg.JWKSMaxAge}
+	return &Auth{cfg: cfg, edge: edge, client: c, cache: make(map[cacheKey]cached),
+		jwks: jwks, tokens: make(map[[32]byte]cachedToken)}, nil
 }
 
 // Check asks whether key may do permission in workspace (empty: Config's,
@@ -234,6 +316,14 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 				http.Error(w, "an API key is required", http.StatusUnauthorized)
 				return
 			}
+			if IsToken(key) {
+				a.serveToken(w, r, next, key, permission)
+				return
+			}
+			if a.cfg.Key == "" {
+				bearerError(w, http.StatusUnauthorized, ReasonInvalidToken, "this service accepts only Signet access tokens", "")
+				return
+			}
 			res, err := a.checkRequest(r, key, permission)
 			if err != nil {
 				switch {
@@ -273,6 +363,70 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		})
 	}
+}
+
+// serveToken is RequirePermission for an access token: verified offline,
+// its permission checked in the workspace decided as for keys, with the
+// token's default_workspace claim standing for the default workspace.
+func (a *Auth) serveToken(w http.ResponseWriter, r *http.Request, next http.Handler, raw, permission string) {
+	tok, err := a.VerifyToken(r.Context(), raw)
+	if err != nil {
+		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+			bearerError(w, http.StatusUnauthorized, ReasonInvalidToken, signet.ErrorMessage(err), "")
+		} else {
+			http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
+		}
+		return
+	}
+	edge := a.edge
+	if edge.Fixed == "" {
+		edge.Fixed = tok.DefaultWorkspace
+	}
+	ws, err := edge.Decide(requestedWorkspaces(r)...)
+	if err != nil {
+		http.Error(w, signet.ErrorMessage(err), http.StatusForbidden)
+		return
+	}
+	p, err := tokenPrincipal(tok, permission, ws)
+	if err != nil {
+		scope := permission
+		if ws != "" {
+			scope += "@" + ws
+		}
+		bearerError(w, http.StatusForbidden, ReasonInsufficientScope, signet.ErrorMessage(err), scope)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+}
+
+// bearerError answers status with an RFC 6750 challenge: error code, its
+// description, and the scope the request needed (if any).
+func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
+	h := `Bearer realm="signet", error="` + code + `", error_description="` + quotable(desc) + `"`
+	if scope != "" {
+		h += `, scope="` + quotable(scope) + `"`
+	}
+	w.Header().Set("WWW-Authenticate", h)
+	http.Error(w, desc, status)
+}
+
+// quotable keeps the characters RFC 6750 allows in error_description and
+// scope (printable ASCII but '"' and '\\'), replacing the others with '?'.
+func quotable(s string) string {
+	ok := true
+	for i := 0; i < len(s) && ok; i++ {
+		ok = s[i] >= 0x20 && s[i] <= 0x7e && s[i] != '"' && s[i] != '\\'
+	}
+	if ok {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // checkRequest decides the workspace of r (signet.EdgeWorkspace) and
