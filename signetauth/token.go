@@ -150,7 +150,7 @@ func (a *Auth) VerifyToken(ctx context.Context, raw string) (*Token, error) {
 		return nil, invalidToken("the token is too large")
 	}
 	now := a.cfg.Now()
-	sum := sha256.Sum256([]byte(raw))
+	sum := hashToken(raw)
 	a.tokMu.Lock()
 	c, ok := a.tokens[sum]
 	a.tokMu.Unlock()
@@ -168,6 +168,17 @@ func (a *Auth) VerifyToken(ctx context.Context, raw string) (*Token, error) {
 	a.tokens[sum] = cachedToken{tok: tok, until: tok.ExpiresAt.Add(a.cfg.Leeway)}
 	a.tokMu.Unlock()
 	return tok, nil
+}
+
+// hashToken is the SHA-256 of raw, without allocating for a token of
+// ordinary size (the cache keeps hashes, never tokens).
+func hashToken(raw string) [32]byte {
+	var buf [2048]byte
+	if len(raw) <= len(buf) {
+		n := copy(buf[:], raw)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(raw))
 }
 
 func (a *Auth) verifyToken(ctx context.Context, raw string, now time.Time) (*Token, error) {
