@@ -1,12 +1,14 @@
 // Package signetauth is HTTP middleware for Go services protected by
-// Signet: it authenticates each incoming request's API key through
-// Signet's check API (POST /api/v1/check), puts the caller in the
-// request's context, and refuses callers without a permission.
+// Signet: it authenticates each incoming request's credential — an API key
+// through Signet's check API (POST /api/v1/check), an access token offline
+// against Signet's published keys — puts the caller in the request's
+// context, and refuses callers without a permission.
 //
 //	auth, err := signetauth.New(signetauth.Config{
 //		URL:       "http://signet.internal:8080",
 //		Key:       os.Getenv("SIGNET_CHECK_KEY"), // this service's key, holding signet:check
 //		Workspace: "ws_…",                        // the workspace this service serves; empty: the default
+//		Audience:  "https://billing.internal",    // accept access tokens addressed to this service
 //	})
 //	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(ingest))
 //
@@ -16,15 +18,31 @@
 // Config.Workspace is refused with 403 (signet.EdgeWorkspace is the rule).
 // Handlers must act in Principal.Workspace, the workspace that was checked.
 //
-// Answers are cached in memory, so most requests cost no round trip to
-// Signet. The staleness bound is explicit: an allowed answer is reused for
-// at most Config.TTL (default 5 s) and a denial for at most
+// API keys: answers are cached in memory, so most requests cost no round
+// trip to Signet. The staleness bound is explicit: an allowed answer is
+// reused for at most Config.TTL (default 5 s) and a denial for at most
 // Config.NegativeTTL (default 1 s), so a key revoked in Signet stops
 // working here within TTL plus Signet's own bound. Errors reaching Signet
 // are never cached; the request gets 503.
 //
-// The package depends only on the standard library, Signet's client
-// package and its root package (domain rules, standard library only).
+// Access tokens (JWTs Signet's token endpoint issues, RFC 9068), when
+// Config.Audience is set: a bearer credential with the shape of a JWT is
+// verified here, without asking Signet — the signature with the key
+// Signet publishes under its kid (EdDSA or ES256 only), typ at+jwt, iss,
+// aud (must contain Config.Audience), exp and nbf (with Config.Leeway) —
+// and the permission is looked up in its workspaces claim for the
+// workspace decided as above (the token's default_workspace claim names
+// the default one). Signet's keys (its JWKS) are cached; a token naming an
+// unknown kid fetches them again at most once per
+// Config.JWKSRefreshInterval, and they are refreshed every
+// Config.JWKSMaxAge. The revocation bound differs from keys': a token
+// revoked in Signet keeps working here until it expires (its exp, minutes
+// away), since nothing is asked; Signet's introspection endpoint answers
+// inactive at once.
+//
+// The package depends on the standard library, Signet's client and root
+// packages (domain rules, standard library only), and
+// github.com/go-jose/go-jose/v4 for JWS and JWK Sets.
 package signetauth
 
 import (
@@ -307,6 +325,14 @@ func (a *Auth) CheckFrom(ctx context.Context, key, permission, workspace, client
 // 500 when Config.Workspace does not exist, and 503 when Signet cannot be
 // reached. The handler finds the caller, and the workspace it was
 // checked in, with FromContext.
+//
+// An access token (Authorization: Bearer <JWT>, see IsToken) is verified
+// offline (VerifyToken) and must carry permission in the decided workspace
+// in its workspaces claim. It answers 401 with WWW-Authenticate: Bearer
+// error="invalid_token" for a token that does not verify, is expired or is
+// not for this service (or when Config.Audience is unset), 403 with
+// error="insufficient_scope" when the token lacks the permission there,
+// and 503 when Signet's keys cannot be fetched and none known fits.
 func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
