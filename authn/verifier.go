@@ -69,6 +69,9 @@ type Verified struct {
 	// Labels are the owner's labels when it is a service account, sorted
 	// by name (the check API answers them); nil otherwise.
 	Labels []Label
+	// KeyExpiresAt is when the key expires; zero when it does not. A token
+	// minted with the key never outlives it.
+	KeyExpiresAt time.Time
 
 	// view memoises a view of the caller derived from storage (what GET
 	// /api/v1/me answers), computed at most once per cache entry: an entry
@@ -417,7 +420,8 @@ func newEntry(gen uint64, st *service.KeyState, loadedAt time.Time) *entry {
 			KeyID:     st.Key.ID,
 			KeyScopes: st.Key.Scopes,
 		},
-		Access: &access,
+		Access:       &access,
+		KeyExpiresAt: e.expiresAt,
 	}
 	if st.Owner.IsServiceAccount() {
 		e.verified.Labels = SortedLabels(st.Owner.Labels)

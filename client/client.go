@@ -36,9 +36,12 @@ import (
 
 // Client calls one Signet server. It is safe for concurrent use.
 type Client struct {
-	base      *url.URL // scheme://host[/prefix], without a trailing slash
-	hc        *http.Client
-	auth      func(*http.Request)
+	base *url.URL // scheme://host[/prefix], without a trailing slash
+	hc   *http.Client
+	auth func(*http.Request)
+	// key is the API key of WithAPIKey: the OAuth calls send it as a
+	// client secret.
+	key       string
 	userAgent string
 	workspace string
 	retries   int
@@ -53,6 +56,7 @@ type Option func(*Client)
 // "Authorization: Bearer <key>".
 func WithAPIKey(key string) Option {
 	return func(c *Client) {
+		c.key = key
 		c.auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
 	}
 }

@@ -264,6 +264,14 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Violation":                       reflect.TypeFor[client.Violation](),
 		"KeyPolicySettings":               reflect.TypeFor[client.KeyPolicySettings](),
 		"KeyPolicy":                       reflect.TypeFor[client.KeyPolicy](),
+		"TokenRequest":                    reflect.TypeFor[tokenRequestForm](),
+		"TokenParameters":                 reflect.TypeFor[tokenParametersForm](),
+		"TokenResponse":                   reflect.TypeFor[client.TokenResponse](),
+		"OAuthError":                      reflect.TypeFor[client.OAuthError](),
+		"TokenActor":                      reflect.TypeFor[client.TokenActor](),
+		"Introspection":                   reflect.TypeFor[client.Introspection](),
+		"JWKSet":                          reflect.TypeFor[client.JWKSet](),
+		"AuthorizationServerMetadata":     reflect.TypeFor[client.AuthorizationServerMetadata](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]
@@ -502,4 +510,30 @@ func TestOpenAPIIdempotencyKey(t *testing.T) {
 			t.Errorf("%s %s: Idempotency-Key documented %v; the route honours it: %v", rt.Method, rt.Pattern, documented, rt.Idempotent)
 		}
 	}
+}
+
+// The OAuth endpoints take forms, whose fields the SDK sends as url.Values;
+// these are their names, as the issuer reads them (httpapi/oauth.go).
+type oauthClientAuthForm struct {
+	ClientID            string `json:"client_id,omitempty"`
+	ClientSecret        string `json:"client_secret,omitempty"`
+	ClientAssertionType string `json:"client_assertion_type,omitempty"`
+	ClientAssertion     string `json:"client_assertion,omitempty"`
+}
+
+type tokenRequestForm struct {
+	GrantType string `json:"grant_type"`
+	Scope     string `json:"scope,omitempty"`
+	Audience  string `json:"audience,omitempty"`
+	Resource  string `json:"resource,omitempty"`
+	oauthClientAuthForm
+	SubjectToken       string `json:"subject_token,omitempty"`
+	SubjectTokenType   string `json:"subject_token_type,omitempty"`
+	RequestedTokenType string `json:"requested_token_type,omitempty"`
+}
+
+type tokenParametersForm struct {
+	Token         string `json:"token"`
+	TokenTypeHint string `json:"token_type_hint,omitempty"`
+	oauthClientAuthForm
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/leakreport"
+	"github.com/signetdev/signet/issuer"
 	"github.com/signetdev/signet/service"
 )
 
@@ -72,6 +73,9 @@ type Config struct {
 	// LeakReports verifies the signatures of leak reports (POST
 	// /api/v1/secret-scanning/reports); nil answers 404.
 	LeakReports *leakreport.Keys
+	// Issuer serves the OAuth 2.0 endpoints (/oauth2/…, /.well-known/…);
+	// nil answers that this server issues no tokens.
+	Issuer *issuer.Issuer
 }
 
 // server is the state every handler shares. Immutable after NewAPI.
@@ -90,6 +94,8 @@ type server struct {
 	metrics        http.Handler
 	// leakKeys verifies leak reports; nil when they are not enabled.
 	leakKeys *leakreport.Keys
+	// issuer issues short-lived tokens; nil when it is not configured.
+	issuer *issuer.Issuer
 }
 
 // API is the REST API and the health endpoints: Register puts its routes
@@ -119,6 +125,7 @@ func NewAPI(cfg Config) *API {
 		metrics: cfg.Metrics,
 		// Leak reports authenticate by signature, not by credential.
 		leakKeys: cfg.LeakReports,
+		issuer:   cfg.Issuer,
 	}
 	if cfg.Verifier != nil {
 		s.checker = authn.NewChecker(cfg.Verifier, cfg.Service.DefaultWorkspaceID)
@@ -251,6 +258,13 @@ var routes = []route{
 	{method: "POST", pattern: "/api/v1/login", h: (*server).login, auth: public},
 	// Authenticated by the report's signature (see secret_scanning.go).
 	{method: "POST", pattern: "/api/v1/secret-scanning/reports", h: (*server).secretScanningReport, auth: public},
+	// OAuth 2.0: clients authenticate in OAuth's ways (see oauth.go), and
+	// the form is checked there (parameters belong in the body).
+	{method: "POST", pattern: "/oauth2/token", h: (*server).oauthToken, auth: public, ownQuery: true},
+	{method: "POST", pattern: "/oauth2/introspect", h: (*server).oauthIntrospect, auth: public, ownQuery: true, quiet: true},
+	{method: "POST", pattern: "/oauth2/revoke", h: (*server).oauthRevoke, auth: public, ownQuery: true},
+	{method: "GET", pattern: "/.well-known/jwks.json", h: (*server).jwks, auth: public},
+	{method: "GET", pattern: "/.well-known/oauth-authorization-server", h: (*server).oauthMetadata, auth: public},
 
 	{method: "GET", pattern: "/api/v1/me", h: (*server).me, auth: authed},
 	{method: "GET", pattern: "/api/v1/me/api-keys", h: (*server).listPersonalKeys, auth: authed, query: qOwnKeys},

@@ -546,6 +546,9 @@ type LoadedSigningKey struct {
 // LoadTokenIssuerState reads the issuer's state. Returns EUNAVAILABLE
 // when a signing key cannot be opened (no or another secret key).
 func (s *Service) LoadTokenIssuerState(ctx context.Context) (*TokenIssuerState, error) {
+	if s.webhooks.Box == nil {
+		return nil, errNoSecretKey("token signing keys")
+	}
 	now := s.now()
 	var out *TokenIssuerState
 	err := s.store.Read(ctx, func(tx store.Tx) error {

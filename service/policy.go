@@ -113,6 +113,7 @@ func policyFields(p signet.KeyPolicy) []policyField {
 		{"max_rotation_grace", policyDuration(p.MaxRotationGrace)},
 		{"disable_unused_after", policyDuration(p.DisableUnusedAfter)},
 		{"expiry_warnings", warnings},
+		{"token_lifetime", policyDuration(p.TokenLifetime)},
 		{"enforce_from", enforce},
 	}
 }

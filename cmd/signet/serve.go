@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,8 +23,10 @@ import (
 	"github.com/signetdev/signet/internal/httpedge"
 	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/webhook"
+	"github.com/signetdev/signet/issuer"
 	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
+	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
 	"github.com/signetdev/signet/web"
 )
@@ -83,6 +86,8 @@ type serverConfig struct {
 	// reports (POST /api/v1/secret-scanning/reports); both empty leave
 	// the endpoint off.
 	leakKeysFile, leakKeysURL string
+	// tokens configures the signing keys of short-lived tokens.
+	tokens service.TokenOptions
 }
 
 // dbFlags are the database settings shared by the commands that open one.
@@ -216,6 +221,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tokenAlg := stringEnv(fs, e, "token-signing-alg", "SIGNET_TOKEN_SIGNING_ALG", signet.AlgEdDSA,
+		"algorithm of new token signing keys: EdDSA (Ed25519) or ES256 (ECDSA P-256)")
+	tokenRotate, err := durationEnv(fs, e, "token-key-rotation", "SIGNET_TOKEN_KEY_ROTATION", 30*24*time.Hour,
+		"age at which the token signing key is replaced by a new one")
+	if err != nil {
+		return err
+	}
+	tokenOverlap, err := durationEnv(fs, e, "token-key-overlap", "SIGNET_TOKEN_KEY_OVERLAP", time.Hour,
+		"how long a replaced token signing key stays published beyond the longest token lifetime, for clocks and caches")
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(e, fs, args, "[flags]", serveSummary); err != nil {
 		return err
 	}
@@ -268,6 +285,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	cfg.webhookGuard = webhook.Guard{AllowPrivate: *whPrivate, Timeout: *whTimeout, ConnectTimeout: min(5*time.Second, *whTimeout)}
 	cfg.webhookRetryWindow, cfg.webhookLogRetention = *whWindow, *whLog
 	cfg.leakKeysFile, cfg.leakKeysURL = *leakKeysFile, *leakKeysURL
+	if !slices.Contains(signet.SigningAlgorithms, *tokenAlg) {
+		return usagef("--token-signing-alg %q: want EdDSA or ES256", *tokenAlg)
+	}
+	if *tokenRotate < time.Hour || *tokenOverlap <= 0 {
+		return usagef("--token-key-rotation must be at least 1h and --token-key-overlap positive")
+	}
+	cfg.tokens = service.TokenOptions{Algorithm: *tokenAlg, RotateEvery: *tokenRotate, Overlap: *tokenOverlap}
 	logger, err := newLogger(e, cfg.logLevel, cfg.logFormat)
 	if err != nil {
 		return err
@@ -386,11 +410,15 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	// invalidate its cache after every change; the service is then wired
 	// into the verifier as its backend.
 	var verifier *authn.Verifier
+	var tokens *issuer.Issuer
 	var sink *auditSink
 	svc := service.New(st, service.Options{
 		Logger: logger,
 		OnChange: func() {
 			verifier.Invalidate()
+			if tokens != nil {
+				tokens.Invalidate()
+			}
 			if sink != nil {
 				sink.Notify()
 			}
@@ -468,6 +496,17 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 			"setup_url", strings.TrimRight(base, "/")+"/setup?token="+setupToken)
 	}
 
+	// Short-lived tokens: their issuer is the public URL, the same on
+	// every replica (--public-url when there are several).
+	tokenEvents := issuer.NewAggregator(svc.RecordTokenEvents, nil, logger)
+	tokens = issuer.New(issuer.Config{Issuer: base, Backend: svc, Verifier: verifier, Logger: logger, Events: tokenEvents})
+	tokens.SetFreshness(2 * cfg.db.pollInterval)
+	if box != nil {
+		if _, err := svc.RotateSigningKeys(ctx, signet.SystemActor, cfg.tokens, false); err != nil {
+			return fmt.Errorf("token signing keys: %w", err)
+		}
+	}
+
 	// draining turns /readyz to 503 once a shutdown has begun.
 	var draining atomic.Bool
 	api := httpapi.NewAPI(httpapi.Config{
@@ -484,6 +523,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		ForwardAuth: cfg.forwardAuth,
 		Metrics:     metricsHandler,
 		LeakReports: leakKeys,
+		Issuer:      tokens,
 	})
 	ui := web.NewUI(web.Config{
 		Service:       svc,
@@ -512,6 +552,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		wg.Go(func() { runRetention(flushCtx, svc, cfg.auditRetention, logger) })
 	}
 	wg.Go(func() { runKeyLifecycle(flushCtx, svc, cfg.keyLifecycleInterval, logger) })
+	wg.Go(func() { tokenEvents.Run(flushCtx, failureFlushInterval) })
+	if box != nil {
+		wg.Go(func() { runSigningKeyRotation(flushCtx, svc, cfg.tokens, logger) })
+	}
 	// Deliveries in flight when the server stops are cut short and given
 	// back, to be attempted again at the next start (or by a replica).
 	wg.Go(func() { dispatcher.Run(flushCtx) })
@@ -523,7 +567,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	}
 	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFeed()
-	wg.Go(func() { st.WatchChanges(feedCtx, verifier) })
+	wg.Go(func() { st.WatchChanges(feedCtx, watchers{verifier, tokens}) })
 
 	debugCtx, stopDebug := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDebug()
@@ -692,6 +736,42 @@ const defaultKeyLifecycleInterval = 5 * time.Minute
 // unused keys) at start and then every interval. Every replica runs it:
 // the service records each warning and each disable once, whichever
 // replica gets there first.
+// watchers passes the change feed's reports to several caches.
+type watchers []store.ChangeWatcher
+
+func (ws watchers) Invalidate() {
+	for _, w := range ws {
+		w.Invalidate()
+	}
+}
+
+func (ws watchers) Confirm(at time.Time) {
+	for _, w := range ws {
+		w.Confirm(at)
+	}
+}
+
+// runSigningKeyRotation keeps the token signing keys current: every
+// replica checks hourly; storage serialises them, so one rotates.
+func runSigningKeyRotation(ctx context.Context, svc *service.Service, opts service.TokenOptions, logger *slog.Logger) {
+	t := time.NewTicker(min(time.Hour, opts.RotateEvery/4))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rotated, err := svc.RotateSigningKeys(ctx, signet.SystemActor, opts, false)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("token signing keys: rotation check failed; will retry", "err", err)
+		case rotated:
+			logger.Info("token signing keys: rotated")
+		}
+	}
+}
+
 func runKeyLifecycle(ctx context.Context, svc *service.Service, every time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()

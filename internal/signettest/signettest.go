@@ -18,7 +18,9 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
+	"github.com/signetdev/signet/issuer"
 	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
 )
@@ -52,6 +54,12 @@ type Server struct {
 	ViewerID    string
 	// RevokedKey, and DisabledKey (its owner is disabled).
 	RevokedKey, DisabledKey string
+
+	// Issuer issues short-lived tokens; its issuer URL is URL, and it has
+	// a signing key (EdDSA). TokenEvents aggregates its audit events;
+	// nothing flushes them but the test.
+	Issuer      *issuer.Issuer
+	TokenEvents *issuer.Aggregator
 }
 
 // Options configures Start.
@@ -80,12 +88,23 @@ func Start(tb testing.TB, o Options) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var verifier *authn.Verifier
+	var tokens *issuer.Issuer
 	cost := o.BcryptCost
 	if cost == 0 {
 		cost = 4
 	}
+	box, err := secretbox.New(make([]byte, secretbox.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
 	svc := service.New(st, service.Options{Logger: logger, BcryptCost: cost, PasswordHashConcurrency: o.PasswordHashConcurrency,
-		OnChange: func() { verifier.Invalidate() }})
+		OnChange: func() {
+			verifier.Invalidate()
+			if tokens != nil {
+				tokens.Invalidate()
+			}
+		},
+		Webhooks: service.WebhookOptions{Box: box}})
 	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
 	auth := authn.NewAuthenticator(verifier, svc)
@@ -93,15 +112,22 @@ func Start(tb testing.TB, o Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if _, err := svc.RotateSigningKeys(ctx, signet.SystemActor, service.TokenOptions{}, false); err != nil {
+		tb.Fatal(err)
+	}
+	// The issuer's URL is the server's, known once it listens.
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	tb.Cleanup(srv.Close)
+	events := issuer.NewAggregator(svc.RecordTokenEvents, nil, logger)
+	tokens = issuer.New(issuer.Config{Issuer: srv.URL, Backend: svc, Verifier: verifier, Logger: logger, Events: events})
 	// Metrics on, as signet serve has them by default: the load harness
 	// measures what operators run.
 	m := metrics.New(verifier, uses)
-	handler := httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
+	handler = httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: st.Ping,
 		Verifier: verifier, ForwardAuth: o.ForwardAuth, ClientAddr: httpedge.NewClientAddr(o.TrustedProxies),
-		Metrics: m.Handler(), Observer: m})
-	srv := httptest.NewServer(handler)
-	tb.Cleanup(srv.Close)
-	s := &Server{URL: srv.URL, HTTP: srv, Handler: handler, Service: svc, Verifier: verifier, Uses: uses}
+		Metrics: m.Handler(), Observer: m, Issuer: tokens})
+	s := &Server{URL: srv.URL, HTTP: srv, Handler: handler, Service: svc, Verifier: verifier, Uses: uses, Issuer: tokens, TokenEvents: events}
 
 	c := func(opts ...client.Option) *client.Client {
 		cl, err := client.New(srv.URL, append([]client.Option{client.WithHTTPClient(srv.Client())}, opts...)...)
