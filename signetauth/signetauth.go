@@ -78,7 +78,8 @@ type Config struct {
 	// permission denied…) is reused, so a flood of bad keys does not
 	// flood Signet. 0 means DefaultNegativeTTL; negative disables it.
 	NegativeTTL time.Duration
-	// MaxEntries bounds the cache; when full it is emptied. 0 means
+	// MaxEntries bounds each cache — API-key answers, and verified access
+	// tokens (kept until their exp) — when full it is emptied. 0 means
 	// DefaultMaxEntries.
 	MaxEntries int
 	// Workspace is the workspace id this service checks its callers in;
