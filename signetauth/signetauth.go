@@ -65,7 +65,9 @@ type Config struct {
 	// URL is Signet's base URL, e.g. "http://127.0.0.1:8080". Required.
 	URL string
 	// Key is this service's own API key; it must hold signet:check
-	// (organisation-wide, or in the workspaces it checks). Required.
+	// (organisation-wide, or in the workspaces it checks). Required,
+	// unless Audience is set and the service accepts access tokens only
+	// (API keys are then refused).
 	Key string
 	// HTTPClient is used to reach Signet; nil means a client with a 5 s
 	// timeout.
@@ -152,6 +154,8 @@ type Principal struct {
 
 	// Set when the caller presented an access token (KeyID is then
 	// empty, Kind "service_account" and Name empty: tokens carry ids).
+	// Scopes, Permissions and Actor are shared with the verification
+	// cache: do not modify them.
 
 	// TokenID is the token's jti ("at_…").
 	TokenID string
@@ -160,7 +164,6 @@ type Principal struct {
 	// Scopes is the token's scope claim, split.
 	Scopes []string
 	// Permissions are the permissions the token carries in Workspace.
-	// Shared with the verification cache: do not modify.
 	Permissions []string
 	// ExpiresAt is the token's exp: a token revoked in Signet keeps
 	// working at offline verifiers until then.
