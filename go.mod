@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
 	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
+	github.com/go-jose/go-jose/v4 v4.1.9 // signetauth verifies Signet's access tokens (JWS, JWK Sets) offline: a maintained, audited JOSE implementation with an explicit algorithm allowlist
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // UTS #39 skeletons over Unicode's confusables table, to refuse and flag look-alike names
 	github.com/oklog/ulid/v2 v2.1.2
@@ -19,7 +20,6 @@ require (
 
 require (
 	github.com/coreos/go-oidc/v3 v3.21.0
-	github.com/go-jose/go-jose/v4 v4.1.9
 	golang.org/x/oauth2 v0.38.0
 )
 

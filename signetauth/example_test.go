@@ -30,3 +30,30 @@ func ExampleAuth_RequirePermission() {
 	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(ingest))
 	_ = mux // then: http.ListenAndServe("127.0.0.1:9090", mux)
 }
+
+// A service that accepts Signet's access tokens addressed to it, verified
+// offline, besides API keys (checked through Signet's check API).
+func ExampleAuth_RequirePermission_accessTokens() {
+	auth, err := signetauth.New(signetauth.Config{
+		URL: "http://127.0.0.1:8080",
+		Key: os.Getenv("SIGNET_CHECK_KEY"), // for API keys; leave empty to accept tokens only
+		// This service's audience as registered in Signet: tokens whose
+		// aud does not contain it are refused.
+		Audience: "https://billing.internal",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	charge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := signetauth.FromContext(r.Context())
+		if p.TokenID != "" {
+			// A token: p.ID is its subject; p.Actor lists who acts for it.
+			fmt.Fprintf(w, "charged for %s in %s (token %s, valid until %s)\n", p.ID, p.Workspace, p.TokenID, p.ExpiresAt)
+			return
+		}
+		fmt.Fprintf(w, "charged for %s in %s (key %s)\n", p.ID, p.Workspace, p.KeyID)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("POST /charges", auth.RequirePermission("billing:write")(charge))
+	_ = mux
+}

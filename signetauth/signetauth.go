@@ -1,12 +1,14 @@
 // Package signetauth is HTTP middleware for Go services protected by
-// Signet: it authenticates each incoming request's API key through
-// Signet's check API (POST /api/v1/check), puts the caller in the
-// request's context, and refuses callers without a permission.
+// Signet: it authenticates each incoming request's credential — an API key
+// through Signet's check API (POST /api/v1/check), an access token offline
+// against Signet's published keys — puts the caller in the request's
+// context, and refuses callers without a permission.
 //
 //	auth, err := signetauth.New(signetauth.Config{
 //		URL:       "http://signet.internal:8080",
 //		Key:       os.Getenv("SIGNET_CHECK_KEY"), // this service's key, holding signet:check
 //		Workspace: "ws_…",                        // the workspace this service serves; empty: the default
+//		Audience:  "https://billing.internal",    // accept access tokens addressed to this service
 //	})
 //	mux.Handle("POST /ingest", auth.RequirePermission("metrics:write")(ingest))
 //
@@ -16,15 +18,31 @@
 // Config.Workspace is refused with 403 (signet.EdgeWorkspace is the rule).
 // Handlers must act in Principal.Workspace, the workspace that was checked.
 //
-// Answers are cached in memory, so most requests cost no round trip to
-// Signet. The staleness bound is explicit: an allowed answer is reused for
-// at most Config.TTL (default 5 s) and a denial for at most
+// API keys: answers are cached in memory, so most requests cost no round
+// trip to Signet. The staleness bound is explicit: an allowed answer is
+// reused for at most Config.TTL (default 5 s) and a denial for at most
 // Config.NegativeTTL (default 1 s), so a key revoked in Signet stops
 // working here within TTL plus Signet's own bound. Errors reaching Signet
 // are never cached; the request gets 503.
 //
-// The package depends only on the standard library, Signet's client
-// package and its root package (domain rules, standard library only).
+// Access tokens (JWTs Signet's token endpoint issues, RFC 9068), when
+// Config.Audience is set: a bearer credential with the shape of a JWT is
+// verified here, without asking Signet — the signature with the key
+// Signet publishes under its kid (EdDSA or ES256 only), typ at+jwt, iss,
+// aud (must contain Config.Audience), exp and nbf (with Config.Leeway) —
+// and the permission is looked up in its workspaces claim for the
+// workspace decided as above (the token's default_workspace claim names
+// the default one). Signet's keys (its JWKS) are cached; a token naming an
+// unknown kid fetches them again at most once per
+// Config.JWKSRefreshInterval, and they are refreshed every
+// Config.JWKSMaxAge. The revocation bound differs from keys': a token
+// revoked in Signet keeps working here until it expires (its exp, minutes
+// away), since nothing is asked; Signet's introspection endpoint answers
+// inactive at once.
+//
+// The package depends on the standard library, Signet's client and root
+// packages (domain rules, standard library only), and
+// github.com/go-jose/go-jose/v4 for JWS and JWK Sets.
 package signetauth
 
 import (
@@ -47,7 +65,9 @@ type Config struct {
 	// URL is Signet's base URL, e.g. "http://127.0.0.1:8080". Required.
 	URL string
 	// Key is this service's own API key; it must hold signet:check
-	// (organisation-wide, or in the workspaces it checks). Required.
+	// (organisation-wide, or in the workspaces it checks). Required,
+	// unless Audience is set and the service accepts access tokens only
+	// (API keys are then refused).
 	Key string
 	// HTTPClient is used to reach Signet; nil means a client with a 5 s
 	// timeout.
@@ -60,7 +80,8 @@ type Config struct {
 	// permission denied…) is reused, so a flood of bad keys does not
 	// flood Signet. 0 means DefaultNegativeTTL; negative disables it.
 	NegativeTTL time.Duration
-	// MaxEntries bounds the cache; when full it is emptied. 0 means
+	// MaxEntries bounds each cache — API-key answers, and verified access
+	// tokens (kept until their exp) — when full it is emptied. 0 means
 	// DefaultMaxEntries.
 	MaxEntries int
 	// Workspace is the workspace id this service checks its callers in;
@@ -82,6 +103,32 @@ type Config struct {
 	ClientIP func(r *http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Access tokens (JWTs Signet issues, verified offline against its
+	// published keys). Accepted only when Audience is set.
+
+	// Audience is this service's audience identifier as registered in
+	// Signet (e.g. "https://billing.internal"): a token is accepted only
+	// when its aud contains it. Empty: tokens are refused.
+	Audience string
+	// Issuer is the iss tokens must carry: Signet's public base URL.
+	// Empty means URL without a trailing slash.
+	Issuer string
+	// JWKSURL is where Signet publishes its signing keys. Empty means
+	// URL + "/.well-known/jwks.json".
+	JWKSURL string
+	// JWKSRefreshInterval is the least time between two fetches of the
+	// keys: a token signed with an unknown kid causes at most one fetch
+	// per interval, however many arrive. 0 means
+	// DefaultJWKSRefreshInterval.
+	JWKSRefreshInterval time.Duration
+	// JWKSMaxAge is how long fetched keys are used before they are
+	// fetched again (in the background; a failed fetch keeps them). 0
+	// means DefaultJWKSMaxAge.
+	JWKSMaxAge time.Duration
+	// Leeway is the clock skew allowed when checking exp, nbf and iat. 0
+	// means DefaultLeeway; negative means none.
+	Leeway time.Duration
 }
 
 // Defaults of Config.
@@ -89,6 +136,10 @@ const (
 	DefaultTTL         = 5 * time.Second
 	DefaultNegativeTTL = time.Second
 	DefaultMaxEntries  = 10000
+
+	DefaultJWKSRefreshInterval = 10 * time.Second
+	DefaultJWKSMaxAge          = time.Hour
+	DefaultLeeway              = 30 * time.Second
 )
 
 // Principal is the caller of a request, as Signet identified it.
@@ -100,6 +151,29 @@ type Principal struct {
 	KeyID string
 	// Workspace is the workspace the permission was checked in.
 	Workspace string
+
+	// Set when the caller presented an access token (KeyID is then
+	// empty, Kind "service_account" and Name empty: tokens carry ids).
+	// Scopes, Permissions and Actor are shared with the verification
+	// cache: do not modify them.
+
+	// TokenID is the token's jti ("at_…").
+	TokenID string
+	// ClientID is the service account that obtained the token.
+	ClientID string
+	// Scopes is the token's scope claim, split.
+	Scopes []string
+	// Permissions are the permissions the token carries in Workspace.
+	Permissions []string
+	// ExpiresAt is the token's exp: a token revoked in Signet keeps
+	// working at offline verifiers until then.
+	ExpiresAt time.Time
+	// Actor is the chain of service accounts acting for ID (RFC 8693
+	// act), the current actor first; empty when ID calls for itself.
+	Actor []string
+	// Credential is the id of the API key ("key_…") or client key
+	// ("ck_…") the token was obtained with.
+	Credential string
 }
 
 type principalKey struct{}
@@ -122,6 +196,10 @@ type Auth struct {
 
 	mu    sync.Mutex // guards cache
 	cache map[cacheKey]cached
+
+	jwks   *jwksCache
+	tokMu  sync.Mutex // guards tokens
+	tokens map[[32]byte]cachedToken
 }
 
 // cacheKey identifies one question. The key is kept as its SHA-256, so
@@ -138,10 +216,11 @@ type cached struct {
 	expires time.Time
 }
 
-// New returns an Auth for cfg.
+// New returns an Auth for cfg. Config.URL is required, and Config.Key
+// unless the service accepts only access tokens (Config.Audience set).
 func New(cfg Config) (*Auth, error) {
-	if cfg.URL == "" || cfg.Key == "" {
-		return nil, errors.New("signetauth: Config.URL and Config.Key are required")
+	if cfg.URL == "" || (cfg.Key == "" && cfg.Audience == "") {
+		return nil, errors.New("signetauth: Config.URL and Config.Key (or, for access tokens only, Config.Audience) are required")
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
@@ -161,12 +240,37 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = RemoteIP
 	}
-	c, err := client.New(cfg.URL, client.WithAPIKey(cfg.Key), client.WithHTTPClient(cfg.HTTPClient))
+	if cfg.Issuer == "" {
+		cfg.Issuer = strings.TrimRight(cfg.URL, "/")
+	}
+	if cfg.JWKSURL == "" {
+		cfg.JWKSURL = strings.TrimRight(cfg.URL, "/") + "/.well-known/jwks.json"
+	}
+	if cfg.JWKSRefreshInterval <= 0 {
+		cfg.JWKSRefreshInterval = DefaultJWKSRefreshInterval
+	}
+	if cfg.JWKSMaxAge <= 0 {
+		cfg.JWKSMaxAge = DefaultJWKSMaxAge
+	}
+	switch {
+	case cfg.Leeway == 0:
+		cfg.Leeway = DefaultLeeway
+	case cfg.Leeway < 0:
+		cfg.Leeway = 0
+	}
+	opts := []client.Option{client.WithHTTPClient(cfg.HTTPClient)}
+	if cfg.Key != "" {
+		opts = append(opts, client.WithAPIKey(cfg.Key))
+	}
+	c, err := client.New(cfg.URL, opts...)
 	if err != nil {
 		return nil, err
 	}
 	edge := signet.EdgeWorkspace{Fixed: cfg.Workspace, ClientMayChoose: append([]string(nil), cfg.ClientWorkspaces...)}
-	return &Auth{cfg: cfg, edge: edge, client: c, cache: make(map[cacheKey]cached)}, nil
+	jwks := &jwksCache{url: cfg.JWKSURL, hc: cfg.HTTPClient, now: cfg.Now,
+		interval: cfg.JWKSRefreshInterval, maxAge: cfg.JWKSMaxAge}
+	return &Auth{cfg: cfg, edge: edge, client: c, cache: make(map[cacheKey]cached),
+		jwks: jwks, tokens: make(map[[32]byte]cachedToken)}, nil
 }
 
 // Check asks whether key may do permission in workspace (empty: Config's,
@@ -225,6 +329,14 @@ func (a *Auth) CheckFrom(ctx context.Context, key, permission, workspace, client
 // 500 when Config.Workspace does not exist, and 503 when Signet cannot be
 // reached. The handler finds the caller, and the workspace it was
 // checked in, with FromContext.
+//
+// An access token (Authorization: Bearer <JWT>, see IsToken) is verified
+// offline (VerifyToken) and must carry permission in the decided workspace
+// in its workspaces claim. It answers 401 with WWW-Authenticate: Bearer
+// error="invalid_token" for a token that does not verify, is expired or is
+// not for this service (or when Config.Audience is unset), 403 with
+// error="insufficient_scope" when the token lacks the permission there,
+// and 503 when Signet's keys cannot be fetched and none known fits.
 func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -232,6 +344,14 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="signet"`)
 				http.Error(w, "an API key is required", http.StatusUnauthorized)
+				return
+			}
+			if IsToken(key) {
+				a.serveToken(w, r, next, key, permission)
+				return
+			}
+			if a.cfg.Key == "" {
+				bearerError(w, http.StatusUnauthorized, ReasonInvalidToken, "this service accepts only Signet access tokens", "")
 				return
 			}
 			res, err := a.checkRequest(r, key, permission)
@@ -273,6 +393,70 @@ func (a *Auth) RequirePermission(permission string) func(http.Handler) http.Hand
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		})
 	}
+}
+
+// serveToken is RequirePermission for an access token: verified offline,
+// its permission checked in the workspace decided as for keys, with the
+// token's default_workspace claim standing for the default workspace.
+func (a *Auth) serveToken(w http.ResponseWriter, r *http.Request, next http.Handler, raw, permission string) {
+	tok, err := a.VerifyToken(r.Context(), raw)
+	if err != nil {
+		if signet.ErrorCode(err) == signet.EUNAUTHENTICATED {
+			bearerError(w, http.StatusUnauthorized, ReasonInvalidToken, signet.ErrorMessage(err), "")
+		} else {
+			http.Error(w, "authentication is unavailable", http.StatusServiceUnavailable)
+		}
+		return
+	}
+	edge := a.edge
+	if edge.Fixed == "" {
+		edge.Fixed = tok.DefaultWorkspace
+	}
+	ws, err := edge.Decide(requestedWorkspaces(r)...)
+	if err != nil {
+		http.Error(w, signet.ErrorMessage(err), http.StatusForbidden)
+		return
+	}
+	p, err := tokenPrincipal(tok, permission, ws)
+	if err != nil {
+		scope := permission
+		if ws != "" {
+			scope += "@" + ws
+		}
+		bearerError(w, http.StatusForbidden, ReasonInsufficientScope, signet.ErrorMessage(err), scope)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+}
+
+// bearerError answers status with an RFC 6750 challenge: error code, its
+// description, and the scope the request needed (if any).
+func bearerError(w http.ResponseWriter, status int, code, desc, scope string) {
+	h := `Bearer realm="signet", error="` + code + `", error_description="` + quotable(desc) + `"`
+	if scope != "" {
+		h += `, scope="` + quotable(scope) + `"`
+	}
+	w.Header().Set("WWW-Authenticate", h)
+	http.Error(w, desc, status)
+}
+
+// quotable keeps the characters RFC 6750 allows in error_description and
+// scope (printable ASCII but '"' and '\\'), replacing the others with '?'.
+func quotable(s string) string {
+	ok := true
+	for i := 0; i < len(s) && ok; i++ {
+		ok = s[i] >= 0x20 && s[i] <= 0x7e && s[i] != '"' && s[i] != '\\'
+	}
+	if ok {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }
 
 // checkRequest decides the workspace of r (signet.EdgeWorkspace) and

@@ -41,7 +41,10 @@ func testRequirePermission(t *testing.T) {
 	s := signettest.Start(t, signettest.Options{})
 	ct := &countingTransport{}
 	clk := &clock{t: time.Now()}
-	auth, err := signetauth.New(signetauth.Config{URL: s.URL, Key: s.CheckerKey, HTTPClient: &http.Client{Transport: ct}, Now: clk.Now})
+	// Accepting access tokens too (Audience) changes nothing for keys:
+	// they still go to the check API.
+	auth, err := signetauth.New(signetauth.Config{URL: s.URL, Key: s.CheckerKey, HTTPClient: &http.Client{Transport: ct}, Now: clk.Now,
+		Audience: "https://metrics.internal"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,11 @@
 // Signet's default workspace). SIGNET_CLIENT_WORKSPACES (comma-separated
 // ids, or *) lets callers pick one of those with X-Workspace-Id instead;
 // a caller naming any other workspace is refused with 403.
+//
+// With SIGNET_AUDIENCE (this service's audience identifier as registered in
+// Signet, e.g. https://metrics.internal) it also accepts Signet's access
+// tokens addressed to it, verified here against Signet's published keys
+// without a round trip; a revoked token keeps working until it expires.
 package main
 
 import (
@@ -17,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/signetdev/signet/signetauth"
 )
@@ -29,12 +35,18 @@ func main() {
 		// The workspace is this service's decision, not its callers'.
 		Workspace:        os.Getenv("SIGNET_WORKSPACE"),
 		ClientWorkspaces: splitList(os.Getenv("SIGNET_CLIENT_WORKSPACES")),
+		// Access tokens for this audience, verified offline; unset: refused.
+		Audience: os.Getenv("SIGNET_AUDIENCE"),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := signetauth.FromContext(r.Context())
+		if p.TokenID != "" {
+			fmt.Fprintf(w, "hello %s %s, token %s (until %s), workspace %s\n", p.Kind, p.ID, p.TokenID, p.ExpiresAt.Format(time.RFC3339), p.Workspace)
+			return
+		}
 		fmt.Fprintf(w, "hello %s %s (%s), key %s, workspace %s\n", p.Kind, p.Name, p.ID, p.KeyID, p.Workspace)
 	})
 	mux := http.NewServeMux()
