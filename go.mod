@@ -5,7 +5,8 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
 	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
-	github.com/go-jose/go-jose/v4 v4.1.9 // signetauth verifies Signet's access tokens (JWS, JWK Sets) offline: a maintained, audited JOSE implementation with an explicit algorithm allowlist
+	github.com/coreos/go-oidc/v3 v3.21.0 // tests only: a widely used verifier checks Signet's access tokens against its JWKS
+	github.com/go-jose/go-jose/v4 v4.1.9 // the issuer signs access tokens and checks client assertions, signetauth verifies tokens offline (JWS, JWK Sets): a maintained, audited JOSE implementation with an explicit algorithm allowlist
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // UTS #39 skeletons over Unicode's confusables table, to refuse and flag look-alike names
 	github.com/oklog/ulid/v2 v2.1.2
@@ -13,14 +14,10 @@ require (
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // tests only: the Standard Webhooks specification's own verifier checks Signet's webhook signatures
 	golang.org/x/crypto v0.59.0
+	golang.org/x/oauth2 v0.38.0 // tests only: the standard OAuth 2.0 client obtains tokens from Signet's token endpoint
 	golang.org/x/term v0.48.0 // signet login asks for the password on the terminal without echo
 	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
 	modernc.org/sqlite v1.62.0
-)
-
-require (
-	github.com/coreos/go-oidc/v3 v3.21.0
-	golang.org/x/oauth2 v0.38.0
 )
 
 require (
