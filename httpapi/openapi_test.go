@@ -264,6 +264,15 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Violation":                       reflect.TypeFor[client.Violation](),
 		"KeyPolicySettings":               reflect.TypeFor[client.KeyPolicySettings](),
 		"KeyPolicy":                       reflect.TypeFor[client.KeyPolicy](),
+		"Audience":                        reflect.TypeFor[client.Audience](),
+		"AudiencePage":                    reflect.TypeFor[client.Page[client.Audience]](),
+		"CreateAudienceRequest":           reflect.TypeFor[client.CreateAudienceRequest](),
+		"AudienceUpdate":                  reflect.TypeFor[client.AudienceUpdate](),
+		"ClientKey":                       reflect.TypeFor[client.ClientKey](),
+		"ClientKeyList":                   reflect.TypeFor[client.ClientKeyList](),
+		"CreateClientKeyRequest":          reflect.TypeFor[client.CreateClientKeyRequest](),
+		"SigningKey":                      reflect.TypeFor[client.SigningKey](),
+		"SigningKeyList":                  reflect.TypeFor[client.SigningKeyList](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -72,6 +72,9 @@ type Config struct {
 	// LeakReports verifies the signatures of leak reports (POST
 	// /api/v1/secret-scanning/reports); nil answers 404.
 	LeakReports *leakreport.Keys
+	// TokenOptions configure the token signing keys a manual rotation
+	// (POST /api/v1/oauth/signing-keys/rotate) creates: the server's own.
+	TokenOptions service.TokenOptions
 }
 
 // server is the state every handler shares. Immutable after NewAPI.
@@ -90,6 +93,8 @@ type server struct {
 	metrics        http.Handler
 	// leakKeys verifies leak reports; nil when they are not enabled.
 	leakKeys *leakreport.Keys
+	// tokenOpts are the server's token signing options.
+	tokenOpts service.TokenOptions
 }
 
 // API is the REST API and the health endpoints: Register puts its routes
@@ -118,7 +123,8 @@ func NewAPI(cfg Config) *API {
 		forward: cfg.ForwardAuth,
 		metrics: cfg.Metrics,
 		// Leak reports authenticate by signature, not by credential.
-		leakKeys: cfg.LeakReports,
+		leakKeys:  cfg.LeakReports,
+		tokenOpts: cfg.TokenOptions,
 	}
 	if cfg.Verifier != nil {
 		s.checker = authn.NewChecker(cfg.Verifier, cfg.Service.DefaultWorkspaceID)
@@ -322,6 +328,16 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", h: (*server).listWebhookDeliveries, auth: authed, query: qDeliveries},
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}", h: (*server).getWebhookDelivery, auth: authed},
 	{method: "POST", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h: (*server).redeliverWebhook, auth: authed},
+	{method: "POST", pattern: "/api/v1/oauth/audiences", h: (*server).createAudience, auth: authed},
+	{method: "GET", pattern: "/api/v1/oauth/audiences", h: (*server).listAudiences, auth: authed, query: qPage},
+	{method: "GET", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).getAudience, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).updateAudience, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).deleteAudience, auth: authed},
+	{method: "GET", pattern: "/api/v1/oauth/signing-keys", h: (*server).listSigningKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/oauth/signing-keys/rotate", h: (*server).rotateSigningKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).listClientKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).createClientKey, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/service-accounts/{id}/client-keys/{key_id}", h: (*server).deleteClientKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/key-policy", h: (*server).getKeyPolicy, auth: authed},
 	{method: "PUT", pattern: "/api/v1/key-policy", h: (*server).setKeyPolicy, auth: authed},
 
