@@ -7,6 +7,7 @@ package signettest
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"github.com/signetdev/signet/client"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/testdb"
 	"github.com/signetdev/signet/metrics"
 	"github.com/signetdev/signet/service"
@@ -84,8 +86,16 @@ func Start(tb testing.TB, o Options) *Server {
 	if cost == 0 {
 		cost = 4
 	}
+	// A secret key, as signet serve always has one: webhook secrets and
+	// token signing keys are sealed with it.
+	key := make([]byte, secretbox.KeySize)
+	rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	svc := service.New(st, service.Options{Logger: logger, BcryptCost: cost, PasswordHashConcurrency: o.PasswordHashConcurrency,
-		OnChange: func() { verifier.Invalidate() }})
+		OnChange: func() { verifier.Invalidate() }, Webhooks: service.WebhookOptions{Box: box}})
 	uses := authn.NewUsageRecorder(svc.RecordKeyUsage, logger)
 	verifier = authn.NewVerifier(svc, uses, nil)
 	auth := authn.NewAuthenticator(verifier, svc)
