@@ -117,6 +117,8 @@ func TestParseClientPublicKey(t *testing.T) {
 		{name: "P-384 PEM", in: testPublicKeyPEM(t, newECDSA(t, elliptic.P384())), err: "P-384: only P-256"},
 		{name: "P-384 JWK", in: testPublicJWK(t, newECDSA(t, elliptic.P384()), ""), err: "not Ed25519 (OKP), P-256 (EC) or RSA"},
 		{name: "bad JWK JSON", in: `{"kty":`, err: "not a usable JWK"},
+		{name: "RSA exponent 1", in: strings.Replace(testPublicJWK(t, rsa2048, ""), `"e":"AQAB"`, `"e":"AQ"`, 1), err: "exponent odd and at least 3"},
+		{name: "RSA even exponent", in: strings.Replace(testPublicJWK(t, rsa2048, ""), `"e":"AQAB"`, `"e":"AQAA"`, 1), err: "exponent odd and at least 3"},
 		{name: "PEM with trailing data", in: testPublicKeyPEM(t, ed) + "junk", err: "neither PEM"},
 		{name: "too long", in: strings.Repeat("A", 17<<10), err: "longer than"},
 	}
