@@ -545,3 +545,75 @@ func (c *Client) CheckBatch(ctx context.Context, checks []Check) ([]CheckResult,
 	}
 	return res.Results, nil
 }
+
+// --- short-lived tokens (OAuth 2.0) ---
+
+// CreateAudience registers a resource tokens may be issued for (needs
+// settings:write organisation-wide).
+func (c *Client) CreateAudience(ctx context.Context, req CreateAudienceRequest) (*Audience, error) {
+	return call[Audience](ctx, c, http.MethodPost, v1+"/oauth/audiences", nil, req)
+}
+
+// ListAudiences returns one page of audiences, by id.
+func (c *Client) ListAudiences(ctx context.Context, opts ListOptions) (*Page[Audience], error) {
+	return call[Page[Audience]](ctx, c, http.MethodGet, v1+"/oauth/audiences", opts.values(), nil)
+}
+
+// GetAudience returns an audience.
+func (c *Client) GetAudience(ctx context.Context, id string) (*Audience, error) {
+	return call[Audience](ctx, c, http.MethodGet, p(v1+"/oauth/audiences/", id), nil, nil)
+}
+
+// UpdateAudience changes an audience's identifier, description, service
+// account or token lifetime. Tokens already issued keep theirs.
+func (c *Client) UpdateAudience(ctx context.Context, id string, up AudienceUpdate) (*Audience, error) {
+	return call[Audience](ctx, c, http.MethodPatch, p(v1+"/oauth/audiences/", id), nil, up)
+}
+
+// DeleteAudience deletes an audience: no token is issued for it any more.
+func (c *Client) DeleteAudience(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/oauth/audiences/", id), nil, nil, nil)
+}
+
+// CreateClientKey registers a public key on a service account, for
+// private_key_jwt (needs service_accounts:write organisation-wide).
+func (c *Client) CreateClientKey(ctx context.Context, serviceAccountID string, req CreateClientKeyRequest) (*ClientKey, error) {
+	return call[ClientKey](ctx, c, http.MethodPost, p(v1+"/service-accounts/", serviceAccountID, "/client-keys"), nil, req)
+}
+
+// ListClientKeys returns a service account's client keys, by id.
+func (c *Client) ListClientKeys(ctx context.Context, serviceAccountID string) ([]ClientKey, error) {
+	out, err := call[ClientKeyList](ctx, c, http.MethodGet, p(v1+"/service-accounts/", serviceAccountID, "/client-keys"), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// DeleteClientKey removes a client key from a service account: assertions
+// signed with it are refused from now on.
+func (c *Client) DeleteClientKey(ctx context.Context, serviceAccountID, keyID string) error {
+	return c.do(ctx, http.MethodDelete, p(v1+"/service-accounts/", serviceAccountID, "/client-keys/", keyID), nil, nil, nil)
+}
+
+// ListSigningKeys returns Signet's published token signing keys (public
+// parts), oldest first (needs settings:read organisation-wide).
+func (c *Client) ListSigningKeys(ctx context.Context) ([]SigningKey, error) {
+	out, err := call[SigningKeyList](ctx, c, http.MethodGet, v1+"/oauth/signing-keys", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// RotateSigningKeys replaces the signing key at once (a key that may have
+// leaked; needs settings:write organisation-wide) and returns the
+// published keys: the replaced one stays published until the tokens it
+// signed have expired.
+func (c *Client) RotateSigningKeys(ctx context.Context) ([]SigningKey, error) {
+	out, err := call[SigningKeyList](ctx, c, http.MethodPost, v1+"/oauth/signing-keys/rotate", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}

@@ -842,6 +842,9 @@ type KeyPolicySettings struct {
 	MaxRotationGrace     string `json:"max_rotation_grace,omitempty"`
 	// DisableUnusedAfter disables keys unused for this long; "0": never.
 	DisableUnusedAfter string `json:"disable_unused_after,omitempty"`
+	// TokenLifetime is how long the access tokens of the token endpoint
+	// live, at most 24h; "0" or absent: 15m.
+	TokenLifetime string `json:"token_lifetime,omitempty"`
 	// ExpiryWarnings are how long before expiry keys are warned about (1
 	// to 10); absent or null: 14d, 7d and 1d.
 	ExpiryWarnings []string `json:"expiry_warnings"`
@@ -859,4 +862,97 @@ type KeyPolicy struct {
 	// set.
 	UpdatedAt *time.Time `json:"updated_at"`
 	UpdatedBy string     `json:"updated_by"`
+}
+
+// --- short-lived tokens (OAuth 2.0) ---
+
+// Audience is a resource — a service behind Signet — registered to
+// receive access tokens, which name it by Identifier in their aud claim.
+type Audience struct {
+	ID string `json:"id"`
+	// Identifier is the aud value: an absolute URI such as
+	// "https://billing.internal" or a name such as "billing".
+	Identifier  string `json:"identifier"`
+	Description string `json:"description"`
+	// ServiceAccountID is the account the resource runs as ("" none): it
+	// may exchange tokens addressed to this audience for narrower ones.
+	ServiceAccountID string `json:"service_account_id"`
+	// TokenLifetime bounds the lifetime of the tokens issued for this
+	// audience below the key policy's token_lifetime, a duration such as
+	// "5m"; "0": the policy's.
+	TokenLifetime string    `json:"token_lifetime"`
+	CreatedAt     time.Time `json:"created_at"`
+	CreatedBy     string    `json:"created_by"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// CreateAudienceRequest describes a new audience. TokenLifetime is a
+// duration such as "5m" or "PT5M"; "" or "0": the key policy's.
+type CreateAudienceRequest struct {
+	Identifier       string `json:"identifier"`
+	Description      string `json:"description,omitempty"`
+	ServiceAccountID string `json:"service_account_id,omitempty"`
+	TokenLifetime    string `json:"token_lifetime,omitempty"`
+}
+
+// AudienceUpdate is a partial update of an audience; nil fields are left
+// alone. An empty ServiceAccountID clears it; a TokenLifetime of "0"
+// returns to the key policy's.
+type AudienceUpdate struct {
+	Identifier       *string `json:"identifier,omitempty"`
+	Description      *string `json:"description,omitempty"`
+	ServiceAccountID *string `json:"service_account_id,omitempty"`
+	TokenLifetime    *string `json:"token_lifetime,omitempty"`
+}
+
+// ClientKey is a public key registered on a service account: the account
+// authenticates to the token endpoint with JWT assertions signed by the
+// private half (private_key_jwt), naming the key by ID in their kid
+// header.
+type ClientKey struct {
+	ID               string `json:"id"`
+	ServiceAccountID string `json:"service_account_id"`
+	Name             string `json:"name"`
+	// Algorithm is what the assertions must be signed with: "EdDSA",
+	// "ES256" or "RS256".
+	Algorithm string `json:"algorithm"`
+	// PublicKey is PEM ("-----BEGIN PUBLIC KEY-----").
+	PublicKey string `json:"public_key"`
+	// Thumbprint is the key's RFC 7638 SHA-256 JWK thumbprint, base64url.
+	Thumbprint string    `json:"thumbprint"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+}
+
+// CreateClientKeyRequest registers a public key: PublicKey is PEM
+// (SubjectPublicKeyInfo) or a JWK, of an Ed25519, P-256 or RSA (2048 bits
+// or more) key. A private key is refused.
+type CreateClientKeyRequest struct {
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+}
+
+// ClientKeyList is a service account's client keys, by id.
+type ClientKeyList struct {
+	Data []ClientKey `json:"data"`
+}
+
+// SigningKey is one of Signet's token signing keys, public part only. The
+// newest key not retired signs; a retired one stays published until
+// ExpiresAt.
+type SigningKey struct {
+	ID        string `json:"id"` // the kid
+	Algorithm string `json:"algorithm"`
+	// PublicKey is PEM ("-----BEGIN PUBLIC KEY-----").
+	PublicKey string    `json:"public_key"`
+	CreatedAt time.Time `json:"created_at"`
+	// RetiredAt is when a successor took over signing; null while it signs.
+	RetiredAt *time.Time `json:"retired_at"`
+	// ExpiresAt is when it leaves the published keys; null while it signs.
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// SigningKeyList is the published signing keys, oldest first.
+type SigningKeyList struct {
+	Data []SigningKey `json:"data"`
 }

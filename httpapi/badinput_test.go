@@ -19,6 +19,7 @@ import (
 type fixture struct {
 	saID, saKeyID, humanID, groupID, roleID, wsID, grantID, eventID, personalKeyID string
 	webhookID, deliveryID                                                          string
+	audienceID, clientKeyID                                                        string
 }
 
 func newFixture(t *testing.T, e *env) fixture {
@@ -50,6 +51,8 @@ func newFixture(t *testing.T, e *env) fixture {
 	wh := must(c.CreateWebhook(ctx, client.CreateWebhookRequest{URL: "http://127.0.0.1:9/hooks", EventTypes: []string{"api_key.*"}}))(t)
 	f.webhookID = wh.ID
 	f.deliveryID = must(c.SendTestWebhook(ctx, wh.ID))(t).ID
+	f.audienceID = must(c.CreateAudience(ctx, client.CreateAudienceRequest{Identifier: "https://billing.internal"}))(t).ID
+	f.clientKeyID = must(c.CreateClientKey(ctx, f.saID, client.CreateClientKeyRequest{Name: "ci", PublicKey: ed25519PEM(t)}))(t).ID
 	return f
 }
 
@@ -77,8 +80,10 @@ func (f fixture) fill(pattern string) string {
 		id = f.eventID
 	case strings.HasPrefix(pattern, "/api/v1/webhooks/"):
 		id = f.webhookID
+	case strings.HasPrefix(pattern, "/api/v1/oauth/audiences/"):
+		id = f.audienceID
 	}
-	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID, "{delivery_id}", f.deliveryID).Replace(pattern)
+	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID, "{delivery_id}", f.deliveryID, "{key_id}", f.clientKeyID).Replace(pattern)
 }
 
 // snapshot is everything a client can see, as JSON, for "the database is
@@ -150,34 +155,37 @@ var bodyRoutes = map[string]struct {
 	wrongType, wantMsg string
 	optional           bool // the body may be omitted
 }{
-	"POST /api/v1/setup":                          {`{"token":5}`, `field "token" must be a string, not a number`, false},
-	"POST /api/v1/check":                          {`{"checks":[{"key":5}]}`, `field "checks.key" must be a string, not a number`, false},
-	"POST /api/v1/login":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
-	"POST /api/v1/me/api-keys":                    {`{"name":5}`, `field "name" must be a string, not a number`, false},
-	"POST /api/v1/me/api-keys/{id}/revoke":        {`{"reason":true}`, `field "reason" must be a string, not a boolean`, true},
-	"POST /api/v1/service-accounts":               {`{"name":"x","api_key":{"name":5}}`, `field "api_key.name" must be a string, not a number`, false},
-	"PATCH /api/v1/service-accounts/{id}":         {`{"name":["x"]}`, `field "name" must be a string, not an array`, false},
-	"PUT /api/v1/service-accounts/{id}/groups":    {`{"group_ids":"grp_x"}`, `field "group_ids" must be an array, not a string`, false},
-	"POST /api/v1/service-accounts/{id}/api-keys": {`{"name":"k","scopes":[1]}`, `field "scopes" must be a string, not a number`, false},
-	"POST /api/v1/api-keys/{id}/revoke":           {`{"reason":{}}`, `field "reason" must be a string, not an object`, true},
-	"PATCH /api/v1/api-keys/{id}":                 {`{"allowed_networks":"10.0.0.0/8"}`, `field "allowed_networks" must be an array, not a string`, false},
-	"POST /api/v1/api-keys/{id}/rotate":           {`{"grace":24}`, `field "grace" must be a string, not a number`, true},
-	"POST /api/v1/api-keys/{id}/disable":          {`{"reason":5}`, `field "reason" must be a string, not a number`, true},
-	"POST /api/v1/users":                          {`{"email":5}`, `field "email" must be a string, not a number`, false},
-	"PATCH /api/v1/users/{id}":                    {`{"password":5}`, `field "password" must be a string, not a number`, false},
-	"POST /api/v1/groups":                         {`{"name":5}`, `field "name" must be a string, not a number`, false},
-	"PATCH /api/v1/groups/{id}":                   {`{"description":5}`, `field "description" must be a string, not a number`, false},
-	"POST /api/v1/groups/{id}/members":            {`{"user_id":5}`, `field "user_id" must be a string, not a number`, false},
-	"POST /api/v1/roles":                          {`{"name":"r","base":"view","permissions":"audit:read"}`, `field "permissions" must be an array, not a string`, false},
-	"PATCH /api/v1/roles/{id}":                    {`{"base":1}`, `field "base" must be a string, not a number`, false},
-	"POST /api/v1/permission-domains":             {`{"name":5}`, `field "name" must be a string, not a number`, false},
-	"POST /api/v1/grants":                         {`{"role_id":5}`, `field "role_id" must be a string, not a number`, false},
-	"POST /api/v1/workspaces":                     {`{"name":5}`, `field "name" must be a string, not a number`, false},
-	"PATCH /api/v1/workspaces/{id}":               {`{"name":5}`, `field "name" must be a string, not a number`, false},
-	"PUT /api/v1/key-policy":                      {`{"require_expiry":"yes"}`, `field "require_expiry" must be a boolean, not a string`, false},
-	"POST /api/v1/webhooks":                       {`{"url":"https://example.com","event_types":"*"}`, `field "event_types" must be an array, not a string`, false},
-	"PATCH /api/v1/webhooks/{id}":                 {`{"enabled":"yes"}`, `field "enabled" must be a boolean, not a string`, false},
-	"POST /api/v1/webhooks/{id}/rotate-secret":    {`{"overlap":24}`, `field "overlap" must be a string, not a number`, true},
+	"POST /api/v1/setup":                             {`{"token":5}`, `field "token" must be a string, not a number`, false},
+	"POST /api/v1/check":                             {`{"checks":[{"key":5}]}`, `field "checks.key" must be a string, not a number`, false},
+	"POST /api/v1/login":                             {`{"email":5}`, `field "email" must be a string, not a number`, false},
+	"POST /api/v1/me/api-keys":                       {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"POST /api/v1/me/api-keys/{id}/revoke":           {`{"reason":true}`, `field "reason" must be a string, not a boolean`, true},
+	"POST /api/v1/service-accounts":                  {`{"name":"x","api_key":{"name":5}}`, `field "api_key.name" must be a string, not a number`, false},
+	"PATCH /api/v1/service-accounts/{id}":            {`{"name":["x"]}`, `field "name" must be a string, not an array`, false},
+	"PUT /api/v1/service-accounts/{id}/groups":       {`{"group_ids":"grp_x"}`, `field "group_ids" must be an array, not a string`, false},
+	"POST /api/v1/service-accounts/{id}/api-keys":    {`{"name":"k","scopes":[1]}`, `field "scopes" must be a string, not a number`, false},
+	"POST /api/v1/api-keys/{id}/revoke":              {`{"reason":{}}`, `field "reason" must be a string, not an object`, true},
+	"PATCH /api/v1/api-keys/{id}":                    {`{"allowed_networks":"10.0.0.0/8"}`, `field "allowed_networks" must be an array, not a string`, false},
+	"POST /api/v1/api-keys/{id}/rotate":              {`{"grace":24}`, `field "grace" must be a string, not a number`, true},
+	"POST /api/v1/api-keys/{id}/disable":             {`{"reason":5}`, `field "reason" must be a string, not a number`, true},
+	"POST /api/v1/users":                             {`{"email":5}`, `field "email" must be a string, not a number`, false},
+	"PATCH /api/v1/users/{id}":                       {`{"password":5}`, `field "password" must be a string, not a number`, false},
+	"POST /api/v1/groups":                            {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PATCH /api/v1/groups/{id}":                      {`{"description":5}`, `field "description" must be a string, not a number`, false},
+	"POST /api/v1/groups/{id}/members":               {`{"user_id":5}`, `field "user_id" must be a string, not a number`, false},
+	"POST /api/v1/roles":                             {`{"name":"r","base":"view","permissions":"audit:read"}`, `field "permissions" must be an array, not a string`, false},
+	"PATCH /api/v1/roles/{id}":                       {`{"base":1}`, `field "base" must be a string, not a number`, false},
+	"POST /api/v1/permission-domains":                {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"POST /api/v1/grants":                            {`{"role_id":5}`, `field "role_id" must be a string, not a number`, false},
+	"POST /api/v1/workspaces":                        {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PATCH /api/v1/workspaces/{id}":                  {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PUT /api/v1/key-policy":                         {`{"require_expiry":"yes"}`, `field "require_expiry" must be a boolean, not a string`, false},
+	"POST /api/v1/webhooks":                          {`{"url":"https://example.com","event_types":"*"}`, `field "event_types" must be an array, not a string`, false},
+	"PATCH /api/v1/webhooks/{id}":                    {`{"enabled":"yes"}`, `field "enabled" must be a boolean, not a string`, false},
+	"POST /api/v1/webhooks/{id}/rotate-secret":       {`{"overlap":24}`, `field "overlap" must be a string, not a number`, true},
+	"POST /api/v1/oauth/audiences":                   {`{"identifier":5}`, `field "identifier" must be a string, not a number`, false},
+	"PATCH /api/v1/oauth/audiences/{id}":             {`{"token_lifetime":300}`, `field "token_lifetime" must be a string, not a number`, false},
+	"POST /api/v1/service-accounts/{id}/client-keys": {`{"name":"k","public_key":{"kty":"OKP"}}`, `field "public_key" must be a string, not an object`, false},
 }
 
 // noBodyRoutes are the POST routes that take no body.
@@ -186,6 +194,7 @@ var noBodyRoutes = []string{
 	"POST /api/v1/users/{id}/disable", "POST /api/v1/users/{id}/enable",
 	"POST /api/v1/api-keys/{id}/enable",
 	"POST /api/v1/webhooks/{id}/test", "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+	"POST /api/v1/oauth/signing-keys/rotate",
 }
 
 // ownBodyRoutes take a body of their own format, tested where they are:
@@ -277,7 +286,7 @@ func testBadInput(t *testing.T) {
 	// Pagination and filters on every list.
 	for _, path := range []string{"/api/v1/service-accounts", "/api/v1/service-accounts/" + f.saID + "/api-keys", "/api/v1/api-keys",
 		"/api/v1/me/api-keys", "/api/v1/users", "/api/v1/groups", "/api/v1/roles", "/api/v1/grants", "/api/v1/workspaces", "/api/v1/audit-events",
-		"/api/v1/webhooks", "/api/v1/webhooks/" + f.webhookID + "/deliveries"} {
+		"/api/v1/webhooks", "/api/v1/webhooks/" + f.webhookID + "/deliveries", "/api/v1/oauth/audiences"} {
 		for _, limit := range []string{"0", "-1", "201", "abc", "1.5", "99999999999999999999"} {
 			cases = append(cases, badCase{"GET " + path + " limit=" + limit, "GET", path + "?limit=" + limit, "", nil, 400, "bad_request", "query parameter limit must be an integer from 1 to 200"})
 		}

@@ -46,13 +46,14 @@ func keyPolicyInput(in *client.KeyPolicySettings) (signet.KeyPolicy, error) {
 		{"default_rotation_grace", in.DefaultRotationGrace, &p.DefaultRotationGrace},
 		{"max_rotation_grace", in.MaxRotationGrace, &p.MaxRotationGrace},
 		{"disable_unused_after", in.DisableUnusedAfter, &p.DisableUnusedAfter},
+		{"token_lifetime", in.TokenLifetime, &p.TokenLifetime},
 	} {
 		if d.v == "" {
 			continue
 		}
 		v, err := signet.ParseDuration(d.v)
 		if err != nil {
-			return p, signet.Errorf(signet.EINVALID, "field %q: %s", d.field, signet.ErrorMessage(err))
+			return p, signet.FieldErrorf(d.field, signet.EINVALID, "field %q: %s", d.field, signet.ErrorMessage(err))
 		}
 		*d.to = v
 	}
@@ -82,6 +83,7 @@ func keyPolicyJSON(p *signet.KeyPolicy) client.KeyPolicy {
 			DefaultRotationGrace:      policyDurationJSON(p.DefaultRotationGrace),
 			MaxRotationGrace:          policyDurationJSON(p.MaxRotationGrace),
 			DisableUnusedAfter:        policyDurationJSON(p.DisableUnusedAfter),
+			TokenLifetime:             policyDurationJSON(p.TokenLifetime),
 			EnforceFrom:               p.EnforceFrom,
 		},
 		UpdatedBy: p.UpdatedBy,

@@ -272,6 +272,15 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Introspection":                   reflect.TypeFor[client.Introspection](),
 		"JWKSet":                          reflect.TypeFor[client.JWKSet](),
 		"AuthorizationServerMetadata":     reflect.TypeFor[client.AuthorizationServerMetadata](),
+		"Audience":                        reflect.TypeFor[client.Audience](),
+		"AudiencePage":                    reflect.TypeFor[client.Page[client.Audience]](),
+		"CreateAudienceRequest":           reflect.TypeFor[client.CreateAudienceRequest](),
+		"AudienceUpdate":                  reflect.TypeFor[client.AudienceUpdate](),
+		"ClientKey":                       reflect.TypeFor[client.ClientKey](),
+		"ClientKeyList":                   reflect.TypeFor[client.ClientKeyList](),
+		"CreateClientKeyRequest":          reflect.TypeFor[client.CreateClientKeyRequest](),
+		"SigningKey":                      reflect.TypeFor[client.SigningKey](),
+		"SigningKeyList":                  reflect.TypeFor[client.SigningKeyList](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -76,6 +76,9 @@ type Config struct {
 	// Issuer serves the OAuth 2.0 endpoints (/oauth2/…, /.well-known/…);
 	// nil answers that this server issues no tokens.
 	Issuer *issuer.Issuer
+	// TokenOptions configure the token signing keys a manual rotation
+	// (POST /api/v1/oauth/signing-keys/rotate) creates: the server's own.
+	TokenOptions service.TokenOptions
 }
 
 // server is the state every handler shares. Immutable after NewAPI.
@@ -96,6 +99,8 @@ type server struct {
 	leakKeys *leakreport.Keys
 	// issuer issues short-lived tokens; nil when it is not configured.
 	issuer *issuer.Issuer
+	// tokenOpts are the server's token signing options.
+	tokenOpts service.TokenOptions
 }
 
 // API is the REST API and the health endpoints: Register puts its routes
@@ -124,8 +129,9 @@ func NewAPI(cfg Config) *API {
 		forward: cfg.ForwardAuth,
 		metrics: cfg.Metrics,
 		// Leak reports authenticate by signature, not by credential.
-		leakKeys: cfg.LeakReports,
-		issuer:   cfg.Issuer,
+		leakKeys:  cfg.LeakReports,
+		issuer:    cfg.Issuer,
+		tokenOpts: cfg.TokenOptions,
 	}
 	if cfg.Verifier != nil {
 		s.checker = authn.NewChecker(cfg.Verifier, cfg.Service.DefaultWorkspaceID)
@@ -336,6 +342,16 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", h: (*server).listWebhookDeliveries, auth: authed, query: qDeliveries},
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}", h: (*server).getWebhookDelivery, auth: authed},
 	{method: "POST", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h: (*server).redeliverWebhook, auth: authed},
+	{method: "POST", pattern: "/api/v1/oauth/audiences", h: (*server).createAudience, auth: authed},
+	{method: "GET", pattern: "/api/v1/oauth/audiences", h: (*server).listAudiences, auth: authed, query: qPage},
+	{method: "GET", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).getAudience, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).updateAudience, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/oauth/audiences/{id}", h: (*server).deleteAudience, auth: authed},
+	{method: "GET", pattern: "/api/v1/oauth/signing-keys", h: (*server).listSigningKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/oauth/signing-keys/rotate", h: (*server).rotateSigningKeys, auth: authed},
+	{method: "GET", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).listClientKeys, auth: authed},
+	{method: "POST", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).createClientKey, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/service-accounts/{id}/client-keys/{key_id}", h: (*server).deleteClientKey, auth: authed},
 	{method: "GET", pattern: "/api/v1/key-policy", h: (*server).getKeyPolicy, auth: authed},
 	{method: "PUT", pattern: "/api/v1/key-policy", h: (*server).setKeyPolicy, auth: authed},
 

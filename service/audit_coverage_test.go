@@ -39,6 +39,10 @@ var readOnly = []string{
 	// redelivery), which changes nothing; the delivery log shows it.
 	"GetWebhookDelivery", "GetWebhookEndpoint", "ListWebhookDeliveries", "ListWebhookEndpoints",
 	"NewDispatcher", "RedeliverWebhook", "SendTestWebhook",
+	// Short-lived tokens: reads, the issuer's state, and the record of
+	// used client assertions (bookkeeping against replay).
+	"ClientKeyActive", "GetAudience", "ListAudiences", "ListClientKeys", "LoadClientAssertionState",
+	"LoadTokenIssuerState", "SigningKeys", "UseClientAssertion",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -70,6 +74,8 @@ func auditedMutations() []mutation {
 		key       string
 		session   string
 		webhookID string
+		audID     string
+		ckID      string
 		// saKey is the key string of the service account's first key.
 		saKey string
 	)
@@ -213,6 +219,40 @@ func auditedMutations() []mutation {
 		{"RevokeAPIKey", "api_key.revoke", "api_key", func(e *env) error {
 			_, err := e.svc.RevokeAPIKey(e.ctx, e.admin, key, "rotated")
 			return err
+		}},
+		{"CreateAudience", ActionAudienceCreate, "oauth_audience", func(e *env) error {
+			au, err := e.svc.CreateAudience(e.ctx, e.admin, AudienceInput{Identifier: "https://billing.internal", ServiceAccountID: sa.ID})
+			if err == nil {
+				audID = au.ID
+			}
+			return err
+		}},
+		{"UpdateAudience", ActionAudienceUpdate, "oauth_audience", func(e *env) error {
+			_, err := e.svc.UpdateAudience(e.ctx, e.admin, audID, AudienceUpdate{TokenLifetime: ptr(5 * time.Minute)})
+			return err
+		}},
+		{"DeleteAudience", ActionAudienceDelete, "oauth_audience", func(e *env) error {
+			return e.svc.DeleteAudience(e.ctx, e.admin, audID)
+		}},
+		{"CreateClientKey", ActionClientKeyCreate, "oauth_client_key", func(e *env) error {
+			k, err := e.svc.CreateClientKey(e.ctx, e.admin, sa.ID, ClientKeyInput{Name: "ci", PublicKey: testPublicKeyPEM(e.tb, newEd25519(e.tb))})
+			if err == nil {
+				ckID = k.ID
+			}
+			return err
+		}},
+		{"DeleteClientKey", ActionClientKeyDelete, "oauth_client_key", func(e *env) error {
+			return e.svc.DeleteClientKey(e.ctx, e.admin, sa.ID, ckID)
+		}},
+		{"RotateSigningKeys", ActionSigningKeyRotate, "oauth_signing_key", func(e *env) error {
+			_, err := e.svc.RotateSigningKeys(e.ctx, e.admin, TokenOptions{}, true)
+			return err
+		}},
+		{"RevokeAccessToken", ActionTokenRevoke, "oauth_token", func(e *env) error {
+			return e.svc.RevokeAccessToken(e.ctx, signet.SystemActor, signet.RevokedToken{JTI: "at_coverage", ClientID: sa.ID, ExpiresAt: e.clock().Add(time.Hour)})
+		}},
+		{"RecordTokenEvents", ActionTokenIssue, "oauth_audience", func(e *env) error {
+			return e.svc.RecordTokenEvents(e.ctx, []TokenEvent{{ClientID: sa.ID, GrantType: "client_credentials", Audience: "billing", Count: 1, First: e.clock(), Last: e.clock()}})
 		}},
 		{"DeleteGroup", "group.delete", "group", func(e *env) error {
 			return e.svc.DeleteGroup(e.ctx, e.admin, group)

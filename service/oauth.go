@@ -327,6 +327,12 @@ func ParseClientPublicKey(s string) (pub crypto.PublicKey, alg, pemText, thumbpr
 		if k.N.BitLen() < minClientKeyRSABits {
 			return bad("public_key is a %d-bit RSA key: at least %d bits are required", k.N.BitLen(), minClientKeyRSABits)
 		}
+		// An even modulus or an exponent below 3 or even is no RSA key
+		// anyone generates: refuse it rather than store a key that no
+		// signature verifies with (or, e = 1, that anyone forges).
+		if k.N.Bit(0) == 0 || k.E < 3 || k.E%2 == 0 {
+			return bad("public_key is not a valid RSA public key: its modulus must be odd and its exponent odd and at least 3 (usually 65537)")
+		}
 		alg = signet.AlgRS256
 	default:
 		return bad("public_key is a %T: only Ed25519, P-256 and RSA keys are accepted", pub)

@@ -112,6 +112,7 @@ func policyFields(p signet.KeyPolicy) []policyField {
 		{"default_rotation_grace", policyDuration(p.DefaultRotationGrace)},
 		{"max_rotation_grace", policyDuration(p.MaxRotationGrace)},
 		{"disable_unused_after", policyDuration(p.DisableUnusedAfter)},
+		{"token_lifetime", policyDuration(p.TokenLifetime)},
 		{"expiry_warnings", warnings},
 		{"token_lifetime", policyDuration(p.TokenLifetime)},
 		{"enforce_from", enforce},

@@ -18,6 +18,7 @@ import (
 // as posted when the service refused them.
 type keyPolicyForm struct {
 	MaxSA, MaxPersonal, DefaultGrace, MaxGrace, Unused string // durations; "" for none
+	TokenLifetime                                      string // duration; "" for the default
 	Warnings                                           string // comma-separated; "" for the defaults
 	EnforceFrom                                        string // "2006-01-02T15:04" in UTC; "" for never
 	MaxKeys                                            string // "" for no bound
@@ -38,7 +39,7 @@ func keyPolicyFormOf(p *signet.KeyPolicy) keyPolicyForm {
 	}
 	f := keyPolicyForm{MaxSA: d(p.MaxLifetimeServiceAccount), MaxPersonal: d(p.MaxLifetimePersonal),
 		DefaultGrace: d(p.DefaultRotationGrace), MaxGrace: d(p.MaxRotationGrace), Unused: d(p.DisableUnusedAfter),
-		RequireExpiry: p.RequireExpiry, RequireAllowlist: p.RequireNetworkAllowlist}
+		TokenLifetime: d(p.TokenLifetime), RequireExpiry: p.RequireExpiry, RequireAllowlist: p.RequireNetworkAllowlist}
 	if p.MaxActiveKeysPerAccount > 0 {
 		f.MaxKeys = strconv.Itoa(p.MaxActiveKeysPerAccount)
 	}
@@ -58,7 +59,7 @@ func keyPolicyFormFrom(r *http.Request) keyPolicyForm {
 	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 	return keyPolicyForm{MaxSA: v("max_lifetime_service_account"), MaxPersonal: v("max_lifetime_personal"),
 		DefaultGrace: v("default_rotation_grace"), MaxGrace: v("max_rotation_grace"), Unused: v("disable_unused_after"),
-		Warnings: v("expiry_warnings"), EnforceFrom: v("enforce_from"), MaxKeys: v("max_active_keys_per_account"),
+		TokenLifetime: v("token_lifetime"), Warnings: v("expiry_warnings"), EnforceFrom: v("enforce_from"), MaxKeys: v("max_active_keys_per_account"),
 		RequireExpiry: r.PostFormValue("require_expiry") == "true", RequireAllowlist: r.PostFormValue("require_network_allowlist") == "true"}
 }
 
@@ -75,6 +76,7 @@ func (f keyPolicyForm) policy() (signet.KeyPolicy, error) {
 		{"Default rotation grace", f.DefaultGrace, &p.DefaultRotationGrace},
 		{"Maximum rotation grace", f.MaxGrace, &p.MaxRotationGrace},
 		{"Disable keys unused for", f.Unused, &p.DisableUnusedAfter},
+		{"Access token lifetime", f.TokenLifetime, &p.TokenLifetime},
 	} {
 		if d.v == "" {
 			continue

@@ -52,20 +52,30 @@ func testKeyPolicyPage(t *testing.T) {
 		t.Errorf("POST a zero warning = %d; want the service's refusal", r.status)
 	}
 
+	// The access token lifetime: bounded, named.
+	r = b.post("/settings/key-policy", url.Values{"csrf": {csrf}, "token_lifetime": {"48h"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "token_lifetime must be at most 1d") || !strings.Contains(r.body, `value="48h"`) {
+		t.Errorf("POST a 48h token lifetime = %d; want the service's refusal, with what was typed:\n%s", r.status, r.body)
+	}
+	r = b.post("/settings/key-policy", url.Values{"csrf": {csrf}, "token_lifetime": {"soon"}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Access token lifetime") {
+		t.Errorf("POST a bad token lifetime = %d; want 422 naming the field", r.status)
+	}
+
 	// Save: the policy as typed.
 	enforce := e.clock().Add(24 * time.Hour).UTC().Truncate(time.Minute)
 	r = b.post("/settings/key-policy", url.Values{"csrf": {csrf}, "max_lifetime_service_account": {"90d"}, "require_expiry": {"true"},
-		"max_active_keys_per_account": {"3"}, "expiry_warnings": {"7d, 1d"}, "enforce_from": {enforce.Format("2006-01-02T15:04")}})
+		"max_active_keys_per_account": {"3"}, "expiry_warnings": {"7d, 1d"}, "enforce_from": {enforce.Format("2006-01-02T15:04")}, "token_lifetime": {"30m"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("POST /settings/key-policy = %d; want 303:\n%s", r.status, r.body)
 	}
 	p, err := e.svc.GetKeyPolicy(e.ctx, a)
 	if err != nil || p.MaxLifetimeServiceAccount != 90*24*time.Hour || !p.RequireExpiry || p.MaxActiveKeysPerAccount != 3 ||
-		len(p.ExpiryWarnings) != 2 || p.EnforceFrom == nil || !p.EnforceFrom.Equal(enforce) {
+		len(p.ExpiryWarnings) != 2 || p.EnforceFrom == nil || !p.EnforceFrom.Equal(enforce) || p.TokenLifetime != 30*time.Minute {
 		t.Fatalf("policy after the form = %+v, %v; want what was typed", p, err)
 	}
 	r = b.get("/settings/key-policy?notice=saved")
-	if !strings.Contains(r.body, `value="90d"`) || !strings.Contains(r.body, `value="7d, 1d"`) || !strings.Contains(r.body, "Enforced from") ||
+	if !strings.Contains(r.body, `value="90d"`) || !strings.Contains(r.body, `value="7d, 1d"`) || !strings.Contains(r.body, `value="30m"`) || !strings.Contains(r.body, "Enforced from") ||
 		!strings.Contains(r.body, `data-key-id="`+sa.Key.Key.ID+`"`) || !strings.Contains(r.body, "require_expiry") || !strings.Contains(r.body, "1 key breaks the policy") {
 		t.Errorf("the page after saving does not show the policy and the non-compliant key:\n%s", r.body)
 	}

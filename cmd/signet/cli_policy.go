@@ -53,6 +53,7 @@ func printPolicy(w io.Writer, p *client.KeyPolicy) error {
 		"Default rotation grace", bound(p.DefaultRotationGrace, "1d (default)"),
 		"Max rotation grace", bound(p.MaxRotationGrace, "7d (default)"),
 		"Disable unused keys after", bound(p.DisableUnusedAfter, "never"),
+		"Access token lifetime", bound(p.TokenLifetime, "15m (default)"),
 		"Expiry warnings", warnings,
 		"Enforce from", enforce,
 		"Updated", fmtTimePtr(p.UpdatedAt),
@@ -62,6 +63,7 @@ func printPolicy(w io.Writer, p *client.KeyPolicy) error {
 
 type policySetFlags struct {
 	maxSA, maxPersonal, defaultGrace, maxGrace, unused, warnings, enforceFrom string
+	tokenLifetime                                                             string
 	requireExpiry, requireAllowlist, reset                                    bool
 	maxKeys                                                                   int
 }
@@ -81,12 +83,13 @@ func (o *policySetFlags) durations(p *client.KeyPolicySettings) []struct {
 		{"default-rotation-grace", &o.defaultGrace, &p.DefaultRotationGrace},
 		{"max-rotation-grace", &o.maxGrace, &p.MaxRotationGrace},
 		{"disable-unused-after", &o.unused, &p.DisableUnusedAfter},
+		{"token-lifetime", &o.tokenLifetime, &p.TokenLifetime},
 	}
 }
 
 var policySet = clientCmd[policySetFlags]{name: "set",
 	args: "[--max-lifetime-sa DUR] [--max-lifetime-personal DUR] [--require-expiry[=false]] [--require-network-allowlist[=false]] " +
-		"[--max-active-keys N] [--default-rotation-grace DUR] [--max-rotation-grace DUR] [--disable-unused-after DUR] " +
+		"[--max-active-keys N] [--default-rotation-grace DUR] [--max-rotation-grace DUR] [--disable-unused-after DUR] [--token-lifetime DUR] " +
 		"[--expiry-warnings DUR,DUR|default] [--enforce-from TIME|never] [--reset]",
 	usage:   "[flags]",
 	summary: "change the key policy (needs settings:write): the rules given change, the others stay (--reset: start from no rules)",
@@ -99,6 +102,7 @@ var policySet = clientCmd[policySetFlags]{name: "set",
 		fs.StringVar(&o.defaultGrace, "default-rotation-grace", "", "how long a rotated key keeps working when the rotation names no grace; 0 for the default, 1d")
 		fs.StringVar(&o.maxGrace, "max-rotation-grace", "", "longest grace a rotation may ask for; 0 for the default, 7d")
 		fs.StringVar(&o.unused, "disable-unused-after", "", "disable keys unused for this long, e.g. 90d; 0 for never")
+		fs.StringVar(&o.tokenLifetime, "token-lifetime", "", "how long the access tokens of the token endpoint live, at most 24h; 0 for the default, 15m")
 		fs.StringVar(&o.warnings, "expiry-warnings", "", `how long before expiry keys are warned about, comma-separated (e.g. 14d,7d,1d), or "default"`)
 		fs.StringVar(&o.enforceFrom, "enforce-from", "", `when keys breaking the policy start to be refused, RFC 3339 (e.g. 2027-01-01T00:00:00Z), or "never" to only report them`)
 		fs.BoolVar(&o.reset, "reset", false, "start from a policy with no rules, rather than the current one")

@@ -15,7 +15,7 @@ import (
 func init() {
 	registerGroup("service-accounts", []string{"sa"}, "manage service accounts (alias: sa)",
 		saCreate, saList, saGet, saRename, saDescribe, saUpdate, saDisable, saEnable, saDelete, saGroups,
-		saLabels, saOwner)
+		saLabels, saOwner, saClientKeys)
 }
 
 // SA arguments are a service-account id (sa_…) or its exact name.

@@ -524,6 +524,8 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Metrics:     metricsHandler,
 		LeakReports: leakKeys,
 		Issuer:      tokens,
+		// A manual rotation makes the same keys as the scheduled one.
+		TokenOptions: cfg.tokens,
 	})
 	ui := web.NewUI(web.Config{
 		Service:       svc,

@@ -7,6 +7,7 @@ package signettest
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -93,7 +94,11 @@ func Start(tb testing.TB, o Options) *Server {
 	if cost == 0 {
 		cost = 4
 	}
-	box, err := secretbox.New(make([]byte, secretbox.KeySize))
+	// A secret key, as signet serve always has one: webhook secrets and
+	// token signing keys are sealed with it.
+	key := make([]byte, secretbox.KeySize)
+	rand.Read(key)
+	box, err := secretbox.New(key)
 	if err != nil {
 		tb.Fatal(err)
 	}
