@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+)
+
+// uniqueName is a name no other test uses on the shared server.
+func uniqueName(prefix string) string {
+	return prefix + "-" + acctest.RandStringFromCharSet(8, acctest.CharSetAlphaNum)
+}
+
+// attr returns an attribute of a resource in s.
+func stateAttr(s *terraform.State, addr, name string) (string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return "", fmt.Errorf("%s is not in the state", addr)
+	}
+	v, ok := rs.Primary.Attributes[name]
+	if !ok {
+		return "", fmt.Errorf("%s has no attribute %s", addr, name)
+	}
+	return v, nil
+}
+
+// capture stores an attribute of addr in *dst, for later steps.
+func capture(addr, name string, dst *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		v, err := stateAttr(s, addr, name)
+		*dst = v
+		return err
+	}
+}
+
+// expect is the plan check that addr's planned action is action.
+func expect(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+}
+
+// noChanges is the plan check that nothing is planned.
+func noChanges() resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+}
+
+// quoteList writes strings as an HCL list.
+func quoteList(ss ...string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
