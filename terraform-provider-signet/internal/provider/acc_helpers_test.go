@@ -1,7 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/signetdev/signet/client"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -55,3 +58,10 @@ func quoteList(ss ...string) string {
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }
+
+func ctxBackground() context.Context { return context.Background() }
+
+// errNotFound is a not-found error as the client returns it.
+var errNotFound = &client.Error{Status: 404, Code: client.CodeNotFound, Message: "not found"}
+
+type attrValue = attr.Value
