@@ -157,7 +157,7 @@ func (d *roleDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		return
 	}
 	m.ID, m.Description, m.Base, m.BuiltIn = types.StringValue(r.ID), types.StringValue(r.Description), types.StringValue(r.Base), types.BoolValue(r.BuiltIn)
-	m.EffectivePermissions = setValue(r.EffectivePermissions, types.SetValueMust(types.StringType, nil))
+	m.EffectivePermissions = setValue(r.EffectivePermissions)
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 

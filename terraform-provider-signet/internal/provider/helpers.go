@@ -132,13 +132,11 @@ func labelsOf(ctx context.Context, v types.Map, diags *diag.Diagnostics) map[str
 	return out
 }
 
-// mapValue is the state of a map attribute from the server's m: null
-// when m is empty and the prior value was null (Signet leaves empty maps
-// out, so {} and null read alike), else m.
-func mapValue(m map[string]string, prior types.Map) types.Map {
-	if len(m) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.MapNull(types.StringType)
-	}
+// mapValue is the state of a map attribute from the server's m: an empty
+// map rather than null when m is empty (Signet leaves empty maps out of
+// its answers), so that it matches the attribute's default of {} after an
+// import too.
+func mapValue(m map[string]string) types.Map {
 	el := make(map[string]attr.Value, len(m))
 	for k, v := range m {
 		el[k] = types.StringValue(v)
@@ -146,12 +144,9 @@ func mapValue(m map[string]string, prior types.Map) types.Map {
 	return types.MapValueMust(types.StringType, el)
 }
 
-// setValue is the state of a set attribute from the server's list, null
-// when it is empty and the prior value was null.
-func setValue(list []string, prior types.Set) types.Set {
-	if len(list) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.SetNull(types.StringType)
-	}
+// setValue is the state of a set attribute from the server's list: an
+// empty set rather than null when the list is empty.
+func setValue(list []string) types.Set {
 	el := make([]attr.Value, 0, len(list))
 	for _, s := range list {
 		el = append(el, types.StringValue(s))
@@ -172,15 +167,6 @@ func timeValue(t *time.Time) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(t.UTC().Format(time.RFC3339))
-}
-
-// stringOrNull is s, or null when s is "" and the prior value was null, so
-// that an optional attribute left out does not read back as "".
-func stringOrNull(s string, prior types.String) types.String {
-	if s == "" && (prior.IsNull() || prior.IsUnknown()) {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
 
 // idAttribute is the computed id of a resource, kept from the state in

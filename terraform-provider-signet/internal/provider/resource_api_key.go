@@ -187,9 +187,9 @@ func apiKeyState(k *client.APIKey, secret string, prior apiKeyModel) *apiKeyMode
 		Description:      types.StringValue(k.Description),
 		ExpiresIn:        prior.ExpiresIn,
 		ExpiresAt:        timeValue(k.ExpiresAt),
-		Scopes:           setValue(k.Scopes, types.SetValueMust(types.StringType, nil)),
+		Scopes:           setValue(k.Scopes),
 		AllowedNetworks:  networksValue(k.AllowedNetworks, prior.AllowedNetworks),
-		Labels:           mapValue(k.Labels, prior.Labels),
+		Labels:           mapValue(k.Labels),
 		RotationTriggers: prior.RotationTriggers,
 		RotationGrace:    prior.RotationGrace,
 		Secret:           prior.Secret,
@@ -223,7 +223,7 @@ func networksValue(server []string, prior types.Set) types.Set {
 			}
 		}
 	}
-	return setValue(server, types.SetValueMust(types.StringType, nil))
+	return setValue(server)
 }
 
 func formatPrefixes(ps []netip.Prefix) []string {

@@ -65,14 +65,13 @@ func (r *roleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 }
 
 func roleState(r *client.Role) *roleModel {
-	empty := types.SetValueMust(types.StringType, nil)
 	return &roleModel{
 		ID:                   types.StringValue(r.ID),
 		Name:                 types.StringValue(r.Name),
 		Description:          types.StringValue(r.Description),
 		Base:                 types.StringValue(r.Base),
-		Permissions:          setValue(r.Permissions, empty),
-		EffectivePermissions: setValue(r.EffectivePermissions, empty),
+		Permissions:          setValue(r.Permissions),
+		EffectivePermissions: setValue(r.EffectivePermissions),
 	}
 }
 

@@ -135,7 +135,7 @@ func serviceAccountState(sa *client.User, prior serviceAccountModel) *serviceAcc
 		Name:        types.StringValue(sa.Name),
 		Description: types.StringValue(sa.Description),
 		Disabled:    types.BoolValue(sa.Status == client.StatusDisabled),
-		Labels:      mapValue(sa.Labels, prior.Labels),
+		Labels:      mapValue(sa.Labels),
 		OwnerType:   types.StringValue(sa.OwnerType),
 		OwnerID:     types.StringValue(sa.OwnerID),
 		CreatedAt:   timeValue(&sa.CreatedAt),

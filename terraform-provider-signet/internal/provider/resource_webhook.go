@@ -79,7 +79,7 @@ func webhookState(w *client.WebhookEndpoint, secret types.String) *webhookModel 
 		ID:          types.StringValue(w.ID),
 		URL:         types.StringValue(w.URL),
 		Description: types.StringValue(w.Description),
-		EventTypes:  setValue(w.EventTypes, types.SetValueMust(types.StringType, nil)),
+		EventTypes:  setValue(w.EventTypes),
 		Enabled:     types.BoolValue(w.Enabled),
 		Secret:      secret,
 	}
