@@ -20,6 +20,12 @@ variable "key_generation" {
   default     = "1"
 }
 
+variable "allowed_networks" {
+  description = "Where the pipeline's runners reach Signet from."
+  type        = list(string)
+  default     = ["10.0.0.0/8"]
+}
+
 variable "secret_file" {
   description = "Where the key's secret is written."
   type        = string
@@ -53,7 +59,7 @@ resource "signet_api_key" "pipeline" {
   service_account_id = signet_service_account.pipeline.id
   name               = "ci"
   expires_in         = "90d"
-  allowed_networks   = ["10.0.0.0/8"]
+  allowed_networks   = var.allowed_networks
 
   rotation_triggers = {
     generation = var.key_generation

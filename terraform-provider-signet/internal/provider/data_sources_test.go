@@ -51,7 +51,7 @@ func TestAccDataSourceNotFound(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6,
 		Steps: []resource.TestStep{{
 			Config:      `data "signet_group" "g" { name = "no such group" }`,
-			ExpectError: regexp.MustCompile(`no group is named "no such group"`),
+			ExpectError: messageRegexp(`no group is named "no such group"`),
 		}},
 	})
 }

@@ -28,6 +28,8 @@ func TestAccExample(t *testing.T) {
 			"pipeline":       config.StringVariable(uniqueName("tf-example")),
 			"key_generation": config.StringVariable(generation),
 			"secret_file":    config.StringVariable(file),
+			// The test reaches Signet from 127.0.0.1.
+			"allowed_networks": config.ListVariable(config.StringVariable("127.0.0.0/8")),
 		}
 	}
 	v1 := vars("1")

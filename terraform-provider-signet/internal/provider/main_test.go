@@ -72,6 +72,14 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// The binary reads no CLI configuration of the machine's (provider
+	// installation overrides, credentials): an empty one of its own.
+	cliConfig := filepath.Join(dir, "cli.tfrc")
+	if err := os.WriteFile(cliConfig, nil, 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	os.Setenv("TF_CLI_CONFIG_FILE", cliConfig)
 	stop, err := startSignet(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting Signet for the acceptance tests:", err)

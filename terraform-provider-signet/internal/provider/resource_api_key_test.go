@@ -59,7 +59,7 @@ func TestAccAPIKey(t *testing.T) {
 		CheckDestroy:             checkRevoked(api, &secondID),
 		Steps: []resource.TestStep{
 			{
-				Config:           apiKeyConfig(sa, "deploy", "first", `[]`, `["10.1.2.3/8", "192.0.2.1"]`, ""),
+				Config:           apiKeyConfig(sa, "deploy", "first", `[]`, `["10.1.2.3/8", "127.0.0.1"]`, ""),
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionCreate),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					capture(addr, "id", &id),
@@ -73,23 +73,25 @@ func TestAccAPIKey(t *testing.T) {
 			},
 			{
 				// Networks written another way than Signet stores them
-				// (10.1.2.3/8 is 10.0.0.0/8) plan nothing.
-				Config:           apiKeyConfig(sa, "deploy", "first", `[]`, `["10.1.2.3/8", "192.0.2.1"]`, ""),
+				// (10.1.2.3/8 is 10.0.0.0/8, 127.0.0.1 is 127.0.0.1/32) plan
+				// nothing. (The tests reach Signet from 127.0.0.1, which
+				// every allowlist here holds.)
+				Config:           apiKeyConfig(sa, "deploy", "first", `[]`, `["10.1.2.3/8", "127.0.0.1"]`, ""),
 				ConfigPlanChecks: noChanges(),
 			},
 			{
-				Config:           apiKeyConfig(sa, "deploy-2", "second", `[]`, `["10.0.0.0/8"]`, ""),
+				Config:           apiKeyConfig(sa, "deploy-2", "second", `[]`, `["10.0.0.0/8", "127.0.0.0/8"]`, ""),
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionUpdate),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(addr, "id", &id),
 					resource.TestCheckResourceAttr(addr, "name", "deploy-2"),
-					resource.TestCheckResourceAttr(addr, "allowed_networks.#", "1"),
+					resource.TestCheckResourceAttr(addr, "allowed_networks.#", "2"),
 					checkSecretWorks(addr), // the secret is kept across updates
 				),
 			},
 			{
 				// Scopes cannot change in place: a new key.
-				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8"]`, ""),
+				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8", "127.0.0.0/8"]`, ""),
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionReplace),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					capture(addr, "id", &secondID),
@@ -128,7 +130,7 @@ func TestAccAPIKey(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8"]`, ""),
+				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8", "127.0.0.0/8"]`, ""),
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionUpdate),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(addr, "id", &secondID),
@@ -143,7 +145,7 @@ func TestAccAPIKey(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8"]`, ""),
+				Config:           apiKeyConfig(sa, "deploy-2", "second", `["service_accounts:read"]`, `["10.0.0.0/8", "127.0.0.0/8"]`, ""),
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionCreate),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					capture(addr, "id", &secondID),

@@ -73,7 +73,7 @@ func TestAccGroup(t *testing.T) {
 			{ResourceName: g, ImportState: true, ImportStateVerify: true},
 			{ResourceName: g, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed"},
 			{ResourceName: m, ImportState: true, ImportStateVerify: true},
-			{ResourceName: m, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed/" + name + "-b"},
+			{ResourceName: m, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed/" + name + "-renamed-b"},
 			{
 				PreConfig: func() {
 					if _, err := api.UpdateGroup(t.Context(), groupID, client.GroupUpdate{Description: client.String("changed in the UI")}); err != nil {

@@ -23,8 +23,9 @@ type serviceAccountResource struct{ configured }
 func newServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
 
 var (
-	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
-	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithConfigure      = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithImportState    = (*serviceAccountResource)(nil)
 )
 
 type serviceAccountModel struct {
@@ -68,8 +69,14 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"owner_type": schema.StringAttribute{
 				MarkdownDescription: "Who is responsible for the account: `user` or `group`; with `owner_id`.",
 				Optional:            true, Computed: true,
-				Default:    stringdefault.StaticString(""),
-				Validators: []validator.String{validOneOf("owner_type", "user", "group", "")},
+				Default: stringdefault.StaticString(""),
+				Validators: []validator.String{stringCheck{"user or group", func(s string) error {
+					// The API's rule and message (service.checkOwner).
+					if s != "" && s != "user" && s != "group" {
+						return fmt.Errorf("owner_type must be %q or %q (or, with owner_id, empty for no owner)", "user", "group")
+					}
+					return nil
+				}}},
 			},
 			"owner_id": schema.StringAttribute{
 				MarkdownDescription: "The id of the owning user (`usr_…`) or group (`grp_…`); with `owner_type`.",

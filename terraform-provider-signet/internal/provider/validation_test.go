@@ -112,7 +112,7 @@ resource "signet_role" "r" {
   base        = "view"
   permissions = ["no_such:permission"]
 }`,
-			ExpectError: regexp.MustCompile(`(?s)Signet: cannot create the role.*unknown permission.*code\s+invalid,\s+request\s+id\s+\S+`),
+			ExpectError: regexp.MustCompile(`(?s)Signet:\s+cannot\s+create\s+the\s+role.*unknown\s+permission.*code\s+invalid,\s+request\s+id\s+\S+`),
 		}},
 	})
 }
