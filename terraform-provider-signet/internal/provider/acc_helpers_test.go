@@ -65,3 +65,30 @@ func ctxBackground() context.Context { return context.Background() }
 var errNotFound = &client.Error{Status: 404, Code: client.CodeNotFound, Message: "not found"}
 
 type attrValue = attr.Value
+
+// replaced checks that addr has an id other than *id, then keeps the new
+// one in *id.
+func replaced(addr string, id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		v, err := stateAttr(s, addr, "id")
+		if err != nil {
+			return err
+		}
+		if v == *id {
+			return fmt.Errorf("%s kept its id %s: not replaced", addr, v)
+		}
+		*id = v
+		return nil
+	}
+}
+
+// replaceStep is a step that taints addr (as "tofu apply -replace" would)
+// and checks that it is replaced by a new one.
+func replaceStep(config, addr string, id *string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		Taint:            []string{addr},
+		ConfigPlanChecks: expect(addr, plancheck.ResourceActionReplace),
+		Check:            replaced(addr, id),
+	}
+}

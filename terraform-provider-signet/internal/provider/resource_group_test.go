@@ -70,6 +70,19 @@ func TestAccGroup(t *testing.T) {
 				ConfigPlanChecks: expect(m, plancheck.ResourceActionReplace),
 				Check:            checkMembers(api, &groupID, &memberB),
 			},
+			{
+				// The group replaced (tainted): its membership follows.
+				Config: groupConfig(name+"-renamed", "second", "b"),
+				Taint:  []string{g},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(g, plancheck.ResourceActionReplace),
+					plancheck.ExpectResourceAction(m, plancheck.ResourceActionReplace),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					replaced(g, &groupID),
+					checkMembers(api, &groupID, &memberB),
+				),
+			},
 			{ResourceName: g, ImportState: true, ImportStateVerify: true},
 			{ResourceName: g, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed"},
 			{ResourceName: m, ImportState: true, ImportStateVerify: true},

@@ -49,6 +49,7 @@ func TestAccRole(t *testing.T) {
 					resource.TestCheckResourceAttr(addr, "permissions.#", "0"),
 				),
 			},
+			replaceStep(roleConfig(name+"-renamed", "edit", `[]`), addr, &id),
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed"},
 			{

@@ -67,6 +67,7 @@ func TestAccServiceAccount(t *testing.T) {
 					},
 				),
 			},
+			replaceStep(serviceAccountConfig(name+"-renamed", "deploys prod", true, `{ team = "data", env = "prod" }`), addr, &id),
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed"},
 			{

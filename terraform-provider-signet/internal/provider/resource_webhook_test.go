@@ -50,6 +50,7 @@ func TestAccWebhook(t *testing.T) {
 					resource.TestMatchResourceAttr(addr, "secret", regexp.MustCompile(`^whsec_`)),
 				),
 			},
+			replaceStep(webhookConfig(url+"/v2", `["api_key.*", "service_account.*"]`, false), addr, &id),
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"secret"}},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"secret"}, ImportStateId: url + "/v2"},
 			{

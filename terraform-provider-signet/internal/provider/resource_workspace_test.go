@@ -42,6 +42,7 @@ func TestAccWorkspace(t *testing.T) {
 				ConfigPlanChecks: expect(addr, plancheck.ResourceActionUpdate),
 				Check:            resource.TestCheckResourceAttrPtr(addr, "id", &id),
 			},
+			replaceStep(workspaceConfig(name+"-renamed", "production"), addr, &id),
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateId: name + "-renamed"},
 			{
