@@ -70,7 +70,8 @@ func (p *signetProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 	if cfg.URL.IsUnknown() || cfg.APIKey.IsUnknown() {
-		// Known only after another resource's apply: configure later.
+		resp.Diagnostics.AddError("Signet's URL or API key is not known yet",
+			"The provider's url and api_key must be known when planning: set them from variables or the "+EnvURL+" and "+EnvAPIKey+" environment variables, not from another resource's attributes.")
 		return
 	}
 	url, key := os.Getenv(EnvURL), os.Getenv(EnvAPIKey)
