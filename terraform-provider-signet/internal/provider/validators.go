@@ -18,9 +18,12 @@ import (
 // server, the same rule with the same message, so that a plan fails with
 // the words an apply would get from the API.
 
-// idPrefixes are the prefixes of Signet's ids; names may not begin with
-// one (the server's rule, service.validateName).
-var idPrefixes = []string{"usr_", "sa_", "key_", "ws_", "role_", "grp_", "grant_", "evt_", "ses_", "wh_", "whd_", "sgn_"}
+// idPrefixes are the prefixes of Signet's ids, in the order of
+// internal/id.Prefixes (which another module may not import); names may
+// not begin with one (the server's rule, service.validateName).
+// TestAccPlanValidation compares the message, which lists them, with the
+// API's.
+var idPrefixes = []string{"usr_", "sa_", "key_", "ws_", "role_", "grp_", "grant_", "evt_", "ses_", "wh_", "whd_", "aud_", "ck_", "sig_", "at_", "sgn_"}
 
 // checkName is the part of Signet's name rule that needs no database:
 // required, at most signet.MaxNameLen characters, not beginning with an
