@@ -1,0 +1,3 @@
+data "signet_group" "admins" {
+  name = "Admins"
+}

@@ -1,0 +1,3 @@
+data "signet_role" "edit" {
+  name = "Edit"
+}

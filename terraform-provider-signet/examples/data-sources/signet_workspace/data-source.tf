@@ -1,0 +1,3 @@
+data "signet_workspace" "default" {
+  name = "Default"
+}

@@ -1,0 +1,1 @@
+tofu import signet_grant.etl_edit grant_01jd5k2x3y4z5a6b7c8d9e0f1g

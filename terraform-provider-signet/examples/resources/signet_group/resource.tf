@@ -1,0 +1,4 @@
+resource "signet_group" "data" {
+  name        = "data-team"
+  description = "Owners of the data pipelines"
+}

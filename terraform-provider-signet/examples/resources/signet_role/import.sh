@@ -1,0 +1,2 @@
+tofu import signet_role.auditor role_01jd5k2x3y4z5a6b7c8d9e0f1g
+tofu import signet_role.auditor auditor

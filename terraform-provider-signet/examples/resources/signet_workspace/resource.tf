@@ -1,0 +1,4 @@
+resource "signet_workspace" "staging" {
+  name        = "staging"
+  description = "Pre-production"
+}
