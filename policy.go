@@ -39,6 +39,11 @@ type KeyPolicy struct {
 	// TokenLifetime is how long the access tokens the token endpoint
 	// issues live; 0 means DefaultTokenLifetime. At most MaxTokenLifetime.
 	TokenLifetime time.Duration `json:"token_lifetime,omitempty"`
+	// LongerTokensUntil is, after TokenLifetime was shortened, when the
+	// last token issued under the longer lifetime expires: a signing key
+	// retired before then stays published until then. Kept by the
+	// service, not set by administrators.
+	LongerTokensUntil *time.Time `json:"longer_tokens_until,omitempty"`
 	// EnforceFrom, when set, is when keys that break the policy start to
 	// be refused (reason policy_violation); before it they are only
 	// reported.

@@ -695,19 +695,13 @@ func (s *Service) RotateSigningKeys(ctx context.Context, a *signet.Actor, opts T
 		if err != nil {
 			return err
 		}
-		// A retired key must verify every token it signed: the longest
-		// lifetime any token may have, and the overlap for clocks and
-		// caches.
-		keep := signet.MaxTokenLifetime
-		if policy.TokenLifetime > 0 {
-			keep = policy.TokenLifetime
-		}
-		auds, err := allPages(func(p signet.Page) ([]*signet.Audience, string, error) { return o.tx.ListAudiences(ctx, p) })
-		if err != nil {
-			return err
-		}
-		for _, au := range auds {
-			keep = max(keep, au.TokenLifetime)
+		// A retired key must verify every token it signed: the token
+		// lifetime (an audience only shortens it), or longer while tokens
+		// issued under an earlier, longer lifetime may live; and the
+		// overlap for clocks and caches.
+		keep := policy.AccessTokenLifetime()
+		if u := policy.LongerTokensUntil; u != nil && u.After(o.now) {
+			keep = max(keep, u.Sub(o.now))
 		}
 		keep = min(keep, signet.MaxTokenLifetime) + opts.Overlap
 		if current != nil {

@@ -71,6 +71,18 @@ func (s *Service) SetKeyPolicy(ctx context.Context, a *signet.Actor, p signet.Ke
 			return nil
 		}
 		p.UpdatedAt, p.UpdatedBy = o.now, o.actorID()
+		// Tokens issued under a longer lifetime live on: remember until
+		// when, for the signing keys retired meanwhile.
+		p.LongerTokensUntil = old.LongerTokensUntil
+		if oldLife := old.AccessTokenLifetime(); oldLife > p.AccessTokenLifetime() {
+			until := o.now.Add(oldLife)
+			if p.LongerTokensUntil == nil || until.After(*p.LongerTokensUntil) {
+				p.LongerTokensUntil = &until
+			}
+		}
+		if p.LongerTokensUntil != nil && !p.LongerTokensUntil.After(o.now) {
+			p.LongerTokensUntil = nil
+		}
 		b, err := json.Marshal(p)
 		if err != nil {
 			return signet.Internal("service.SetKeyPolicy", err)
