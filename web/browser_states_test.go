@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -68,6 +69,8 @@ type uiFixture struct {
 	Webhook    *signet.WebhookEndpoint
 	Delivery   *signet.WebhookDelivery
 	AuditEvent string
+	Audience   *signet.Audience
+	ClientKey  *signet.ClientKey // on SA
 
 	tabs map[string]context.Context
 }
@@ -127,6 +130,18 @@ func newUIFixture(t *testing.T) *uiFixture {
 	f.Delivery, err = e.svc.SendTestWebhook(e.ctx, a, f.Webhook.ID)
 	must("test delivery", err)
 	e.dispatch(t)
+	f.Audience, err = e.svc.CreateAudience(e.ctx, a, service.AudienceInput{Identifier: "https://billing.internal", Description: "Billing API",
+		ServiceAccountID: f.SA.ID, TokenLifetime: 5 * time.Minute})
+	must("audience", err)
+	_, err = e.svc.CreateAudience(e.ctx, a, service.AudienceInput{Identifier: "reports"})
+	must("audience", err)
+	pub, _ := publicPEM(t)
+	f.ClientKey, err = e.svc.CreateClientKey(e.ctx, a, f.SA.ID, service.ClientKeyInput{Name: "ci-signer", PublicKey: pub})
+	must("client key", err)
+	for range 2 { // one signing key, one retired
+		_, err = e.svc.RotateSigningKeys(e.ctx, a, service.TokenOptions{}, true)
+		must("signing keys", err)
+	}
 	events, _, err := e.svc.ListAuditEvents(e.ctx, signet.SystemActor, signet.AuditFilter{})
 	must("audit events", err)
 	if len(events) == 0 {
@@ -243,6 +258,26 @@ func baseUIStates(f *uiFixture) []uiState {
 		}},
 		{Name: "webhook", Path: "/settings/webhooks/" + f.Webhook.ID},
 		{Name: "webhook-delivery", Path: "/settings/webhooks/" + f.Webhook.ID + "/deliveries/" + f.Delivery.ID},
+		{Name: "audiences", Path: "/settings/audiences"},
+		{Name: "audiences-create", Path: "/settings/audiences?dialog=create-audience"},
+		{Name: "audiences-create-error", Path: "/settings/audiences?dialog=create-audience", Steps: func(int64) []A {
+			return []A{chromedp.WaitVisible(chromedp.ID("create-audience-identifier")), chromedp.SendKeys(chromedp.ID("create-audience-identifier"), "billing service"),
+				chromedp.SendKeys(chromedp.ID("create-audience-lifetime"), "forever"),
+				chromedp.Click(chromedp.ID("create-audience-submit")), chromedp.WaitVisible(chromedp.CSS(`#create-audience-lifetime[aria-invalid="true"]`))}
+		}},
+		{Name: "audiences-edit", Path: "/settings/audiences?dialog=edit-" + f.Audience.ID},
+		{Name: "audiences-rotate-dialog", Path: "/settings/audiences", Steps: func(int64) []A {
+			return []A{chromedp.Click(chromedp.ID("rotate-signing-key")), chromedp.WaitVisible(chromedp.ID("confirm-ok"))}
+		}},
+		{Name: "audiences-rotate-confirm", Path: "/settings/signing-keys/rotate"},
+		{Name: "audience-delete-confirm", Path: "/settings/audiences/" + f.Audience.ID + "/delete"},
+		{Name: "user-add-public-key", Path: "/settings/users/" + f.SA.ID + "?dialog=add-public-key"},
+		{Name: "user-add-public-key-error", Path: "/settings/users/" + f.SA.ID + "?dialog=add-public-key", Steps: func(int64) []A {
+			return []A{chromedp.WaitVisible(chromedp.ID("pk-name")), chromedp.SendKeys(chromedp.ID("pk-name"), "laptop"),
+				chromedp.SetValue(chromedp.ID("pk-key"), "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"),
+				chromedp.Click(chromedp.ID("add-public-key-submit")), chromedp.WaitVisible(chromedp.CSS(`#pk-key[aria-invalid="true"]`))}
+		}},
+		{Name: "public-key-delete-confirm", Path: "/settings/users/" + f.SA.ID + "/public-keys/" + f.ClientKey.ID + "/delete"},
 
 		{Name: "audit", Path: "/settings/audit"},
 		{Name: "audit-bad-filter", Path: "/settings/audit?since=yesterday"},
@@ -252,10 +287,13 @@ func baseUIStates(f *uiFixture) []uiState {
 
 		{Name: "viewer-users", Path: "/settings/users", As: "viewer"},
 		{Name: "viewer-api-keys", Path: "/settings/api-keys", As: "viewer"},
+		{Name: "viewer-audiences", Path: "/settings/audiences", As: "viewer"},
+		{Name: "viewer-service-account", Path: "/settings/users/" + f.SA.ID, As: "viewer"},
 
 		{Name: "empty-users", Path: "/settings/users", Env: "empty"},
 		{Name: "empty-api-keys", Path: "/settings/api-keys", Env: "empty"},
 		{Name: "empty-webhooks", Path: "/settings/webhooks", Env: "empty"},
+		{Name: "empty-audiences", Path: "/settings/audiences", Env: "empty"},
 		{Name: "empty-workspaces", Path: "/settings/workspaces", Env: "empty"},
 		{Name: "empty-audit", Path: "/settings/audit?outcome=failure", Env: "empty"},
 	}

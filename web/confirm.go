@@ -8,7 +8,8 @@ import (
 )
 
 // Destructive actions (revoke a key; delete a user, service account,
-// group, role, workspace or webhook; remove a role or a member; end a
+// group, role, workspace, webhook, audience or public key; rotate the
+// token signing key; remove a role or a member; end a
 // session) are links to a confirmation page that names the consequence
 // and holds the POST button. With JavaScript, app.js shows the same
 // question in an in-page dialog instead (data-confirm on the link) and
@@ -40,6 +41,9 @@ func (s *server) confirmRoutes(auth func(string, handler)) {
 	auth("GET /settings/workspaces/{id}/delete", s.confirmDeleteWorkspace)
 	auth("GET /settings/webhooks/{id}/delete", s.confirmDeleteWebhook)
 	auth("GET /settings/account/sessions/{id}/revoke", s.confirmEndSession)
+	auth("GET /settings/audiences/{id}/delete", s.confirmDeleteAudience)
+	auth("GET /settings/signing-keys/rotate", s.confirmRotateSigningKeys)
+	auth("GET /settings/users/{id}/public-keys/{key}/delete", s.confirmDeleteClientKey)
 }
 
 func (s *server) renderConfirm(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, v *confirmView) error {

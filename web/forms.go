@@ -77,6 +77,9 @@ var apiWords = []struct {
 	{regexp.MustCompile(`\bowner_type\b`), "owner type"},
 	{regexp.MustCompile(`\bowner_id\b`), "owner"},
 	{regexp.MustCompile(`^url\b`), "URL"},
+	{regexp.MustCompile(`\bservice_account_id\b`), "service account"},
+	{regexp.MustCompile(`\btoken_lifetime\b`), "token lifetime"},
+	{regexp.MustCompile(`\bpublic_key\b`), "public key"},
 }
 
 // networkIndex is "allowed_networks[2]" in a message: the third line.

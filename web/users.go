@@ -394,6 +394,12 @@ type editView struct {
 	Details detailsForm
 	// DeleteConfirm is the question the Delete button asks (confirm.go).
 	DeleteConfirm *confirmView
+	// ClientKeys are a service account's public keys (audiences.go), when
+	// the viewer may read them; ClientKeyForm is the add dialog's.
+	ClientKeys         []clientKeyView
+	CanReadClientKeys  bool
+	CanWriteClientKeys bool
+	ClientKeyForm      clientKeyForm
 }
 
 type detailsForm struct{ Name, Email, Description string }
@@ -474,6 +480,9 @@ func (s *server) editView(r *http.Request, c *reqCtx, id string) (*editView, err
 	now := s.now()
 	for _, k := range keys {
 		v.Keys = append(v.Keys, newKeyView(k, users, now))
+	}
+	if err := s.clientKeys(r, c, v, users); err != nil {
+		return nil, err
 	}
 	if len(v.Keys) > 0 {
 		activity, err := s.keyUsage(ctx, c, now, v.Keys)

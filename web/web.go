@@ -66,6 +66,9 @@ type Config struct {
 	// throttles, audit events), as in httpapi.Config: give both the same
 	// one. nil trusts no proxy: the client is always the TCP peer.
 	ClientAddr *httpedge.ClientAddr
+	// TokenOptions configure Signet's token signing keys, as signet serve
+	// runs them: the Audiences page's "Rotate now" makes a key with them.
+	TokenOptions service.TokenOptions
 }
 
 // server is the state every handler shares. Immutable after NewUI.
@@ -75,6 +78,7 @@ type server struct {
 	now    func() time.Time
 	secure bool
 	pages  map[string]*template.Template
+	tokens service.TokenOptions
 }
 
 // UI is the settings UI: Register puts its pages on the one mux that
@@ -88,7 +92,7 @@ func NewUI(cfg Config) *UI {
 	if cfg.Service == nil {
 		panic("web: Config.Service is required")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, tokens: cfg.TokenOptions}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +191,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/users/{id}/grants", s.addUserGrant)
 	auth("POST /settings/users/{id}/grants/{grant}/delete", s.deleteUserGrant)
 	auth("POST /settings/users/{id}/api-keys", s.createUserKey)
+	auth("POST /settings/users/{id}/public-keys", s.createClientKey)
+	auth("POST /settings/users/{id}/public-keys/{key}/delete", s.deleteClientKey)
 	auth("POST /settings/users/{id}/status", s.setUserStatus)
 	auth("POST /settings/users/{id}/delete", s.deleteUser)
 
@@ -235,6 +241,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/webhooks/{id}/delete", s.deleteWebhook)
 	auth("GET /settings/webhooks/{id}/deliveries/{delivery}", s.webhookDeliveryPage)
 	auth("POST /settings/webhooks/{id}/deliveries/{delivery}/redeliver", s.redeliverWebhook)
+
+	auth("GET /settings/audiences", s.audiencesPage)
+	auth("POST /settings/audiences", s.createAudience)
+	auth("POST /settings/audiences/{id}", s.updateAudience)
+	auth("POST /settings/audiences/{id}/delete", s.deleteAudience)
+	auth("POST /settings/signing-keys/rotate", s.rotateSigningKeys)
 
 	auth("GET /settings/audit", s.auditPage)
 	auth("GET /settings/audit/{id}", s.auditEventPage)
@@ -489,6 +501,7 @@ var notices = map[string]string{
 	"webhook_enabled":   "Enabled: pending deliveries are attempted again.",
 	"test_queued":       "A test event has been queued: it shows in the delivery log below.",
 	"redelivery_queued": "The event has been queued for delivery again: it shows in the delivery log below.",
+	"signing_rotated":   "Rotated: a new key signs tokens from now on. The previous one stays published until the tokens it signed have expired.",
 }
 
 // errorView is the data of the error page.
