@@ -529,6 +529,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 	})
 	ui := web.NewUI(web.Config{
 		Service:       svc,
+		TokenOptions:  cfg.tokens,
 		Logger:        logger,
 		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
 	})
