@@ -91,11 +91,19 @@ func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Act
 	t.Helper()
 	sctx, cancel := context.WithDeadline(ctx, testenv.Deadline(t))
 	defer cancel()
-	v, err := chromedp.Run(sctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
+	for {
+		v, err := chromedp.Run(sctx, a)
+		// A node found a moment before may be replaced before it is read
+		// (a page still settling on a loaded machine): read it again.
+		if err != nil && strings.Contains(err.Error(), "No node with given id") && sctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
 	}
-	return v
 }
 
 // screenshot saves a PNG of the viewport into $SIGNET_SCREENSHOTS, if set.
