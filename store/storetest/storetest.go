@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookClaims", testWebhookClaims},
 		{"WebhookClaimsConcurrent", testWebhookClaimsConcurrent},
+		{"OIDCProviders", testOIDCProviders},
+		{"SSOLoginStates", testSSOLoginStates},
 		{"Rollback", testRollback},
 		{"CanceledContext", testCanceledContext},
 		{"ConcurrentWrites", testConcurrentWrites},
