@@ -112,6 +112,8 @@ var WebhookEventTypes = []string{
 	"grant.create", "grant.delete",
 	"group.create", "group.delete", "group.member_add", "group.member_remove", "group.update",
 	"key_policy.update",
+	"oidc_provider.create", "oidc_provider.delete", "oidc_provider.update",
+	"password_login.update",
 	"permission_domain.create",
 	"role.create", "role.delete", "role.update",
 	"service_account.create", "service_account.delete", "service_account.disable", "service_account.enable",

@@ -39,6 +39,11 @@ var readOnly = []string{
 	// redelivery), which changes nothing; the delivery log shows it.
 	"GetWebhookDelivery", "GetWebhookEndpoint", "ListWebhookDeliveries", "ListWebhookEndpoints",
 	"NewDispatcher", "RedeliverWebhook", "SendTestWebhook",
+	// Single sign-on: reads; BeginSSO writes only a single-use state (no
+	// one's data); CompleteSSO is a sign-in, audited as session.login or
+	// session.login_failed like Login, and checked against a real
+	// identity provider in sso_test.go.
+	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "BeginSSO", "CompleteSSO",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -70,6 +75,7 @@ func auditedMutations() []mutation {
 		key       string
 		session   string
 		webhookID string
+		idpID     string
 		// saKey is the key string of the service account's first key.
 		saKey string
 	)
@@ -246,6 +252,25 @@ func auditedMutations() []mutation {
 			a := *e.admin
 			a.SessionID = session
 			return e.svc.Logout(e.ctx, &a)
+		}},
+		{"CreateOIDCProvider", "oidc_provider.create", "oidc_provider", func(e *env) error {
+			p, err := e.svc.CreateOIDCProvider(e.ctx, e.admin, OIDCProviderInput{Name: "Okta", Issuer: "https://idp.example",
+				ClientID: "signet", ClientSecret: "s3cret"})
+			if err == nil {
+				idpID = p.ID
+			}
+			return err
+		}},
+		{"UpdateOIDCProvider", "oidc_provider.update", "oidc_provider", func(e *env) error {
+			_, err := e.svc.UpdateOIDCProvider(e.ctx, e.admin, idpID, OIDCProviderUpdate{JITCreate: ptr(true)})
+			return err
+		}},
+		{"DeleteOIDCProvider", "oidc_provider.delete", "oidc_provider", func(e *env) error {
+			return e.svc.DeleteOIDCProvider(e.ctx, e.admin, idpID)
+		}},
+		{"SetPasswordLogin", "password_login.update", "setting", func(e *env) error {
+			_, err := e.svc.SetPasswordLogin(e.ctx, e.admin, signet.PasswordLogin{})
+			return err
 		}},
 		{"CreateAdmin", "user.create", "user", func(e *env) error {
 			_, err := e.svc.CreateAdmin(e.ctx, CreateHumanInput{Name: "Root", Email: "root@example.com", Password: testPassword})
