@@ -325,7 +325,9 @@ func (s *Service) CompleteSSO(ctx context.Context, in SSOCallback) (*SSOSession,
 	switch {
 	case c.Email == "":
 		return fail(ssoFail("email_missing", "the identity provider sent no email address; ask your administrator to release the email claim to Signet"))
-	case c.EmailVerified != nil && !*c.EmailVerified:
+	case c.EmailVerified == nil || !*c.EmailVerified:
+		// Signet trusts the address to name the person (it links
+		// accounts by it): the provider must vouch for it.
 		return fail(ssoFail("email_unverified", "your email address is not verified at the identity provider"))
 	case !signet.EmailDomainAllowed(c.Email, p.AllowedDomains):
 		return fail(ssoFail("email_domain_not_allowed", "accounts of this email domain may not sign in to Signet"))

@@ -105,8 +105,8 @@ func (s *Service) GetOIDCProvider(ctx context.Context, a *signet.Actor, provider
 // organisation-wide, and each mapped group's access must be covered by
 // the actor's own (no escalation: only an Admin maps the Admins group).
 // The client secret is sealed at rest and never returned or audited.
-// Audited as "oidc_provider.create". Returns EINVALID, ENOTFOUND (a mapped
-// group), EFORBIDDEN, EUNAVAILABLE (no secret key configured).
+// Audited as "oidc_provider.create". Returns EINVALID (also for an unknown
+// mapped group), EFORBIDDEN, EUNAVAILABLE (no secret key configured).
 func (s *Service) CreateOIDCProvider(ctx context.Context, a *signet.Actor, in OIDCProviderInput) (*signet.OIDCProvider, error) {
 	var out *signet.OIDCProvider
 	err := s.mutate(ctx, a, "oidc_provider.create", func(o *op) error {
@@ -307,8 +307,10 @@ func (o *op) validateProvider(p *signet.OIDCProvider) error {
 		if !checked[m.GroupID] {
 			checked[m.GroupID] = true
 			g, err := o.tx.GetGroup(o.ctx, m.GroupID)
-			if err != nil {
-				return withField("group_mappings", notFound(err, "group %q not found", m.GroupID))
+			if signet.ErrorCode(err) == signet.ENOTFOUND {
+				return signet.FieldErrorf("group_mappings", signet.EINVALID, "group %q not found", m.GroupID)
+			} else if err != nil {
+				return err
 			}
 			grants, err := o.grantsOf(signet.SubjectGroup, g.ID)
 			if err != nil {
