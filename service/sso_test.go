@@ -289,7 +289,10 @@ func signInGrace(t *testing.T, se *ssoEnv) error {
 // TestSSOLinksExistingUser: without just-in-time creation, an existing
 // user is matched by verified email and linked, and later found by
 // subject even after their email changes in Signet.
-func TestSSOLinksExistingUser(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSSOLinksExistingUser) }
+func TestSSOLinksExistingUser(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testSSOLinksExistingUser)
+}
 
 func testSSOLinksExistingUser(t *testing.T) {
 	se := newSSOEnv(t, OIDCProviderInput{})
