@@ -43,7 +43,7 @@ var readOnly = []string{
 	// one's data); CompleteSSO is a sign-in, audited as session.login or
 	// session.login_failed like Login, and checked against a real
 	// identity provider in sso_test.go.
-	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "BeginSSO", "CompleteSSO",
+	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "PasswordLoginOff", "BeginSSO", "CompleteSSO",
 }
 
 // mutation is one mutating service operation and the audit event it must

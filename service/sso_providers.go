@@ -422,6 +422,18 @@ func (s *Service) SetPasswordLogin(ctx context.Context, a *signet.Actor, in sign
 	return out, err
 }
 
+// PasswordLoginOff reports whether password sign-in is turned off, for
+// the login page (no authentication; false when it cannot be read).
+func (s *Service) PasswordLoginOff(ctx context.Context) bool {
+	var off bool
+	s.store.Read(ctx, func(tx store.Tx) error {
+		pl, err := loadPasswordLogin(ctx, tx)
+		off = pl.Disabled
+		return err
+	})
+	return off
+}
+
 // errPasswordLoginOff refuses a password sign-in while password sign-in
 // is turned off. It is given before the password is checked, to everyone
 // but the break-glass administrator, so it reveals nothing about the

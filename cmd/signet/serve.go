@@ -489,6 +489,8 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Service:       svc,
 		Logger:        logger,
 		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
+		// Single sign-on's redirect URI is base + /login/sso/callback.
+		PublicURL: base,
 	})
 	handler := edge(api, ui, cfg, logger, requestMetrics)
 	srv := &http.Server{
