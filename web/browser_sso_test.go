@@ -143,7 +143,10 @@ func mustURL(t *testing.T, s string) *url.URL {
 // TestLoginPagePasswordOff: with password sign-in off, the password form
 // is the break-glass administrator's, behind a disclosure; the provider's
 // button comes first.
-func TestLoginPagePasswordOff(t *testing.T) { t.Parallel(); testdb.ForEach(t, testLoginPagePasswordOff) }
+func TestLoginPagePasswordOff(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testLoginPagePasswordOff)
+}
 
 func testLoginPagePasswordOff(t *testing.T) {
 	e := newEnv(t)
