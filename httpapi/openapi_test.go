@@ -264,6 +264,12 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Violation":                       reflect.TypeFor[client.Violation](),
 		"KeyPolicySettings":               reflect.TypeFor[client.KeyPolicySettings](),
 		"KeyPolicy":                       reflect.TypeFor[client.KeyPolicy](),
+		"GroupMapping":                    reflect.TypeFor[client.GroupMapping](),
+		"OIDCProvider":                    reflect.TypeFor[client.OIDCProvider](),
+		"OIDCProviderPage":                reflect.TypeFor[client.Page[client.OIDCProvider]](),
+		"CreateOIDCProviderRequest":       reflect.TypeFor[client.CreateOIDCProviderRequest](),
+		"OIDCProviderUpdate":              reflect.TypeFor[client.OIDCProviderUpdate](),
+		"PasswordLogin":                   reflect.TypeFor[client.PasswordLogin](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -322,6 +322,13 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries", h: (*server).listWebhookDeliveries, auth: authed, query: qDeliveries},
 	{method: "GET", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}", h: (*server).getWebhookDelivery, auth: authed},
 	{method: "POST", pattern: "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", h: (*server).redeliverWebhook, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/providers", h: (*server).listOIDCProviders, auth: authed},
+	{method: "POST", pattern: "/api/v1/sso/providers", h: (*server).createOIDCProvider, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/providers/{id}", h: (*server).getOIDCProvider, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/sso/providers/{id}", h: (*server).updateOIDCProvider, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/sso/providers/{id}", h: (*server).deleteOIDCProvider, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/password-login", h: (*server).getPasswordLogin, auth: authed},
+	{method: "PUT", pattern: "/api/v1/sso/password-login", h: (*server).setPasswordLogin, auth: authed},
 	{method: "GET", pattern: "/api/v1/key-policy", h: (*server).getKeyPolicy, auth: authed},
 	{method: "PUT", pattern: "/api/v1/key-policy", h: (*server).setKeyPolicy, auth: authed},
 
