@@ -5,21 +5,19 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
 	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
+	github.com/coreos/go-oidc/v3 v3.21.0 // OIDC sign-in: discovery, JWKS and ID token verification (signature, iss, aud, exp)
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // UTS #39 skeletons over Unicode's confusables table, to refuse and flag look-alike names
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // tests only: the Standard Webhooks specification's own verifier checks Signet's webhook signatures
+	github.com/zitadel/oidc/v3 v3.52.0 // tests only: a real OpenID provider (its example OP, with a login form) for the SSO tests
 	golang.org/x/crypto v0.59.0
+	golang.org/x/oauth2 v0.38.0 // OIDC sign-in: the authorization code exchange with PKCE; go-oidc's companion
 	golang.org/x/term v0.48.0 // signet login asks for the password on the terminal without echo
 	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
 	modernc.org/sqlite v1.62.0
-)
-
-require (
-	github.com/coreos/go-oidc/v3 v3.21.0
-	golang.org/x/oauth2 v0.38.0
 )
 
 require (
@@ -49,7 +47,6 @@ require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/rs/cors v1.11.1 // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
-	github.com/zitadel/oidc/v3 v3.52.0 // indirect
 	github.com/zitadel/schema v1.3.2 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
