@@ -6,9 +6,13 @@ module github.com/signetdev/signet/contract
 
 go 1.26.8
 
-require github.com/signetdev/signet v0.0.0
+require (
+	github.com/oapi-codegen/runtime v1.9.0
+	github.com/signetdev/signet v0.0.0
+)
 
 require (
+	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
