@@ -43,7 +43,9 @@ var readOnly = []string{
 	// one's data); CompleteSSO is a sign-in, audited as session.login or
 	// session.login_failed like Login, and checked against a real
 	// identity provider in sso_test.go.
-	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "PasswordLoginOff", "BeginSSO", "CompleteSSO",
+	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "PasswordLoginOff",
+	// SCIM reads.
+	"SCIMListUsers", "SCIMGetUser", "BeginSSO", "CompleteSSO",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -76,6 +78,7 @@ func auditedMutations() []mutation {
 		session   string
 		webhookID string
 		idpID     string
+		scimID    string
 		// saKey is the key string of the service account's first key.
 		saKey string
 	)
@@ -267,6 +270,24 @@ func auditedMutations() []mutation {
 		}},
 		{"DeleteOIDCProvider", "oidc_provider.delete", "oidc_provider", func(e *env) error {
 			return e.svc.DeleteOIDCProvider(e.ctx, e.admin, idpID)
+		}},
+		{"SCIMCreateUser", "user.create", "user", func(e *env) error {
+			u, err := e.svc.SCIMCreateUser(e.ctx, e.admin, SCIMUserChange{UserName: ptr("scim@example.com")})
+			if err == nil {
+				scimID = u.User.ID
+			}
+			return err
+		}},
+		{"SCIMUpdateUser", "user.update", "user", func(e *env) error {
+			_, err := e.svc.SCIMUpdateUser(e.ctx, e.admin, scimID, SCIMUserChange{Name: ptr("Scim Person")})
+			return err
+		}},
+		{"SCIMUpdateUser", "user.disable", "user", func(e *env) error {
+			_, err := e.svc.SCIMUpdateUser(e.ctx, e.admin, scimID, SCIMUserChange{Active: ptr(false)})
+			return err
+		}},
+		{"SCIMDeleteUser", "user.delete", "user", func(e *env) error {
+			return e.svc.SCIMDeleteUser(e.ctx, e.admin, scimID)
 		}},
 		{"SetPasswordLogin", "password_login.update", "setting", func(e *env) error {
 			_, err := e.svc.SetPasswordLogin(e.ctx, e.admin, signet.PasswordLogin{})

@@ -20,6 +20,7 @@ import (
 	"github.com/signetdev/signet/authn"
 	"github.com/signetdev/signet/httpapi"
 	"github.com/signetdev/signet/internal/httpedge"
+	"github.com/signetdev/signet/scim"
 	"github.com/signetdev/signet/internal/secretbox"
 	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/metrics"
@@ -492,7 +493,10 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		// Single sign-on's redirect URI is base + /login/sso/callback.
 		PublicURL: base,
 	})
-	handler := edge(api, ui, cfg, logger, requestMetrics)
+	handler := edge(api, ui, cfg, logger, requestMetrics, func(mux *http.ServeMux) {
+		// SCIM provisioning of people, beside the API (scim/).
+		scim.Register(mux, scim.Config{Service: svc, Auth: auth, Logger: logger})
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -612,10 +616,13 @@ var errDraining = errors.New("shutting down")
 // request is routed once — behind the one edge (request id, request info
 // with the client-address rule, security headers, body limit, panic
 // recovery, access log, request metrics).
-func edge(api *httpapi.API, ui *web.UI, cfg serverConfig, logger *slog.Logger, observer httpedge.Observer) http.Handler {
+func edge(api *httpapi.API, ui *web.UI, cfg serverConfig, logger *slog.Logger, observer httpedge.Observer, more ...func(*http.ServeMux)) http.Handler {
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ui.Register(mux)
+	for _, register := range more {
+		register(mux)
+	}
 	return httpedge.New(httpedge.Config{
 		ClientAddr: httpedge.NewClientAddr(cfg.trustedProxies),
 		Logger:     logger,
