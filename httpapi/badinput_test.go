@@ -19,6 +19,7 @@ import (
 type fixture struct {
 	saID, saKeyID, humanID, groupID, roleID, wsID, grantID, eventID, personalKeyID string
 	webhookID, deliveryID                                                          string
+	providerID                                                                     string
 }
 
 func newFixture(t *testing.T, e *env) fixture {
@@ -50,6 +51,8 @@ func newFixture(t *testing.T, e *env) fixture {
 	wh := must(c.CreateWebhook(ctx, client.CreateWebhookRequest{URL: "http://127.0.0.1:9/hooks", EventTypes: []string{"api_key.*"}}))(t)
 	f.webhookID = wh.ID
 	f.deliveryID = must(c.SendTestWebhook(ctx, wh.ID))(t).ID
+	f.providerID = must(c.CreateOIDCProvider(ctx, client.CreateOIDCProviderRequest{Name: "Okta", Issuer: "https://corp.okta.example",
+		ClientID: "signet", ClientSecret: "s3cret"}))(t).ID
 	return f
 }
 
@@ -77,6 +80,8 @@ func (f fixture) fill(pattern string) string {
 		id = f.eventID
 	case strings.HasPrefix(pattern, "/api/v1/webhooks/"):
 		id = f.webhookID
+	case strings.HasPrefix(pattern, "/api/v1/sso/providers/"):
+		id = f.providerID
 	}
 	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID, "{delivery_id}", f.deliveryID).Replace(pattern)
 }
@@ -178,6 +183,9 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/webhooks":                       {`{"url":"https://example.com","event_types":"*"}`, `field "event_types" must be an array, not a string`, false},
 	"PATCH /api/v1/webhooks/{id}":                 {`{"enabled":"yes"}`, `field "enabled" must be a boolean, not a string`, false},
 	"POST /api/v1/webhooks/{id}/rotate-secret":    {`{"overlap":24}`, `field "overlap" must be a string, not a number`, true},
+	"POST /api/v1/sso/providers":                  {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PATCH /api/v1/sso/providers/{id}":            {`{"jit_create":"yes"}`, `field "jit_create" must be a boolean, not a string`, false},
+	"PUT /api/v1/sso/password-login":              {`{"disabled":"yes"}`, `field "disabled" must be a boolean, not a string`, false},
 }
 
 // noBodyRoutes are the POST routes that take no body.
