@@ -5,7 +5,7 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0 // tests only: Chrome DevTools protocol types for chromedp
 	github.com/chromedp/chromedp v0.23.0 // tests only: drives headless Chromium in the web UI tests
-	github.com/coreos/go-oidc/v3 v3.21.0 // tests only: a widely used verifier checks Signet's access tokens against its JWKS
+	github.com/coreos/go-oidc/v3 v3.21.0 // OIDC sign-in: discovery, JWKS and ID token verification (signature, iss, aud, exp)
 	github.com/go-jose/go-jose/v4 v4.1.9 // the issuer signs access tokens and checks client assertions, signetauth verifies tokens offline (JWS, JWK Sets): a maintained, audited JOSE implementation with an explicit algorithm allowlist
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659 // UTS #39 skeletons over Unicode's confusables table, to refuse and flag look-alike names
@@ -13,8 +13,9 @@ require (
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0 // the /metrics endpoint: the reference Prometheus client, exposition format and Go runtime collectors
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // tests only: the Standard Webhooks specification's own verifier checks Signet's webhook signatures
+	github.com/zitadel/oidc/v3 v3.52.0 // tests only: a real OpenID provider (its example OP, with a login form) for the SSO tests
 	golang.org/x/crypto v0.59.0
-	golang.org/x/oauth2 v0.38.0 // tests only: the standard OAuth 2.0 client obtains tokens from Signet's token endpoint
+	golang.org/x/oauth2 v0.38.0 // OIDC sign-in: the authorization code exchange with PKCE; go-oidc's companion
 	golang.org/x/term v0.48.0 // signet login asks for the password on the terminal without echo
 	golang.org/x/text v0.44.0 // Unicode normalisation (NFC) of names, emails and descriptions; already used by pgx
 	modernc.org/sqlite v1.62.0
@@ -22,22 +23,36 @@ require (
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/bmatcuk/doublestar/v4 v4.10.4 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/go-chi/chi/v5 v5.5.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/go-logr/logr v1.4.4 // indirect
+	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/gorilla/securecookie v1.1.2 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
+	github.com/muhlemmer/gu v0.3.1 // indirect
+	github.com/muhlemmer/httpforwarded v0.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.23.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	github.com/rs/cors v1.11.1 // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
+	github.com/zitadel/schema v1.3.2 // indirect
+	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
+	go.opentelemetry.io/otel v1.47.0 // indirect
+	go.opentelemetry.io/otel/log v1.47.0 // indirect
+	go.opentelemetry.io/otel/metric v1.47.0 // indirect
+	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect

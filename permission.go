@@ -20,6 +20,7 @@ var SignetPermissions = []string{
 	"audit:read",
 	"settings:read", "settings:write",
 	"signet:check",
+	"scim:write",
 }
 
 // ContentActions are the actions of every operator-registered domain.

@@ -116,6 +116,8 @@ var WebhookEventTypes = []string{
 	"oauth_client_key.create", "oauth_client_key.delete",
 	"oauth_signing_key.rotate",
 	"oauth_token.issue", "oauth_token.refused", "oauth_token.revoke",
+	"oidc_provider.create", "oidc_provider.delete", "oidc_provider.update",
+	"password_login.update",
 	"permission_domain.create",
 	"role.create", "role.delete", "role.update",
 	"service_account.create", "service_account.delete", "service_account.disable", "service_account.enable",

@@ -20,6 +20,7 @@ type fixture struct {
 	saID, saKeyID, humanID, groupID, roleID, wsID, grantID, eventID, personalKeyID string
 	webhookID, deliveryID                                                          string
 	audienceID, clientKeyID                                                        string
+	providerID                                                                     string
 }
 
 func newFixture(t *testing.T, e *env) fixture {
@@ -53,6 +54,8 @@ func newFixture(t *testing.T, e *env) fixture {
 	f.deliveryID = must(c.SendTestWebhook(ctx, wh.ID))(t).ID
 	f.audienceID = must(c.CreateAudience(ctx, client.CreateAudienceRequest{Identifier: "https://billing.internal"}))(t).ID
 	f.clientKeyID = must(c.CreateClientKey(ctx, f.saID, client.CreateClientKeyRequest{Name: "ci", PublicKey: ed25519PEM(t)}))(t).ID
+	f.providerID = must(c.CreateOIDCProvider(ctx, client.CreateOIDCProviderRequest{Name: "Okta", Issuer: "https://corp.okta.example",
+		ClientID: "signet", ClientSecret: "s3cret"}))(t).ID
 	return f
 }
 
@@ -82,6 +85,8 @@ func (f fixture) fill(pattern string) string {
 		id = f.webhookID
 	case strings.HasPrefix(pattern, "/api/v1/oauth/audiences/"):
 		id = f.audienceID
+	case strings.HasPrefix(pattern, "/api/v1/sso/providers/"):
+		id = f.providerID
 	}
 	return strings.NewReplacer("{id}", id, "{user_id}", f.humanID, "{delivery_id}", f.deliveryID, "{key_id}", f.clientKeyID).Replace(pattern)
 }
@@ -186,6 +191,9 @@ var bodyRoutes = map[string]struct {
 	"POST /api/v1/oauth/audiences":                   {`{"identifier":5}`, `field "identifier" must be a string, not a number`, false},
 	"PATCH /api/v1/oauth/audiences/{id}":             {`{"token_lifetime":300}`, `field "token_lifetime" must be a string, not a number`, false},
 	"POST /api/v1/service-accounts/{id}/client-keys": {`{"name":"k","public_key":{"kty":"OKP"}}`, `field "public_key" must be a string, not an object`, false},
+	"POST /api/v1/sso/providers":                     {`{"name":5}`, `field "name" must be a string, not a number`, false},
+	"PATCH /api/v1/sso/providers/{id}":               {`{"jit_create":"yes"}`, `field "jit_create" must be a boolean, not a string`, false},
+	"PUT /api/v1/sso/password-login":                 {`{"disabled":"yes"}`, `field "disabled" must be a boolean, not a string`, false},
 }
 
 // noBodyRoutes are the POST routes that take no body.

@@ -281,6 +281,12 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"CreateClientKeyRequest":          reflect.TypeFor[client.CreateClientKeyRequest](),
 		"SigningKey":                      reflect.TypeFor[client.SigningKey](),
 		"SigningKeyList":                  reflect.TypeFor[client.SigningKeyList](),
+		"GroupMapping":                    reflect.TypeFor[client.GroupMapping](),
+		"OIDCProvider":                    reflect.TypeFor[client.OIDCProvider](),
+		"OIDCProviderPage":                reflect.TypeFor[client.Page[client.OIDCProvider]](),
+		"CreateOIDCProviderRequest":       reflect.TypeFor[client.CreateOIDCProviderRequest](),
+		"OIDCProviderUpdate":              reflect.TypeFor[client.OIDCProviderUpdate](),
+		"PasswordLogin":                   reflect.TypeFor[client.PasswordLogin](),
 	}
 	for name, s := range doc.Components.Schemas {
 		typ, ok := types[name]

@@ -352,6 +352,13 @@ var routes = []route{
 	{method: "GET", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).listClientKeys, auth: authed},
 	{method: "POST", pattern: "/api/v1/service-accounts/{id}/client-keys", h: (*server).createClientKey, auth: authed},
 	{method: "DELETE", pattern: "/api/v1/service-accounts/{id}/client-keys/{key_id}", h: (*server).deleteClientKey, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/providers", h: (*server).listOIDCProviders, auth: authed},
+	{method: "POST", pattern: "/api/v1/sso/providers", h: (*server).createOIDCProvider, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/providers/{id}", h: (*server).getOIDCProvider, auth: authed},
+	{method: "PATCH", pattern: "/api/v1/sso/providers/{id}", h: (*server).updateOIDCProvider, auth: authed},
+	{method: "DELETE", pattern: "/api/v1/sso/providers/{id}", h: (*server).deleteOIDCProvider, auth: authed},
+	{method: "GET", pattern: "/api/v1/sso/password-login", h: (*server).getPasswordLogin, auth: authed},
+	{method: "PUT", pattern: "/api/v1/sso/password-login", h: (*server).setPasswordLogin, auth: authed},
 	{method: "GET", pattern: "/api/v1/key-policy", h: (*server).getKeyPolicy, auth: authed},
 	{method: "PUT", pattern: "/api/v1/key-policy", h: (*server).setKeyPolicy, auth: authed},
 

@@ -43,6 +43,13 @@ var readOnly = []string{
 	// used client assertions (bookkeeping against replay).
 	"ClientKeyActive", "GetAudience", "ListAudiences", "ListClientKeys", "LoadClientAssertionState",
 	"LoadTokenIssuerState", "SigningKeys", "UseClientAssertion",
+	// Single sign-on: reads; BeginSSO writes only a single-use state (no
+	// one's data); CompleteSSO is a sign-in, audited as session.login or
+	// session.login_failed like Login, and checked against a real
+	// identity provider in sso_test.go.
+	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "PasswordLoginOff",
+	// SCIM reads.
+	"SCIMListUsers", "SCIMGetUser", "BeginSSO", "CompleteSSO",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -76,6 +83,8 @@ func auditedMutations() []mutation {
 		webhookID string
 		audID     string
 		ckID      string
+		idpID     string
+		scimID    string
 		// saKey is the key string of the service account's first key.
 		saKey string
 	)
@@ -286,6 +295,43 @@ func auditedMutations() []mutation {
 			a := *e.admin
 			a.SessionID = session
 			return e.svc.Logout(e.ctx, &a)
+		}},
+		{"CreateOIDCProvider", "oidc_provider.create", "oidc_provider", func(e *env) error {
+			p, err := e.svc.CreateOIDCProvider(e.ctx, e.admin, OIDCProviderInput{Name: "Okta", Issuer: "https://idp.example",
+				ClientID: "signet", ClientSecret: "s3cret"})
+			if err == nil {
+				idpID = p.ID
+			}
+			return err
+		}},
+		{"UpdateOIDCProvider", "oidc_provider.update", "oidc_provider", func(e *env) error {
+			_, err := e.svc.UpdateOIDCProvider(e.ctx, e.admin, idpID, OIDCProviderUpdate{JITCreate: ptr(true)})
+			return err
+		}},
+		{"DeleteOIDCProvider", "oidc_provider.delete", "oidc_provider", func(e *env) error {
+			return e.svc.DeleteOIDCProvider(e.ctx, e.admin, idpID)
+		}},
+		{"SCIMCreateUser", "user.create", "user", func(e *env) error {
+			u, err := e.svc.SCIMCreateUser(e.ctx, e.admin, SCIMUserChange{UserName: ptr("scim@example.com")})
+			if err == nil {
+				scimID = u.User.ID
+			}
+			return err
+		}},
+		{"SCIMUpdateUser", "user.update", "user", func(e *env) error {
+			_, err := e.svc.SCIMUpdateUser(e.ctx, e.admin, scimID, SCIMUserChange{Name: ptr("Scim Person")})
+			return err
+		}},
+		{"SCIMUpdateUser", "user.disable", "user", func(e *env) error {
+			_, err := e.svc.SCIMUpdateUser(e.ctx, e.admin, scimID, SCIMUserChange{Active: ptr(false)})
+			return err
+		}},
+		{"SCIMDeleteUser", "user.delete", "user", func(e *env) error {
+			return e.svc.SCIMDeleteUser(e.ctx, e.admin, scimID)
+		}},
+		{"SetPasswordLogin", "password_login.update", "setting", func(e *env) error {
+			_, err := e.svc.SetPasswordLogin(e.ctx, e.admin, signet.PasswordLogin{})
+			return err
 		}},
 		{"CreateAdmin", "user.create", "user", func(e *env) error {
 			_, err := e.svc.CreateAdmin(e.ctx, CreateHumanInput{Name: "Root", Email: "root@example.com", Password: testPassword})

@@ -109,6 +109,11 @@ func (s *Service) dummyHash() []byte {
 // Returns EUNAUTHENTICATED, ERATELIMITED.
 func (s *Service) AuthenticatePassword(ctx context.Context, login, password string) (*signet.User, error) {
 	login = strings.TrimSpace(login)
+	// Password sign-in turned off (sso_providers.go): refused before any
+	// password is checked, except for the break-glass administrator.
+	if err := s.checkPasswordLoginAllowed(ctx, login); err != nil {
+		return nil, err
+	}
 	keys := throttleKeys(login, signet.RequestInfoFrom(ctx).IP)
 	if wait := s.throttle.reserve(s.now(), keys...); wait > 0 {
 		s.logger.WarnContext(ctx, "password attempt throttled", "ip", signet.RequestInfoFrom(ctx).IP)

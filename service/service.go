@@ -44,6 +44,10 @@ type Service struct {
 	webhookNudge atomic.Pointer[chan struct{}]
 	// lifecycle is the key lifecycle job's memory (see key_lifecycle.go).
 	lifecycle keyLifecycle
+	// sso configures single sign-on; ssoCache holds identity providers'
+	// discovery (see sso.go).
+	sso      SSOOptions
+	ssoCache ssoClients
 }
 
 // Options configure a Service. Zero fields take defaults.
@@ -65,12 +69,15 @@ type Options struct {
 	PasswordHashConcurrency int
 	// Webhooks configure outbound webhooks.
 	Webhooks WebhookOptions
+	// SSO configures single sign-on (its client secrets are sealed with
+	// Webhooks.Box, the server's secret key).
+	SSO SSOOptions
 }
 
 // New returns a Service over st.
 func New(st store.Store, opts Options) *Service {
 	s := &Service{store: st, now: opts.Now, logger: opts.Logger, onChange: opts.OnChange, bcryptCost: opts.BcryptCost,
-		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout, hashes: newHashLimiter(opts.PasswordHashConcurrency), webhooks: opts.Webhooks}
+		sessionTTL: opts.SessionTTL, sessionIdle: opts.SessionIdleTimeout, hashes: newHashLimiter(opts.PasswordHashConcurrency), webhooks: opts.Webhooks, sso: opts.SSO}
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}

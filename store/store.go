@@ -361,6 +361,38 @@ type Tx interface {
 	// first forgetting the assertions expired at now. Bookkeeping: not a
 	// change.
 	UseClientAssertion(ctx context.Context, clientID, jti string, expiresAt, now time.Time) (bool, error)
+	// Single sign-on (sso.go in package signet), written outside the
+	// change counter: no cache reads them.
+
+	// CreateOIDCProvider inserts p. Returns ECONFLICT on a duplicate id.
+	CreateOIDCProvider(ctx context.Context, p *signet.OIDCProvider) error
+	// GetOIDCProvider returns ENOTFOUND.
+	GetOIDCProvider(ctx context.Context, id string) (*signet.OIDCProvider, error)
+	// ListOIDCProviders returns every provider, by id (there are few).
+	ListOIDCProviders(ctx context.Context) ([]*signet.OIDCProvider, error)
+	// UpdateOIDCProvider stores every mutable field of p. Returns
+	// ENOTFOUND.
+	UpdateOIDCProvider(ctx context.Context, p *signet.OIDCProvider) error
+	// DeleteOIDCProvider deletes the provider and the identities linked
+	// through it. Returns ENOTFOUND.
+	DeleteOIDCProvider(ctx context.Context, id string) error
+	// GetUserIdentity returns the link of a provider's subject. Returns
+	// ENOTFOUND.
+	GetUserIdentity(ctx context.Context, providerID, subject string) (*signet.UserIdentity, error)
+	// CreateUserIdentity inserts i. Returns ECONFLICT if the subject is
+	// linked already, ENOTFOUND if the provider or user does not exist.
+	CreateUserIdentity(ctx context.Context, i *signet.UserIdentity) error
+	// TouchUserIdentity sets LastLoginAt. Returns ENOTFOUND.
+	TouchUserIdentity(ctx context.Context, providerID, subject string, at time.Time) error
+	// ListUserIdentities returns a user's identities, by provider id.
+	ListUserIdentities(ctx context.Context, userID string) ([]*signet.UserIdentity, error)
+	// CreateSSOLoginState inserts st, first deleting every state expired
+	// at now. Returns ECONFLICT on a duplicate state hash.
+	CreateSSOLoginState(ctx context.Context, st *signet.SSOLoginState, now time.Time) error
+	// TakeSSOLoginState deletes the state with that hash and returns it,
+	// expired or not: a state is used at most once, even by concurrent
+	// callers. Returns ENOTFOUND.
+	TakeSSOLoginState(ctx context.Context, stateHash [32]byte) (*signet.SSOLoginState, error)
 
 	// Settings: a small key-value table (setup token hash, installation id).
 

@@ -12,6 +12,11 @@ type loginView struct {
 	base
 	Email string
 	Next  string
+	// Providers are the identity providers to sign in with (sso.go);
+	// PasswordOff hides the password form behind the break-glass
+	// disclosure.
+	Providers   []service.LoginProvider
+	PasswordOff bool
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -24,11 +29,14 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	}
 	if pending, err := s.svc.SetupPending(r.Context()); err == nil && pending {
 		v := loginView{base: c.base("Sign in", "", r), Next: next}
+		s.loginOptions(r, &v)
 		v.Error = "No administrator exists yet. Open the one-time setup link printed in the server's log to create the first one."
 		s.render(w, r, http.StatusOK, "login.html", v)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "login.html", loginView{base: c.base("Sign in", "", r), Next: next})
+	v := loginView{base: c.base("Sign in", "", r), Next: next}
+	s.loginOptions(r, &v)
+	s.render(w, r, http.StatusOK, "login.html", v)
 	return nil
 }
 
@@ -38,6 +46,7 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	ns, err := s.svc.Login(r.Context(), email, r.PostFormValue("password"))
 	if err != nil {
 		v := loginView{base: c.base("Sign in", "", r), Email: email, Next: next}
+		s.loginOptions(r, &v)
 		v.Error = s.message(r, err)
 		if signet.ErrorCode(err) == signet.ERATELIMITED {
 			w.Header().Set("Retry-After", strconv.FormatInt(signet.RetryAfterSeconds(err), 10))

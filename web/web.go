@@ -62,6 +62,10 @@ type Config struct {
 	// deployments behind a TLS-terminating proxy (set it when the public
 	// URL is https). Requests arriving over TLS always get Secure cookies.
 	SecureCookies bool
+	// PublicURL is the URL users reach Signet at (no trailing slash):
+	// single sign-on's redirect URI is PublicURL + "/login/sso/callback".
+	// Empty: the request's scheme and Host.
+	PublicURL string
 	// ClientAddr decides each request's client address (sign-in
 	// throttles, audit events), as in httpapi.Config: give both the same
 	// one. nil trusts no proxy: the client is always the TCP peer.
@@ -79,6 +83,8 @@ type server struct {
 	secure bool
 	pages  map[string]*template.Template
 	tokens service.TokenOptions
+	// publicURL is Config.PublicURL.
+	publicURL string
 }
 
 // UI is the settings UI: Register puts its pages on the one mux that
@@ -92,7 +98,8 @@ func NewUI(cfg Config) *UI {
 	if cfg.Service == nil {
 		panic("web: Config.Service is required")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, tokens: cfg.TokenOptions}
+	s := &server{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies, tokens: cfg.TokenOptions,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -169,6 +176,8 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	pub("GET /login", s.loginPage)
 	pub("POST /login", s.loginForm)
+	pub("GET /login/sso/{id}", s.startSSO)
+	pub("GET "+ssoCallbackPath, s.ssoCallback)
 	pub("GET /setup", s.setupPage)
 	pub("POST /setup", s.setupForm)
 	auth("POST /logout", s.logout)

@@ -25,6 +25,7 @@ import (
 	"github.com/signetdev/signet/internal/webhook"
 	"github.com/signetdev/signet/issuer"
 	"github.com/signetdev/signet/metrics"
+	"github.com/signetdev/signet/scim"
 	"github.com/signetdev/signet/service"
 	"github.com/signetdev/signet/store"
 	"github.com/signetdev/signet/store/sqlstore"
@@ -532,8 +533,13 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		TokenOptions:  cfg.tokens,
 		Logger:        logger,
 		SecureCookies: strings.HasPrefix(strings.ToLower(base), "https://"),
+		// Single sign-on's redirect URI is base + /login/sso/callback.
+		PublicURL: base,
 	})
-	handler := edge(api, ui, cfg, logger, requestMetrics)
+	handler := edge(api, ui, cfg, logger, requestMetrics, func(mux *http.ServeMux) {
+		// SCIM provisioning of people, beside the API (scim/).
+		scim.Register(mux, scim.Config{Service: svc, Auth: auth, Logger: logger})
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -657,10 +663,13 @@ var errDraining = errors.New("shutting down")
 // request is routed once — behind the one edge (request id, request info
 // with the client-address rule, security headers, body limit, panic
 // recovery, access log, request metrics).
-func edge(api *httpapi.API, ui *web.UI, cfg serverConfig, logger *slog.Logger, observer httpedge.Observer) http.Handler {
+func edge(api *httpapi.API, ui *web.UI, cfg serverConfig, logger *slog.Logger, observer httpedge.Observer, more ...func(*http.ServeMux)) http.Handler {
 	mux := http.NewServeMux()
 	api.Register(mux)
 	ui.Register(mux)
+	for _, register := range more {
+		register(mux)
+	}
 	return httpedge.New(httpedge.Config{
 		ClientAddr: httpedge.NewClientAddr(cfg.trustedProxies),
 		Logger:     logger,

@@ -30,13 +30,14 @@ const (
 	ClientKey       = "ck_"
 	SigningKey      = "sig_"
 	AccessToken     = "at_"
+	OIDCProvider    = "idp_"
 )
 
 // Prefixes are the prefixes of every id Signet mints, and "sgn_", which
 // begins every API key: a name that begins with one of them would read as
 // an id (the CLI takes a value with its kind's prefix as an id), so names
 // may not (see LooksLikeID).
-var Prefixes = []string{User, ServiceAccount, APIKey, Workspace, Role, Group, Grant, AuditEvent, Session, Webhook, WebhookDelivery, Audience, ClientKey, SigningKey, AccessToken, "sgn_"}
+var Prefixes = []string{User, ServiceAccount, APIKey, Workspace, Role, Group, Grant, AuditEvent, Session, Webhook, WebhookDelivery, Audience, ClientKey, SigningKey, AccessToken, OIDCProvider, "sgn_"}
 
 // LooksLikeID returns the id prefix name begins with, compared without
 // regard to case, or "" when it begins with none.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,10 +156,7 @@ func TestMigrateSQLite(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no SQLite migrations found: %v", err)
 	}
-	var want []int64
-	for i := range files {
-		want = append(want, int64(i+1))
-	}
+	want := migrationVersions(t, files)
 	applied, err := sqlstore.MigrateSQLite(t.Context(), path, sqlstore.Options{})
 	if err != nil || !slices.Equal(applied, want) {
 		t.Fatalf("MigrateSQLite(new file) = %v, %v; want %v, nil", applied, err, want)
@@ -342,4 +340,21 @@ func TestSkeletonsBackfilledOnOpen(t *testing.T) {
 	if err != nil || len(found) != 1 || found[0].ID != u.ID {
 		t.Fatalf("FindUsersBySkeleton after reopening = %v, %v; want the user stored without a skeleton", found, err)
 	}
+}
+
+// migrationVersions returns the versions of migration files (the number
+// their names start with), sorted.
+func migrationVersions(tb testing.TB, files []string) []int64 {
+	tb.Helper()
+	var out []int64
+	for _, f := range files {
+		base := filepath.Base(f)
+		v, err := strconv.ParseInt(base[:strings.IndexByte(base, '_')], 10, 64)
+		if err != nil {
+			tb.Fatalf("migration file %s: no version: %v", f, err)
+		}
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
 }

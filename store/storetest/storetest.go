@@ -63,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OAuthSigningKeys", testOAuthSigningKeys},
 		{"OAuthRevokedTokens", testOAuthRevokedTokens},
 		{"OAuthClientAssertions", testOAuthClientAssertions},
+		{"OIDCProviders", testOIDCProviders},
+		{"SSOLoginStates", testSSOLoginStates},
 		{"Rollback", testRollback},
 		{"CanceledContext", testCanceledContext},
 		{"ConcurrentWrites", testConcurrentWrites},
