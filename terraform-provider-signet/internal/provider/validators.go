@@ -23,7 +23,7 @@ import (
 // not begin with one (the server's rule, service.validateName).
 // TestAccPlanValidation compares the message, which lists them, with the
 // API's.
-var idPrefixes = []string{"usr_", "sa_", "key_", "ws_", "role_", "grp_", "grant_", "evt_", "ses_", "wh_", "whd_", "aud_", "ck_", "sig_", "at_", "sgn_"}
+var idPrefixes = []string{"usr_", "sa_", "key_", "ws_", "role_", "grp_", "grant_", "evt_", "ses_", "wh_", "whd_", "aud_", "ck_", "sig_", "at_", "idp_", "sgn_"}
 
 // checkName is the part of Signet's name rule that needs no database:
 // required, at most signet.MaxNameLen characters, not beginning with an
