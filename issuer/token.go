@@ -183,7 +183,7 @@ func (i *Issuer) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	}
 	c.Expiry = exp.Unix()
 	if c.Expiry <= now.Unix() {
-		return nil, cl, audIdent, oerr2("invalid_grant", "the credential expires now: no token can be issued with it")
+		return nil, cl, audIdent, oauthErr("invalid_grant", "the credential expires now: no token can be issued with it")
 	}
 	tok, err := s.sign(&c)
 	if err != nil {
@@ -191,8 +191,6 @@ func (i *Issuer) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	}
 	return &TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: c.Expiry - now.Unix(), Scope: c.Scope, IssuedTokenType: issuedType}, cl, audIdent, nil
 }
-
-func oerr2(code, msg string) *Error { return &Error{Code: code, Description: msg} }
 
 // setScope fills in scope and workspaces from the granted permissions.
 func (c *Claims) setScope(perms []signet.TokenPermission) {
