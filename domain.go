@@ -78,6 +78,9 @@ type User struct {
 	// for a service account: who is warned about its keys. "" when unset.
 	OwnerType string
 	OwnerID   string
+	// ExternalID is the identity provider's own id for a person, set by
+	// SCIM provisioning (SCIM's externalId); "" when none.
+	ExternalID string
 }
 
 // IsServiceAccount reports whether u is a service account.
@@ -91,6 +94,11 @@ type UserFilter struct {
 	NameContains string
 	// Labels keeps the users carrying every one of these labels.
 	Labels map[string]string
+	// OwnerType and OwnerID keep the service accounts owned by this user
+	// or group (both set, or neither).
+	OwnerType, OwnerID string
+	// ExternalID keeps the users the identity provider knows by this id.
+	ExternalID string
 	Page
 }
 
@@ -239,8 +247,11 @@ type Group struct {
 	Name        string
 	Description string
 	Protected   bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ExternalID is the identity provider's own id for the group, set by
+	// SCIM provisioning; "" when none.
+	ExternalID string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // GroupMember records a user's membership of a group.

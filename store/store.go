@@ -150,7 +150,7 @@ type Tx interface {
 	// GetGroup returns ENOTFOUND.
 	GetGroup(ctx context.Context, id string) (*signet.Group, error)
 	ListGroups(ctx context.Context, p signet.Page) ([]*signet.Group, string, error)
-	// UpdateGroup stores name, description, updated time.
+	// UpdateGroup stores name, description, external id, updated time.
 	// Returns ENOTFOUND or ECONFLICT.
 	UpdateGroup(ctx context.Context, g *signet.Group) error
 	// DeleteGroup deletes the group, its memberships and its grants.

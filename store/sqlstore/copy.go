@@ -19,11 +19,12 @@ var copyTables = []string{
 	"audit_events", "sessions", "settings", "permission_domains",
 	"webhook_endpoints", "webhook_deliveries", "webhook_attempts", "key_warnings",
 	"oauth_audiences", "oauth_client_keys", "oauth_signing_keys", "oauth_revoked_tokens", "oauth_used_assertions",
+	"oidc_providers", "user_identities",
 }
 
 // boolCols are the columns stored as 0/1 on SQLite and BOOLEAN on
 // PostgreSQL.
-var boolCols = map[string]bool{"is_default": true, "built_in": true, "protected": true, "enabled": true}
+var boolCols = map[string]bool{"is_default": true, "built_in": true, "protected": true, "enabled": true, "jit_create": true}
 
 // TableCount is the number of rows of one table in both databases after a
 // copy.

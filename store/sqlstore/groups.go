@@ -8,11 +8,11 @@ import (
 	signet "github.com/signetdev/signet"
 )
 
-const groupCols = `id, name, description, protected, created_at, updated_at`
+const groupCols = `id, name, description, protected, external_id, created_at, updated_at`
 
 func scanGroup(s scanner) (*signet.Group, error) {
 	var g signet.Group
-	err := s.Scan(&g.ID, &g.Name, &g.Description, &g.Protected, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
+	err := s.Scan(&g.ID, &g.Name, &g.Description, &g.Protected, &g.ExternalID, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +37,9 @@ func (t *tx) CreateGroup(ctx context.Context, g *signet.Group) error {
 	if err := t.groupNameTaken(ctx, op, g); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO groups (id, name, name_key, description, protected, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		g.ID, g.Name, fold(g.Name), g.Description, g.Protected, micros(g.CreatedAt), micros(g.UpdatedAt))
+	_, err := t.exec(ctx, `INSERT INTO groups (id, name, name_key, description, protected, external_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.Name, fold(g.Name), g.Description, g.Protected, g.ExternalID, micros(g.CreatedAt), micros(g.UpdatedAt))
 	if t.d.is(err, errUnique) {
 		return conflict(op, err, "group %q already exists", g.ID)
 	}
@@ -67,8 +67,8 @@ func (t *tx) UpdateGroup(ctx context.Context, g *signet.Group) error {
 	if err := t.groupNameTaken(ctx, op, g); err != nil {
 		return err
 	}
-	ok, err := t.execOne(ctx, `UPDATE groups SET name = ?, name_key = ?, description = ?, updated_at = ? WHERE id = ?`,
-		g.Name, fold(g.Name), g.Description, micros(g.UpdatedAt), g.ID)
+	ok, err := t.execOne(ctx, `UPDATE groups SET name = ?, name_key = ?, description = ?, external_id = ?, updated_at = ? WHERE id = ?`,
+		g.Name, fold(g.Name), g.Description, g.ExternalID, micros(g.UpdatedAt), g.ID)
 	switch {
 	case t.d.is(err, errUnique):
 		return conflict(op, err, "a group named %q already exists", g.Name)

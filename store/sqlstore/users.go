@@ -15,7 +15,7 @@ import (
 )
 
 const userCols = `id, kind, name, email, description, password_hash, status,
-	created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id`
+	created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id, external_id`
 
 // userSelect is the select list of a user from the table (or alias) t,
 // e.g. "users." or "u.": userCols, then the last use of any of the user's
@@ -31,7 +31,7 @@ func scanUser(s scanner) (*signet.User, error) {
 	var keyUsed *time.Time
 	err := s.Scan(&u.ID, &u.Kind, &u.Name, &u.Email, &u.Description, &u.PasswordHash, &u.Status,
 		timeCol{&u.CreatedAt}, &u.CreatedBy, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DeletedAt}, nullTimeCol{&u.LastActiveAt},
-		labelsCol{&u.Labels}, &u.OwnerType, &u.OwnerID, nullTimeCol{&keyUsed})
+		labelsCol{&u.Labels}, &u.OwnerType, &u.OwnerID, &u.ExternalID, nullTimeCol{&keyUsed})
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +102,11 @@ func (t *tx) CreateUser(ctx context.Context, u *signet.User) error {
 		return signet.Internal(op, err)
 	}
 	_, err = t.exec(ctx, `INSERT INTO users (id, kind, name, name_key, name_skeleton, email, email_key,
-		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		description, password_hash, status, created_at, created_by, updated_at, deleted_at, last_active_at, labels, owner_type, owner_id, external_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Kind, u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.CreatedAt), u.CreatedBy, micros(u.UpdatedAt),
-		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt), labels, u.OwnerType, u.OwnerID)
+		nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt), labels, u.OwnerType, u.OwnerID, u.ExternalID)
 	if t.d.is(err, errUnique) {
 		return conflict(op, err, "user %q already exists", u.ID)
 	}
@@ -157,6 +157,12 @@ func (t *tx) ListUsers(ctx context.Context, f signet.UserFilter) ([]*signet.User
 	for _, name := range slices.Sorted(maps.Keys(f.Labels)) {
 		w.add(t.d.jsonText("users.labels")+` = ?`, name, f.Labels[name])
 	}
+	if f.OwnerType != "" || f.OwnerID != "" {
+		w.add(`owner_type = ? AND owner_id = ?`, f.OwnerType, f.OwnerID)
+	}
+	if f.ExternalID != "" {
+		w.add(`external_id = ?`, f.ExternalID)
+	}
 	return listPage(ctx, t, "sqlstore.ListUsers", `SELECT `+userSelect("users.")+` FROM users`, "users.id", w, f.Page, scanUser, userID)
 }
 
@@ -174,11 +180,11 @@ func (t *tx) UpdateUser(ctx context.Context, u *signet.User) error {
 	}
 	ok, err := t.execOne(ctx, `UPDATE users SET name = ?, name_key = ?, name_skeleton = ?, email = ?, email_key = ?,
 		description = ?, password_hash = ?, status = ?, updated_at = ?, deleted_at = ?, last_active_at = ?,
-		labels = ?, owner_type = ?, owner_id = ?
+		labels = ?, owner_type = ?, owner_id = ?, external_id = ?
 		WHERE id = ?`,
 		u.Name, fold(u.Name), confusable.Skeleton(u.Name), u.Email, emailKey(u.Email),
 		u.Description, u.PasswordHash, u.Status, micros(u.UpdatedAt), nullMicros(u.DeletedAt), nullMicros(u.LastActiveAt),
-		labels, u.OwnerType, u.OwnerID, u.ID)
+		labels, u.OwnerType, u.OwnerID, u.ExternalID, u.ID)
 	switch {
 	case t.d.is(err, errUnique):
 		return conflict(op, err, "another user has this email or service-account name")

@@ -110,7 +110,7 @@ func human(name, email string) *signet.User {
 	return &signet.User{
 		ID: id.New(id.User), Kind: signet.KindHuman, Name: name, Email: email,
 		Description: "a human", PasswordHash: "$2a$10$hash", Status: signet.StatusActive,
-		CreatedAt: t0, CreatedBy: "usr_creator", UpdatedAt: t0,
+		CreatedAt: t0, CreatedBy: "usr_creator", UpdatedAt: t0, ExternalID: "ext-" + name,
 	}
 }
 
@@ -147,7 +147,7 @@ func role(name string, perms ...string) *signet.Role {
 }
 
 func group(name string) *signet.Group {
-	return &signet.Group{ID: id.New(id.Group), Name: name, Description: "group " + name, CreatedAt: t0, UpdatedAt: t0}
+	return &signet.Group{ID: id.New(id.Group), Name: name, Description: "group " + name, ExternalID: "ext-" + name, CreatedAt: t0, UpdatedAt: t0}
 }
 
 func grant(subjectType, subjectID, roleID, workspaceID string) *signet.Grant {

@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KeyLifecycleFields", testKeyLifecycleFields},
 		{"ListAPIKeysLifecycleFilters", testListAPIKeysLifecycleFilters},
 		{"ListUsersByLabels", testListUsersByLabels},
+		{"ListUsersByOwnerAndExternalID", testListUsersByOwnerAndExternalID},
+		{"GroupExternalID", testGroupExternalID},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookClaims", testWebhookClaims},
