@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/id"
@@ -34,43 +36,36 @@ type SCIMUser struct {
 // SCIMUserChange is a SCIM write: nil fields are left alone. UserName is
 // the email.
 type SCIMUserChange struct {
-	UserName *string
-	Name     *string
-	Active   *bool
+	UserName   *string
+	Name       *string
+	Active     *bool
+	ExternalID *string
 }
 
-// SCIMListUsers lists humans, filtered by userName (the email, compared
-// case-insensitively; "" for all), from the 1-based startIndex, at most
-// count, and the total number matching. Returns EFORBIDDEN.
-func (s *Service) SCIMListUsers(ctx context.Context, a *signet.Actor, userName string, startIndex, count int) ([]*signet.User, int, error) {
+// SCIMUserFilter selects people as SCIM filters do; zero fields do not
+// filter, and the fields set must all match.
+type SCIMUserFilter struct {
+	ID string
+	// UserName is the email, compared case-insensitively.
+	UserName   string
+	ExternalID string
+}
+
+// SCIMListUsers lists humans matching f, from the 1-based startIndex, at
+// most count, and the total number matching. Returns EFORBIDDEN.
+func (s *Service) SCIMListUsers(ctx context.Context, a *signet.Actor, f SCIMUserFilter, startIndex, count int) ([]*signet.User, int, error) {
 	var out []*signet.User
 	var total int
 	err := s.view(ctx, a, func(o *op) error {
 		if err := o.authorise(PermSCIMWrite, ""); err != nil {
 			return err
 		}
-		var all []*signet.User
-		if userName != "" {
-			u, err := o.tx.GetUserByEmail(ctx, strings.TrimSpace(userName))
-			if err == nil && u.Kind == signet.KindHuman {
-				all = []*signet.User{u}
-			} else if err != nil && signet.ErrorCode(err) != signet.ENOTFOUND {
-				return err
-			}
-		} else {
-			var err error
-			all, err = allPages(func(p signet.Page) ([]*signet.User, string, error) {
-				return o.tx.ListUsers(ctx, signet.UserFilter{Kind: signet.KindHuman, Page: p})
-			})
-			if err != nil {
-				return err
-			}
+		all, err := o.scimFindUsers(f)
+		if err != nil {
+			return err
 		}
 		total = len(all)
-		from := max(startIndex, 1) - 1
-		if from < len(all) {
-			out = all[from:min(len(all), from+max(count, 0))]
-		}
+		out = pageOf(all, startIndex, count)
 		for i, u := range out {
 			c := *u
 			c.PasswordHash = ""
@@ -79,6 +74,55 @@ func (s *Service) SCIMListUsers(ctx context.Context, a *signet.Actor, userName s
 		return nil
 	})
 	return out, total, err
+}
+
+// scimFindUsers returns the live humans matching f, through the most
+// selective lookup f allows.
+func (o *op) scimFindUsers(f SCIMUserFilter) ([]*signet.User, error) {
+	one := func(u *signet.User, err error) ([]*signet.User, error) {
+		switch {
+		case signet.ErrorCode(err) == signet.ENOTFOUND:
+			return nil, nil
+		case err != nil:
+			return nil, err
+		case u.Kind != signet.KindHuman || u.Status == signet.StatusDeleted:
+			return nil, nil
+		}
+		return []*signet.User{u}, nil
+	}
+	var cands []*signet.User
+	var err error
+	switch {
+	case f.ID != "":
+		cands, err = one(o.tx.GetUser(o.ctx, f.ID))
+	case f.UserName != "":
+		cands, err = one(o.tx.GetUserByEmail(o.ctx, strings.TrimSpace(f.UserName)))
+	default:
+		cands, err = allPages(func(p signet.Page) ([]*signet.User, string, error) {
+			return o.tx.ListUsers(o.ctx, signet.UserFilter{Kind: signet.KindHuman, ExternalID: f.ExternalID, Page: p})
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := cands[:0]
+	for _, u := range cands {
+		if (f.UserName == "" || strings.EqualFold(u.Email, strings.TrimSpace(f.UserName))) &&
+			(f.ExternalID == "" || u.ExternalID == f.ExternalID) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// pageOf is SCIM's page of all: count items from the 1-based startIndex
+// (RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count 0).
+func pageOf[T any](all []T, startIndex, count int) []T {
+	from := max(startIndex, 1) - 1
+	if from >= len(all) {
+		return nil
+	}
+	return all[from:min(len(all), from+max(count, 0))]
 }
 
 // SCIMGetUser returns one human. Returns ENOTFOUND, EFORBIDDEN.
@@ -124,8 +168,12 @@ func (s *Service) SCIMCreateUser(ctx context.Context, a *signet.Actor, in SCIMUs
 		if err := o.checkEmailFree(email, ""); err != nil {
 			return withField("userName", err)
 		}
+		extID, err := checkExternalID(in.ExternalID)
+		if err != nil {
+			return err
+		}
 		u := &signet.User{ID: id.New(id.User), Kind: signet.KindHuman, Name: name, Email: email, Status: signet.StatusActive,
-			CreatedAt: o.now, CreatedBy: o.actorID(), UpdatedAt: o.now}
+			CreatedAt: o.now, CreatedBy: o.actorID(), UpdatedAt: o.now, ExternalID: extID}
 		if in.Active != nil && !*in.Active {
 			u.Status = signet.StatusDisabled
 		}
@@ -135,6 +183,9 @@ func (s *Service) SCIMCreateUser(ctx context.Context, a *signet.Actor, in SCIMUs
 		o.target("user", u.ID, u.Name)
 		o.detail("email", u.Email)
 		o.detail("via", "scim")
+		if extID != "" {
+			o.detail("external_id", extID)
+		}
 		out = &SCIMUser{User: u}
 		return nil
 	})
@@ -186,6 +237,16 @@ func (s *Service) SCIMUpdateUser(ctx context.Context, a *signet.Actor, userID st
 			if name != u.Name {
 				o.change("name", u.Name, name)
 				u.Name, changed = name, true
+			}
+		}
+		if ch.ExternalID != nil {
+			extID, err := checkExternalID(ch.ExternalID)
+			if err != nil {
+				return err
+			}
+			if extID != u.ExternalID {
+				o.change("external_id", u.ExternalID, extID)
+				u.ExternalID, changed = extID, true
 			}
 		}
 		if ch.Active != nil {
@@ -348,17 +409,23 @@ func (o *op) scimView(u *signet.User) (*SCIMUser, error) {
 // ownedServiceAccounts returns the service accounts whose owner is the
 // user userID.
 func (o *op) ownedServiceAccounts(userID string) ([]*signet.User, error) {
-	all, err := allPages(func(p signet.Page) ([]*signet.User, string, error) {
-		return o.tx.ListUsers(o.ctx, signet.UserFilter{Kind: signet.KindServiceAccount, Page: p})
+	return allPages(func(p signet.Page) ([]*signet.User, string, error) {
+		return o.tx.ListUsers(o.ctx, signet.UserFilter{Kind: signet.KindServiceAccount, OwnerType: "user", OwnerID: userID, Page: p})
 	})
-	if err != nil {
-		return nil, err
+}
+
+// MaxExternalIDLen bounds an identity provider's id for a resource.
+const MaxExternalIDLen = 255
+
+// checkExternalID validates SCIM's externalId (nil or blank: none).
+func checkExternalID(v *string) (string, error) {
+	if v == nil {
+		return "", nil
 	}
-	var out []*signet.User
-	for _, sa := range all {
-		if sa.OwnerType == "user" && sa.OwnerID == userID {
-			out = append(out, sa)
-		}
+	s := strings.TrimSpace(*v)
+	if len(s) > MaxExternalIDLen || !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return "", signet.FieldErrorf("externalId", signet.EINVALID,
+			"externalId must be at most %d characters of printable UTF-8", MaxExternalIDLen)
 	}
-	return out, nil
+	return s, nil
 }
