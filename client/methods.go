@@ -25,6 +25,7 @@ func (c *Client) ListServiceAccounts(ctx context.Context, opts ListUsersOptions)
 	q := opts.ListOptions.values()
 	set(q, "status", opts.Status)
 	set(q, "name", opts.Name)
+	set(q, "owner", opts.Owner)
 	for _, l := range opts.Labels {
 		q.Add("label", l)
 	}

@@ -503,6 +503,9 @@ type ListUsersOptions struct {
 	// Labels keeps the service accounts carrying every one of these
 	// labels ("team=data"; service accounts only).
 	Labels []string
+	// Owner keeps the service accounts owned by this user (usr_…) or
+	// group (grp_…) id (service accounts only).
+	Owner string
 	ListOptions
 }
 

@@ -236,7 +236,7 @@ const anyMethod = "*"
 var (
 	qPage       = []string{"limit", "cursor"}
 	qUsers      = []string{"limit", "cursor", "status", "name", "kind"}
-	qSAs        = []string{"limit", "cursor", "status", "name", "label"}
+	qSAs        = []string{"limit", "cursor", "status", "name", "label", "owner"}
 	qKeys       = []string{"limit", "cursor", "owner_id", "status", "name", "kind", "non_compliant", "label", "expiring_within", "unused_for"}
 	qOwnKeys    = []string{"limit", "cursor", "expiring_within", "unused_for"}
 	qGrants     = []string{"limit", "cursor", "subject_type", "subject_id", "role_id", "workspace_id"}

@@ -62,6 +62,9 @@ func (s *server) listServiceAccounts(w http.ResponseWriter, r *http.Request) err
 	if f.Labels, err = labelFilter(r.URL.Query()); err != nil {
 		return err
 	}
+	if f.OwnerType, f.OwnerID, err = ownerFilter(r.URL.Query().Get("owner")); err != nil {
+		return err
+	}
 	return s.writeUsers(w, r, f)
 }
 
@@ -158,4 +161,18 @@ func (s *server) createServiceAccountKey(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return s.createKey(w, r, saID)
+}
+
+// ownerFilter reads the owner query parameter: a user or a group id, told
+// apart by its prefix.
+func ownerFilter(owner string) (ownerType, ownerID string, err error) {
+	switch {
+	case owner == "":
+		return "", "", nil
+	case strings.HasPrefix(owner, id.User):
+		return "user", owner, nil
+	case strings.HasPrefix(owner, id.Group):
+		return "group", owner, nil
+	}
+	return "", "", badRequest("query parameter owner must be a user id (%s…) or a group id (%s…), not %q", id.User, id.Group, owner)
 }

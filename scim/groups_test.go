@@ -330,7 +330,10 @@ func testDiscovery(t *testing.T) {
 
 // TestDeactivationKeepsGroups: deactivating a person does not change
 // their groups (reactivation restores them whole); deleting removes them.
-func TestDeactivationKeepsGroups(t *testing.T) { t.Parallel(); testdb.ForEach(t, testDeactivationKeepsGroups) }
+func TestDeactivationKeepsGroups(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, testDeactivationKeepsGroups)
+}
 
 func testDeactivationKeepsGroups(t *testing.T) {
 	e := newEnv(t)

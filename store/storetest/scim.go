@@ -89,7 +89,7 @@ func testGroupExternalID(t *testing.T, s store.Store) {
 	g.ExternalID, g.UpdatedAt = "", at(time.Second)
 	write(t, s, func(tx store.Tx) error { return tx.UpdateGroup(ctx, g) })
 	wantEqual(t, "GetGroup after clearing the external id", get(), g)
-	g.ExternalID, g.UpdatedAt = "8f0c-entra", at(2 * time.Second)
+	g.ExternalID, g.UpdatedAt = "8f0c-entra", at(2*time.Second)
 	write(t, s, func(tx store.Tx) error { return tx.UpdateGroup(ctx, g) })
 	all := walk(t, s, 10, func(tx store.Tx, p signet.Page) ([]*signet.Group, string, error) { return tx.ListGroups(ctx, p) })
 	var found bool
