@@ -161,6 +161,20 @@ func testLabelsAPI(t *testing.T) {
 	if u.Labels["team"] != "data" || u.OwnerType != "user" || u.OwnerID != e.adminID {
 		t.Errorf("UpdateServiceAccount = %+v; want new labels and owner", u)
 	}
+	// The owner filter finds what a person or a group owns.
+	owned := must(c.ListServiceAccounts(ctx, client.ListUsersOptions{Owner: e.adminID}))(t)
+	if len(owned.Data) != 1 || owned.Data[0].ID != web.ServiceAccount.ID {
+		t.Errorf("service accounts owned by the administrator = %+v; want web", owned.Data)
+	}
+	if byGroup := must(c.ListServiceAccounts(ctx, client.ListUsersOptions{Owner: g.ID}))(t); len(byGroup.Data) != 1 || byGroup.Data[0].ID != etl.ServiceAccount.ID {
+		t.Errorf("service accounts owned by the group = %+v; want etl", byGroup.Data)
+	}
+	for _, q := range []string{"owner=sa_x", "owner=team"} {
+		r := e.do("GET", "/api/v1/service-accounts?"+q, "")
+		if r.status != http.StatusBadRequest || !strings.Contains(r.errBody(t).Message, "owner") {
+			t.Errorf("GET /api/v1/service-accounts?%s = %d %s; want 400 naming owner", q, r.status, r.body)
+		}
+	}
 	_, err = c.UpdateServiceAccount(ctx, web.ServiceAccount.ID, client.UserUpdate{OwnerType: client.String("group"), OwnerID: client.String("grp_missing")})
 	wantAPIError(t, err, http.StatusUnprocessableEntity, client.CodeInvalid, "owner_id")
 	_, err = c.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{Name: "x", OwnerType: "team", OwnerID: g.ID})
