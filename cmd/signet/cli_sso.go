@@ -88,8 +88,10 @@ func providerSaid(p *client.OIDCProvider, err error, verb string) (*output, erro
 }
 
 // splitList reads a list flag: values separated by commas or spaces.
+// Never nil: an empty list, sent as an update, clears the list ("[]"),
+// where null would leave it alone.
 func splitList(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	return append([]string{}, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })...)
 }
 
 // refusedFlag is a flag that must not be used: a secret given on the
@@ -166,18 +168,24 @@ type idpFlags struct {
 	parsed []groupMap
 }
 
-func (o *idpFlags) define(fs *flag.FlagSet, required string) {
+// define defines the flags; create says which command: create's help
+// gives the required flags and the defaults, update's how to clear.
+func (o *idpFlags) define(fs *flag.FlagSet, create bool) {
+	required, scopes, domains, jit, maps := "", " (empty: openid only)", " (empty: any)", " (--jit=false to stop)", "; replaces every mapping"
+	if create {
+		required, scopes, domains, jit, maps = " (required)", " (default: email, profile)", " (default: any)", " (default: only existing users sign in, matched by verified email)", ""
+	}
 	fs.StringVar(&o.name, "name", "", `the name people see on the login page, "Sign in with NAME"`+required)
 	fs.StringVar(&o.issuer, "issuer", "", "the provider's issuer URL, e.g. https://corp.okta.com (https; http for localhost only)"+required)
 	fs.StringVar(&o.clientID, "client-id", "", "the client id the provider issued for Signet"+required)
 	fs.StringVar(&o.secretFile, "client-secret-file", "", `file holding the client secret the provider issued for Signet, alone on its line; "-" reads it from standard input (asked for without echo on a terminal)`+required)
 	fs.Var(&o.secretFlag, "client-secret", "refused: a `SECRET` on the command line stays in the shell history and shows in ps; use --client-secret-file")
-	fs.StringVar(&o.scopes, "scopes", "", "scopes to ask for besides openid, comma-separated (default: email, profile)")
-	fs.StringVar(&o.domains, "allowed-domains", "", "email domains allowed to sign in, comma-separated, e.g. example.com (default: any)")
-	fs.BoolVar(&o.jit, "jit", false, "create a user at the first sign-in of someone unknown (default: only existing users sign in, matched by verified email)")
+	fs.StringVar(&o.scopes, "scopes", "", "scopes to ask for besides openid, comma-separated"+scopes)
+	fs.StringVar(&o.domains, "allowed-domains", "", "the only email domains that may sign in, comma-separated, e.g. example.com"+domains)
+	fs.BoolVar(&o.jit, "jit", false, "create a user at the first sign-in of someone unknown"+jit)
 	fs.StringVar(&o.claim, "groups-claim", "", "the ID token claim that lists the user's groups at the provider, e.g. groups (needed by --map)")
 	fs.Var(&o.maps, "map", "`VALUE=GROUP`: everyone whose groups claim holds VALUE is made a member of GROUP (id or name) at sign-in, and removed when it no longer does; "+
-		"the last = separates them, so VALUE may hold = (an LDAP DN); repeatable")
+		"the last = separates them, so VALUE may hold = (an LDAP DN); repeatable"+maps)
 }
 
 // check checks the flags both commands share and reads the secret, before
@@ -247,7 +255,7 @@ var idpCreate = clientCmd[idpCreateFlags]{name: "create",
 	summary: "add an identity provider (needs settings:write) and print the redirect URI to register at it, " +
 		"<server URL>/login/sso/callback (the server's --public-url, if people reach it at another URL than this command)",
 	flags: func(o *idpCreateFlags, fs *flag.FlagSet) {
-		o.idpFlags.define(fs, " (required)")
+		o.idpFlags.define(fs, true)
 		fs.BoolVar(&o.disabled, "disabled", false, "add it disabled: the login page does not offer it until it is enabled")
 	},
 	check: func(x *cmdCall, o *idpCreateFlags) error {
@@ -363,7 +371,7 @@ var idpUpdate = clientCmd[idpUpdateFlags]{name: "update",
 	summary: "change an identity provider: only the flags given change; --map replaces every mapping, --client-secret-file the secret",
 	min:     1, max: 1, first: providerArg,
 	flags: func(o *idpUpdateFlags, fs *flag.FlagSet) {
-		o.idpFlags.define(fs, "")
+		o.idpFlags.define(fs, false)
 		fs.BoolVar(&o.noMaps, "no-maps", false, "remove every group mapping")
 		fs.BoolVar(&o.enable, "enable", false, "enable it: the login page offers it")
 		fs.BoolVar(&o.disable, "disable", false, "disable it: nobody signs in with it")

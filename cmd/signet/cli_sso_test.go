@@ -173,10 +173,11 @@ func testCLISSO(t *testing.T) {
 		len(got.GroupMappings) != 1 || got.GroupMappings[0] != (client.GroupMapping{Value: "platform-eng", GroupID: gid["Ops"]}) {
 		t.Errorf("Okta after update = %+v", got)
 	}
-	ok("", "sso", "providers", "update", oktaID, "--no-maps", "--enable", "--name", "Okta SSO")
+	ok("", "sso", "providers", "update", oktaID, "--no-maps", "--enable", "--name", "Okta SSO", "--allowed-domains", "", "--scopes", "")
+	got = client.OIDCProvider{}
 	okJSON(&got, "sso", "providers", "get", "okta sso")
-	if len(got.GroupMappings) != 0 || !got.Enabled || got.Name != "Okta SSO" {
-		t.Errorf("Okta after --no-maps --enable --name = %+v", got)
+	if len(got.GroupMappings) != 0 || !got.Enabled || got.Name != "Okta SSO" || len(got.AllowedDomains) != 0 || len(got.Scopes) != 0 || got.ClientID != "0oa123" {
+		t.Errorf("Okta after --no-maps --enable --name --allowed-domains '' --scopes '' = %+v", got)
 	}
 
 	// Bad input: refused before any request where the CLI can tell, with
