@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -21,6 +22,7 @@ func TestEveryCommandHelp(t *testing.T) {
 		args  []string
 		usage string // the usage line's start
 	}
+	nested := 0 // groups within groups walked
 	cases := []helpCase{
 		{[]string{"-h"}, "Usage: signet <command>"},
 		{[]string{"--help"}, "Usage: signet <command>"},
@@ -31,18 +33,28 @@ func TestEveryCommandHelp(t *testing.T) {
 			cases = append(cases, helpCase{[]string{c.name, h}, "Usage: signet "})
 		}
 		cases = append(cases, helpCase{[]string{"help", c.name}, "Usage: signet "})
-		for _, s := range c.subs {
-			name, aliases, _, _ := s.help()
-			for _, n := range append([]string{name}, aliases...) {
-				cases = append(cases,
-					helpCase{[]string{c.name, n, "-h"}, "Usage: signet "},
-					helpCase{[]string{c.name, n, "--help"}, "Usage: signet "},
-					helpCase{[]string{"help", c.name, n}, "Usage: signet "})
+		// Sub-commands, and theirs when a sub-command is a group of its
+		// own ("sso providers list").
+		var walk func(path []string, subs []verb)
+		walk = func(path []string, subs []verb) {
+			for _, s := range subs {
+				name, aliases, _, _ := s.help()
+				for _, n := range append([]string{name}, aliases...) {
+					cases = append(cases,
+						helpCase{slices.Concat(path, []string{n, "-h"}), "Usage: signet "},
+						helpCase{slices.Concat(path, []string{n, "--help"}), "Usage: signet "},
+						helpCase{slices.Concat([]string{"help"}, path, []string{n}), "Usage: signet "})
+				}
+				if g, ok := s.(subGroup); ok {
+					nested++
+					walk(slices.Concat(path, []string{name}), g.subs)
+				}
 			}
 		}
+		walk([]string{c.name}, c.subs)
 	}
-	if len(cases) < 100 {
-		t.Fatalf("only %d help cases: the command tree was not read", len(cases))
+	if len(cases) < 100 || nested == 0 {
+		t.Fatalf("only %d help cases, %d groups within groups: the command tree was not read", len(cases), nested)
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer
