@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	signet "github.com/signetdev/signet"
 	"github.com/signetdev/signet/internal/id"
@@ -246,9 +247,26 @@ func (o *op) providerDetails(p *signet.OIDCProvider) {
 // exist, and what they give must be within the actor's own access: the
 // Admins group is mapped only by an Admin, and only explicitly (by id).
 func (o *op) validateProvider(p *signet.OIDCProvider) error {
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" || len(p.Name) > signet.MaxProviderNameLen || strings.ContainsFunc(p.Name, isControl) {
+	// The name is on the login page: the rules of every other name
+	// (no invisible or direction characters, not an id), and unique, so
+	// that people can tell the buttons apart and the CLI can find one by
+	// name.
+	if strings.TrimSpace(p.Name) == "" || utf8.RuneCountInString(strings.TrimSpace(p.Name)) > signet.MaxProviderNameLen {
 		return signet.FieldErrorf("name", signet.EINVALID, "name is required: 1 to %d characters shown on the login page, such as Okta", signet.MaxProviderNameLen)
+	}
+	name, err := validateName("identity provider", p.Name)
+	if err != nil {
+		return err
+	}
+	p.Name = name
+	others, err := o.tx.ListOIDCProviders(o.ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range others {
+		if other.ID != p.ID && strings.EqualFold(other.Name, p.Name) {
+			return signet.FieldErrorf("name", signet.ECONFLICT, "an identity provider named %q already exists", other.Name)
+		}
 	}
 	iss, err := signet.ValidateIssuer(p.Issuer)
 	if err != nil {

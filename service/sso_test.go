@@ -360,6 +360,9 @@ func testSSOProviderConfig(t *testing.T) {
 			GroupMappings: []signet.GroupMapping{{Value: "a", GroupID: signet.AdminsGroupID}}}, "groups_claim"},
 		{"unknown group", OIDCProviderInput{Name: "x", Issuer: in.Issuer, ClientID: "x", ClientSecret: "y", GroupsClaim: "groups",
 			GroupMappings: []signet.GroupMapping{{Value: "a", GroupID: "grp_missing"}}}, "group_mappings"},
+		{"a name taken (any case)", OIDCProviderInput{Name: "OKTA", Issuer: in.Issuer, ClientID: "x", ClientSecret: "y"}, "name"},
+		{"a name like an id", OIDCProviderInput{Name: "idp_okta", Issuer: in.Issuer, ClientID: "x", ClientSecret: "y"}, "name"},
+		{"a name with a direction control", OIDCProviderInput{Name: "Okta‮", Issuer: in.Issuer, ClientID: "x", ClientSecret: "y"}, "name"},
 	}
 	for _, tc := range bad {
 		_, err := e.svc.CreateOIDCProvider(e.ctx, e.admin, tc.in)

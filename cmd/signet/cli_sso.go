@@ -31,8 +31,9 @@ var ssoProviders = subGroup{name: "providers", args: "create|list|get|update|del
 
 // PROVIDER arguments are a provider id (idp_…) or its name, ignoring case.
 
-// providerArg resolves a provider id or name into its id. Provider names
-// need not be unique: a name two providers share is refused, not guessed.
+// providerArg resolves a provider id or name into its id. Signet keeps
+// provider names unique regardless of case; should two match all the
+// same, the name is refused, not guessed.
 func providerArg(x *cmdCall, ref string) (string, error) {
 	if strings.HasPrefix(ref, id.OIDCProvider) {
 		return ref, nil
