@@ -107,6 +107,13 @@ func testCLIKeyRotateAndLabels(t *testing.T) {
 	if !strings.Contains(r.stdout, "team=web") || !strings.Contains(r.stdout, "group grp_") {
 		t.Errorf("sa get =\n%s\nwant its labels and owner", r.stdout)
 	}
+	w.okList(t, &sas, "sa", "list", "--owner", "group:data-team")
+	if len(sas) != 2 || sas[0].Name == sas[1].Name || (sas[0].Name != "web" && sas[0].Name != "loader") || (sas[1].Name != "web" && sas[1].Name != "loader") {
+		t.Errorf("sa list --owner group:data-team = %+v; want loader and web", sas)
+	}
+	if r := w.run(t, "", "sa", "list", "--owner", "team:x"); r.code() == 0 || !strings.Contains(r.errLine(), "owner") {
+		t.Errorf("sa list --owner team:x: exit %d, %q; want an error naming the owner", r.code(), r.errLine())
+	}
 	w.ok(t, "", "sa", "labels", "web", "--clear")
 	w.ok(t, "", "sa", "owner", "web", "--none")
 	var got client.UserDetail

@@ -157,27 +157,35 @@ func userRow(u client.User) []string {
 }
 
 type userListFlags struct {
-	kind, status, name string
-	labels             stringList
+	kind, status, name, owner string
+	labels                    stringList
 	page               pageFlags
 }
 
 var saList = clientCmd[userListFlags]{name: "list", aliases: []string{"ls"},
-	args:    "[--status active|disabled] [--name SUBSTR] [--label NAME=VALUE]... [--limit N] [--cursor C] [--all]",
+	args:    "[--status active|disabled] [--name SUBSTR] [--label NAME=VALUE]... [--owner user:ID|group:GROUP] [--limit N] [--cursor C] [--all]",
 	usage:   "[flags]",
 	summary: "list service accounts",
 	flags: func(o *userListFlags, fs *flag.FlagSet) {
 		fs.StringVar(&o.status, "status", "", "only active or disabled accounts")
 		fs.StringVar(&o.name, "name", "", "only accounts whose name contains this")
 		fs.Var(&o.labels, "label", "only accounts with this label NAME=VALUE; repeatable, all must match")
+		fs.StringVar(&o.owner, "owner", "", "only accounts this user:USER_ID or group:GROUP (id or name) is responsible for")
 		o.page.define(fs)
 	},
 	check: func(x *cmdCall, o *userListFlags) error {
 		return checkEnum("--status", o.status, client.StatusActive, client.StatusDisabled)
 	},
 	run: func(ctx context.Context, x *cmdCall, o *userListFlags) (*output, error) {
+		var owner string
+		if o.owner != "" {
+			var err error
+			if _, owner, err = ownerRef(x.r, o.owner); err != nil {
+				return nil, err
+			}
+		}
 		return listed(ctx, o.page, func(ctx context.Context, lo client.ListOptions) (*client.Page[client.User], error) {
-			return x.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: o.status, Name: o.name, Labels: o.labels, ListOptions: lo})
+			return x.cl.ListServiceAccounts(ctx, client.ListUsersOptions{Status: o.status, Name: o.name, Labels: o.labels, Owner: owner, ListOptions: lo})
 		}, userHeader, userRow)
 	}}
 
