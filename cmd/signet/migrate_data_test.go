@@ -73,7 +73,25 @@ func testMigrateData(t *testing.T) {
 	if err := svc.RecordKeyUses(ctx, []signet.KeyUse{{KeyID: sa.Key.Key.ID, At: time.Now(), IP: "192.0.2.1"}}); err != nil {
 		t.Fatal(err)
 	}
+	// Single sign-on: a provider (its secret as sealed at rest) and Ada's
+	// link to it.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err = src.Write(ctx, func(tx store.Tx) error {
+		p := &signet.OIDCProvider{ID: "idp_corp", Name: "Corp", Issuer: "https://idp.example", ClientID: "signet", ClientSecret: "sealed",
+			Scopes: []string{"email"}, JITCreate: true, GroupsClaim: "groups", GroupMappings: []signet.GroupMapping{{Value: "eng", GroupID: g.ID}},
+			Enabled: true, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateOIDCProvider(ctx, p); err != nil {
+			return err
+		}
+		return tx.CreateUserIdentity(ctx, &signet.UserIdentity{ProviderID: p.ID, Subject: "ada-sub", UserID: u.ID, CreatedAt: now, LastLoginAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := dump(t, src)
+	if len(before["identity providers"].([]*signet.OIDCProvider)) != 1 {
+		t.Fatalf("the source has no identity provider: %v", before["identity providers"])
+	}
 	src.Close()
 
 	target := testdb.Database(t)
@@ -159,6 +177,12 @@ func dump(t *testing.T, st store.Store) map[string]any {
 			e = nil
 		}
 		put("installation_id", inst, e)
+		idps, e := tx.ListOIDCProviders(ctx)
+		put("identity providers", idps, e)
+		for _, u := range users {
+			ids, e := tx.ListUserIdentities(ctx, u.ID)
+			put("identities of "+u.ID, ids, e)
+		}
 		return err
 	})
 	if err != nil {

@@ -35,3 +35,24 @@ func WithSynchronous(o Options, mode string) Options {
 	o.synchronous = mode
 	return o
 }
+
+// CopyTables and NotCopied are copyTables and notCopied.
+var CopyTables, NotCopied = copyTables, notCopied
+
+// Tables lists the tables of a SQLite store's schema.
+func Tables(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}
