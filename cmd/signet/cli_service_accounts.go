@@ -159,7 +159,7 @@ func userRow(u client.User) []string {
 type userListFlags struct {
 	kind, status, name, owner string
 	labels                    stringList
-	page               pageFlags
+	page                      pageFlags
 }
 
 var saList = clientCmd[userListFlags]{name: "list", aliases: []string{"ls"},
