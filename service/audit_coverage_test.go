@@ -49,7 +49,7 @@ var readOnly = []string{
 	// identity provider in sso_test.go.
 	"GetOIDCProvider", "ListOIDCProviders", "LoginProviders", "PasswordLogin", "PasswordLoginOff",
 	// SCIM reads.
-	"SCIMListUsers", "SCIMGetUser", "BeginSSO", "CompleteSSO",
+	"SCIMListUsers", "SCIMGetUser", "SCIMListGroups", "SCIMGetGroup", "BeginSSO", "CompleteSSO",
 }
 
 // mutation is one mutating service operation and the audit event it must
@@ -66,6 +66,8 @@ type mutation struct {
 // records the key's api_key.create too, like every key creation.
 var alsoRecorded = map[string][]string{
 	"CreateServiceAccount service_account.create": {"api_key.create"},
+	"SCIMCreateGroup group.create":                {"group.member_add"},
+	"SCIMUpdateGroup group.update":                {"group.member_remove"},
 }
 
 // auditedMutations covers every mutating method at least once; methods whose
@@ -73,18 +75,19 @@ var alsoRecorded = map[string][]string{
 // per kind.
 func auditedMutations() []mutation {
 	var (
-		sa, human *signet.User
-		group     string
-		role      string
-		ws        string
-		grant     string
-		key       string
-		session   string
-		webhookID string
-		audID     string
-		ckID      string
-		idpID     string
-		scimID    string
+		sa, human   *signet.User
+		group       string
+		role        string
+		ws          string
+		grant       string
+		key         string
+		session     string
+		webhookID   string
+		audID       string
+		ckID        string
+		idpID       string
+		scimID      string
+		scimGroupID string
 		// saKey is the key string of the service account's first key.
 		saKey string
 	)
@@ -325,6 +328,20 @@ func auditedMutations() []mutation {
 		{"SCIMUpdateUser", "user.disable", "user", func(e *env) error {
 			_, err := e.svc.SCIMUpdateUser(e.ctx, e.admin, scimID, SCIMUserChange{Active: ptr(false)})
 			return err
+		}},
+		{"SCIMCreateGroup", "group.create", "group", func(e *env) error {
+			g, err := e.svc.SCIMCreateGroup(e.ctx, e.admin, SCIMGroupChange{DisplayName: ptr("SCIM team"), Members: &[]string{scimID}})
+			if err == nil {
+				scimGroupID = g.Group.ID
+			}
+			return err
+		}},
+		{"SCIMUpdateGroup", "group.update", "group", func(e *env) error {
+			_, err := e.svc.SCIMUpdateGroup(e.ctx, e.admin, scimGroupID, SCIMGroupChange{DisplayName: ptr("SCIM people"), Remove: []string{scimID}})
+			return err
+		}},
+		{"SCIMDeleteGroup", "group.delete", "group", func(e *env) error {
+			return e.svc.SCIMDeleteGroup(e.ctx, e.admin, scimGroupID)
 		}},
 		{"SCIMDeleteUser", "user.delete", "user", func(e *env) error {
 			return e.svc.SCIMDeleteUser(e.ctx, e.admin, scimID)
