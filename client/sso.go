@@ -32,10 +32,13 @@ type OIDCProvider struct {
 	Enabled        bool           `json:"enabled"`
 	// RedirectPath is Signet's redirect URI, relative to its public URL,
 	// to register at the provider.
-	RedirectPath string    `json:"redirect_path"`
-	CreatedAt    time.Time `json:"created_at"`
-	CreatedBy    string    `json:"created_by"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	RedirectPath string `json:"redirect_path"`
+	// RedirectURI is the same, absolute: the server's public URL and
+	// RedirectPath. Absent when the server does not know its public URL.
+	RedirectURI string    `json:"redirect_uri,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   string    `json:"created_by"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // CreateOIDCProviderRequest configures a provider. Scopes nil means

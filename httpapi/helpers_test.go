@@ -84,6 +84,8 @@ type envOptions struct {
 	webhooks *service.WebhookOptions
 	// leakReports enables leak reports (Config.LeakReports).
 	leakReports *leakreport.Keys
+	// publicURL sets Config.PublicURL.
+	publicURL string
 }
 
 func newEnv(tb testing.TB) *env { return newEnvWith(tb, envOptions{}) }
@@ -125,7 +127,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		ready = st.Ping
 	}
 	var h http.Handler = httpapi.New(httpapi.Config{Service: svc, Auth: auth, Logger: logger, Ready: ready, ClientAddr: httpedge.NewClientAddr(o.trustedProxies),
-		Verifier: verifier, ForwardAuth: o.forwardAuth, LeakReports: o.leakReports})
+		Verifier: verifier, ForwardAuth: o.forwardAuth, LeakReports: o.leakReports, PublicURL: o.publicURL})
 	if o.wrap != nil {
 		h = o.wrap(h)
 	}

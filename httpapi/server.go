@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	signet "github.com/signetdev/signet"
@@ -46,6 +47,10 @@ type Config struct {
 	Auth Authenticator
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger
+	// PublicURL is the URL users reach Signet at (no trailing slash), for
+	// the absolute URLs answers carry (an identity provider's redirect
+	// URI); "" leaves them out.
+	PublicURL string
 	// Ready reports whether the server can serve (for /readyz); nil means
 	// always ready.
 	Ready func(ctx context.Context) error
@@ -83,11 +88,13 @@ type Config struct {
 
 // server is the state every handler shares. Immutable after NewAPI.
 type server struct {
-	svc   *service.Service
-	auth  Authenticator
-	log   *slog.Logger
-	ready func(ctx context.Context) error
-	now   func() time.Time
+	// publicURL is Config.PublicURL.
+	publicURL string
+	svc       *service.Service
+	auth      Authenticator
+	log       *slog.Logger
+	ready     func(ctx context.Context) error
+	now       func() time.Time
 	// checker answers the check API and forward-auth; nil without a
 	// Verifier (they answer 503).
 	checker *authn.Checker
@@ -121,13 +128,14 @@ func NewAPI(cfg Config) *API {
 		panic("httpapi: Config.Service and Config.Auth are required")
 	}
 	s := &server{
-		svc:     cfg.Service,
-		auth:    cfg.Auth,
-		log:     cfg.Logger,
-		ready:   cfg.Ready,
-		now:     cfg.Now,
-		forward: cfg.ForwardAuth,
-		metrics: cfg.Metrics,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		svc:       cfg.Service,
+		auth:      cfg.Auth,
+		log:       cfg.Logger,
+		ready:     cfg.Ready,
+		now:       cfg.Now,
+		forward:   cfg.ForwardAuth,
+		metrics:   cfg.Metrics,
 		// Leak reports authenticate by signature, not by credential.
 		leakKeys:  cfg.LeakReports,
 		issuer:    cfg.Issuer,

@@ -17,11 +17,14 @@ import (
 // ssoRedirectPath is the UI's callback, to register at providers.
 const ssoRedirectPath = "/login/sso/callback"
 
-func oidcProviderJSON(p *signet.OIDCProvider) client.OIDCProvider {
+func (s *server) oidcProviderJSON(p *signet.OIDCProvider) client.OIDCProvider {
 	out := client.OIDCProvider{ID: p.ID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
 		Scopes: nonNil(p.Scopes), AllowedDomains: nonNil(p.AllowedDomains), JITCreate: p.JITCreate, GroupsClaim: p.GroupsClaim,
 		GroupMappings: []client.GroupMapping{}, Enabled: p.Enabled, RedirectPath: ssoRedirectPath,
 		CreatedAt: p.CreatedAt, CreatedBy: p.CreatedBy, UpdatedAt: p.UpdatedAt}
+	if s.publicURL != "" {
+		out.RedirectURI = s.publicURL + ssoRedirectPath
+	}
 	for _, m := range p.GroupMappings {
 		out.GroupMappings = append(out.GroupMappings, client.GroupMapping{Value: m.Value, GroupID: m.GroupID})
 	}
@@ -41,7 +44,7 @@ func (s *server) listOIDCProviders(w http.ResponseWriter, r *http.Request) error
 	return reply(w, http.StatusOK, list, err, func(list []*signet.OIDCProvider) client.Page[client.OIDCProvider] {
 		out := client.Page[client.OIDCProvider]{Data: []client.OIDCProvider{}}
 		for _, p := range list {
-			out.Data = append(out.Data, oidcProviderJSON(p))
+			out.Data = append(out.Data, s.oidcProviderJSON(p))
 		}
 		return out
 	})
@@ -55,12 +58,12 @@ func (s *server) createOIDCProvider(w http.ResponseWriter, r *http.Request) erro
 	p, err := s.svc.CreateOIDCProvider(r.Context(), actor(r), service.OIDCProviderInput{Name: in.Name, Issuer: in.Issuer,
 		ClientID: in.ClientID, ClientSecret: in.ClientSecret, Scopes: in.Scopes, AllowedDomains: in.AllowedDomains,
 		JITCreate: in.JITCreate, GroupsClaim: in.GroupsClaim, GroupMappings: groupMappingsIn(in.GroupMappings), Enabled: in.Enabled})
-	return replyCreated(w, p, err, func(p *signet.OIDCProvider) string { return locationOf("/api/v1/sso/providers/")(p.ID) }, oidcProviderJSON)
+	return replyCreated(w, p, err, func(p *signet.OIDCProvider) string { return locationOf("/api/v1/sso/providers/")(p.ID) }, s.oidcProviderJSON)
 }
 
 func (s *server) getOIDCProvider(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.svc.GetOIDCProvider(r.Context(), actor(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, p, err, oidcProviderJSON)
+	return reply(w, http.StatusOK, p, err, s.oidcProviderJSON)
 }
 
 func (s *server) updateOIDCProvider(w http.ResponseWriter, r *http.Request) error {
@@ -75,7 +78,7 @@ func (s *server) updateOIDCProvider(w http.ResponseWriter, r *http.Request) erro
 		up.GroupMappings = &m
 	}
 	p, err := s.svc.UpdateOIDCProvider(r.Context(), actor(r), r.PathValue("id"), up)
-	return reply(w, http.StatusOK, p, err, oidcProviderJSON)
+	return reply(w, http.StatusOK, p, err, s.oidcProviderJSON)
 }
 
 func (s *server) deleteOIDCProvider(w http.ResponseWriter, r *http.Request) error {

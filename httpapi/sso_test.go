@@ -30,8 +30,8 @@ func testSSOProviders(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/api/v1/sso/providers/"+p.ID || !strings.HasPrefix(p.ID, "idp_") {
 		t.Errorf("Location = %q, id %q; want /api/v1/sso/providers/idp_…", loc, p.ID)
 	}
-	if !p.Enabled || p.RedirectPath != "/login/sso/callback" || strings.Join(p.Scopes, " ") != "email profile" {
-		t.Errorf("created provider = %+v; want enabled, the redirect path, default scopes", p)
+	if !p.Enabled || p.RedirectPath != "/login/sso/callback" || p.RedirectURI != "" || strings.Join(p.Scopes, " ") != "email profile" {
+		t.Errorf("created provider = %+v; want enabled, the redirect path (no URI: no public URL), default scopes", p)
 	}
 	for _, path := range []string{"/api/v1/sso/providers", "/api/v1/sso/providers/" + p.ID} {
 		r := e.do("GET", path, "")
@@ -65,5 +65,18 @@ func testSSOProviders(t *testing.T) {
 	// Without credentials: 401.
 	if r := e.do("GET", "/api/v1/sso/providers", "", "-auth"); r.status != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/sso/providers without a key = %d; want 401", r.status)
+	}
+}
+
+// TestSSORedirectURI: a server that knows its public URL answers the
+// absolute redirect URI to register at the provider.
+func TestSSORedirectURI(t *testing.T) { t.Parallel(); testdb.ForEach(t, testSSORedirectURI) }
+
+func testSSORedirectURI(t *testing.T) {
+	e := newEnvWith(t, envOptions{publicURL: "https://signet.example.com/"}).withAdmin()
+	p := must(e.admin.CreateOIDCProvider(e.ctx, client.CreateOIDCProviderRequest{Name: "Okta", Issuer: "https://corp.okta.example",
+		ClientID: "signet", ClientSecret: "s3cret-value"}))(t)
+	if p.RedirectURI != "https://signet.example.com/login/sso/callback" {
+		t.Errorf("redirect_uri = %q; want https://signet.example.com/login/sso/callback", p.RedirectURI)
 	}
 }

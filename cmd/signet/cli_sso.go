@@ -58,9 +58,12 @@ func providerArg(x *cmdCall, ref string) (string, error) {
 }
 
 // redirectURI is Signet's redirect URI to register at the provider: the
-// server URL this command uses and the path the API gives (the UI's
-// /login/sso/callback), as the server builds it from its --public-url.
+// one the server gives (from its --public-url), else the server URL this
+// command uses and the path the API gives (the UI's /login/sso/callback).
 func redirectURI(x *cmdCall, p *client.OIDCProvider) string {
+	if p.RedirectURI != "" {
+		return p.RedirectURI
+	}
 	path := p.RedirectPath
 	if path == "" {
 		path = "/login/sso/callback"

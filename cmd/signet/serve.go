@@ -525,6 +525,7 @@ func serve(ctx context.Context, cfg serverConfig, logger *slog.Logger) error {
 		Metrics:     metricsHandler,
 		LeakReports: leakKeys,
 		Issuer:      tokens,
+		PublicURL:   base,
 		// A manual rotation makes the same keys as the scheduled one.
 		TokenOptions: cfg.tokens,
 	})
