@@ -185,15 +185,10 @@ func (s *Service) SCIMCreateGroup(ctx context.Context, a *signet.Actor, ch SCIMG
 func (s *Service) SCIMUpdateGroup(ctx context.Context, a *signet.Actor, groupID string, ch SCIMGroupChange) (*SCIMGroup, error) {
 	var out *SCIMGroup
 	err := s.mutate(ctx, a, "group.update", func(o *op) error {
-		if err := o.authorise(PermSCIMWrite, ""); err != nil {
-			return err
-		}
 		g, err := o.scimWritableGroup(groupID)
 		if err != nil {
 			return err
 		}
-		o.target("group", g.ID, g.Name)
-		o.detail("via", "scim")
 		changed := false
 		if ch.DisplayName != nil {
 			name, err := checkName("group", *ch.DisplayName)
@@ -238,15 +233,10 @@ func (s *Service) SCIMUpdateGroup(ctx context.Context, a *signet.Actor, groupID 
 // group).
 func (s *Service) SCIMDeleteGroup(ctx context.Context, a *signet.Actor, groupID string) error {
 	return s.mutate(ctx, a, "group.delete", func(o *op) error {
-		if err := o.authorise(PermSCIMWrite, ""); err != nil {
-			return err
-		}
 		g, err := o.scimWritableGroup(groupID)
 		if err != nil {
 			return err
 		}
-		o.target("group", g.ID, g.Name)
-		o.detail("via", "scim")
 		members, err := o.tx.ListGroupMembers(ctx, g.ID)
 		if err != nil {
 			return err
@@ -260,13 +250,18 @@ func (s *Service) SCIMDeleteGroup(ctx context.Context, a *signet.Actor, groupID 
 	})
 }
 
-// scimWritableGroup returns the group groupID unless SCIM may not change
-// it. Returns ENOTFOUND, EFORBIDDEN.
+// scimWritableGroup returns the group groupID, the target of the change,
+// unless SCIM may not change it. Returns ENOTFOUND, EFORBIDDEN.
 func (o *op) scimWritableGroup(groupID string) (*signet.Group, error) {
+	if err := o.authorise(PermSCIMWrite, ""); err != nil {
+		return nil, err
+	}
 	g, err := o.tx.GetGroup(o.ctx, groupID)
 	if err != nil {
 		return nil, notFound(err, "group %q not found", groupID)
 	}
+	o.target("group", g.ID, g.Name)
+	o.detail("via", "scim")
 	if g.Protected {
 		return nil, signet.Errorf(signet.EFORBIDDEN,
 			"the %s group is managed in Signet, not by the identity provider: an administrator adds and removes its members", g.Name)

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -25,14 +24,8 @@ func TestCLIOAuth(t *testing.T) {
 
 func testCLIOAuth(t *testing.T) {
 	t.Parallel()
-	key := make([]byte, 32)
-	rand.Read(key)
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "signet.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w := newCLIWorld(t, "--secret-key-file", keyFile)
+	w := newCLIWorldWithSecretKey(t)
 	w.login(t)
 	w.ok(t, "", "sa", "create", "billing-svc")
 	w.ok(t, "", "sa", "create", "ci")

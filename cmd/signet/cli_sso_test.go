@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -24,14 +22,8 @@ func TestCLISSO(t *testing.T) {
 
 func testCLISSO(t *testing.T) {
 	t.Parallel()
-	key := make([]byte, 32)
-	rand.Read(key)
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "signet.key")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w := newCLIWorld(t, "--secret-key-file", keyFile)
+	w := newCLIWorldWithSecretKey(t)
 	w.login(t)
 	w.ok(t, "", "groups", "create", "Platform")
 	w.ok(t, "", "groups", "create", "Ops")

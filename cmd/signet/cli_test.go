@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +36,19 @@ type cliWorld struct {
 // newCLIWorld starts "signet serve" through run() (see e2e_test.go),
 // completes the first-admin setup and returns a CLI environment that is
 // not logged in yet.
+// newCLIWorldWithSecretKey is newCLIWorld with a server holding a secret
+// key (--secret-key-file), which sealing secrets at rest needs.
+func newCLIWorldWithSecretKey(t *testing.T, serveArgs ...string) *cliWorld {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	keyFile := filepath.Join(t.TempDir(), "signet.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return newCLIWorld(t, append([]string{"--secret-key-file", keyFile}, serveArgs...)...)
+}
+
 func newCLIWorld(t *testing.T, serveArgs ...string) *cliWorld {
 	t.Helper()
 	s := startServer(t, serveArgs...)
