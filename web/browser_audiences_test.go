@@ -20,7 +20,7 @@ import (
 func TestBrowserAudiences(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserAudiences) }
 
 func testBrowserAudiences(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	sa := newSA(t, e, "billing-svc")
 	ctx := newChrome(t)

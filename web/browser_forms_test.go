@@ -20,7 +20,7 @@ import (
 func TestBrowserForms(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserForms) }
 
 func testBrowserForms(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	ctx := newChrome(t)
 	base := e.srv.URL
@@ -162,7 +162,7 @@ func testBrowserForms(t *testing.T) {
 func TestBrowserAccount(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserAccount) }
 
 func testBrowserAccount(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	ctx := newChrome(t)
 	base := e.srv.URL

@@ -18,7 +18,7 @@ import (
 func TestBrowserKeyPolicy(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserKeyPolicy) }
 
 func testBrowserKeyPolicy(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	admin, err := e.svc.AuthenticatePassword(e.ctx, adminEmail, adminPassword)
 	if err != nil {

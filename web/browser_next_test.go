@@ -19,7 +19,7 @@ func TestBrowserLoginNextStaysOnSite(t *testing.T) {
 }
 
 func testBrowserLoginNextStaysOnSite(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	ctx := newChrome(t)
 	base := e.srv.URL

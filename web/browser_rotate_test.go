@@ -42,7 +42,7 @@ func rotatedSA(t *testing.T, e *env) *service.CreatedKey {
 func TestBrowserRotateKey(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserRotateKey) }
 
 func testBrowserRotateKey(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	old := rotatedSA(t, e)
 	ctx := newChrome(t)

@@ -63,7 +63,7 @@ const rowActionsVisible = `(() => {
 func TestBrowserTables(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserTables) }
 
 func testBrowserTables(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	pages, wantActions := tablesFixture(t, e)
 	ctx := newChrome(t)

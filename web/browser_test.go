@@ -36,6 +36,20 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// browserOnSQLite skips a browser test's PostgreSQL run, and skips it
+// without Chromium. What a browser checks (pages, forms, scripts) is the
+// same on every backend, and a browser test costs a Chromium and seconds a
+// step, so most run on SQLite only; the handler tests beneath them, and the
+// browser flows of the product page (TestBrowserServiceAccountFlow) and of
+// single sign-on (TestBrowserSSO), run on both.
+func browserOnSQLite(t *testing.T) {
+	t.Helper()
+	if testdb.Backend(t) != testdb.SQLite {
+		t.Skip("this browser test runs on SQLite only: pages behave the same on every backend (the handler tests, TestBrowserServiceAccountFlow and TestBrowserSSO run on both)")
+	}
+	chromiumPath(t)
+}
+
 // newChrome starts a headless Chromium with a fresh profile and returns a
 // context for one tab; it closes with the test.
 func newChrome(t *testing.T) context.Context {
@@ -376,7 +390,7 @@ func testBrowserServiceAccountFlow(t *testing.T) {
 func TestBrowserNonAdmin(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserNonAdmin) }
 
 func testBrowserNonAdmin(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	e.human("Vic", "vic@example.com", service.GrantSpec{RoleID: signet.RoleViewID, WorkspaceID: signet.OrganisationWide})
 	ctx := newChrome(t)

@@ -16,7 +16,7 @@ import (
 func TestBrowserUsageCharts(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserUsageCharts) }
 
 func testBrowserUsageCharts(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	w := newUsageWorld(t)
 	ctx := newChrome(t)
 	base := w.e.srv.URL

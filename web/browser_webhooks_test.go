@@ -23,7 +23,7 @@ import (
 func TestBrowserWebhooks(t *testing.T) { t.Parallel(); testdb.ForEach(t, testBrowserWebhooks) }
 
 func testBrowserWebhooks(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	rc := newReceiver(t)
 	ctx := newChrome(t)
