@@ -208,7 +208,7 @@ func (s *server) passwordLoginSection(r *http.Request, c *reqCtx, v *passwordLog
 	}
 	v.State = state
 	v.Form = passwordLoginForm{Off: state.Disabled, BreakGlassUserID: state.BreakGlassUserID}
-	v.CanChange = c.me.Can("*")
+	v.CanChange = c.me.Admin()
 	if v.CanChange {
 		d, err := s.svc.GetGroup(ctx, c.actor, signet.AdminsGroupID)
 		if err != nil && signet.ErrorCode(err) != signet.EFORBIDDEN {
