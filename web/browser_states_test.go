@@ -71,6 +71,7 @@ type uiFixture struct {
 	AuditEvent string
 	Audience   *signet.Audience
 	ClientKey  *signet.ClientKey // on SA
+	Provider   *signet.OIDCProvider
 
 	tabs map[string]context.Context
 }
@@ -138,6 +139,10 @@ func newUIFixture(t *testing.T) *uiFixture {
 	pub, _ := publicPEM(t)
 	f.ClientKey, err = e.svc.CreateClientKey(e.ctx, a, f.SA.ID, service.ClientKeyInput{Name: "ci-signer", PublicKey: pub})
 	must("client key", err)
+	f.Provider, err = e.svc.CreateOIDCProvider(e.ctx, a, service.OIDCProviderInput{Name: "Corp IdP", Issuer: "https://login.corp.example",
+		ClientID: "signet-ui", ClientSecret: "fixture-client-secret", JITCreate: true, AllowedDomains: []string{"example.com"},
+		GroupsClaim: "groups", GroupMappings: []signet.GroupMapping{{Value: "etl", GroupID: f.Group.ID}}})
+	must("identity provider", err)
 	for range 2 { // one signing key, one retired
 		_, err = e.svc.RotateSigningKeys(e.ctx, a, service.TokenOptions{}, true)
 		must("signing keys", err)
@@ -278,6 +283,30 @@ func baseUIStates(f *uiFixture) []uiState {
 				chromedp.Click(chromedp.ID("add-public-key-submit")), chromedp.WaitVisible(chromedp.CSS(`#pk-key[aria-invalid="true"]`))}
 		}},
 		{Name: "public-key-delete-confirm", Path: "/settings/users/" + f.SA.ID + "/public-keys/" + f.ClientKey.ID + "/delete"},
+		{Name: "identity-providers", Path: "/settings/identity-providers"},
+		{Name: "identity-providers-create", Path: "/settings/identity-providers?dialog=create-provider"},
+		{Name: "identity-providers-create-error", Path: "/settings/identity-providers?dialog=create-provider", Steps: func(int64) []A {
+			return []A{chromedp.WaitVisible(chromedp.ID("create-provider-name")), chromedp.SendKeys(chromedp.ID("create-provider-name"), "Okta"),
+				chromedp.SendKeys(chromedp.ID("create-provider-issuer"), "http://login.corp.example"),
+				chromedp.SendKeys(chromedp.ID("create-provider-client-id"), "signet"), chromedp.SendKeys(chromedp.ID("create-provider-client-secret"), "s"),
+				chromedp.Click(chromedp.ID("create-provider-submit")), chromedp.WaitVisible(chromedp.CSS(`#create-provider-issuer[aria-invalid="true"]`))}
+		}},
+		{Name: "identity-providers-mapping-error", Path: "/settings/identity-providers?dialog=create-provider", Steps: func(int64) []A {
+			return []A{chromedp.WaitVisible(chromedp.ID("create-provider-name")), chromedp.SendKeys(chromedp.ID("create-provider-name"), "Okta"),
+				chromedp.SendKeys(chromedp.ID("create-provider-issuer"), "https://login.okta.example"),
+				chromedp.SendKeys(chromedp.ID("create-provider-client-id"), "signet"), chromedp.SendKeys(chromedp.ID("create-provider-client-secret"), "s"),
+				chromedp.SendKeys(chromedp.CSS(`#create-provider [data-mapping-row] input[name=mapping_value]`), "ops"),
+				chromedp.Click(chromedp.ID("create-provider-submit")), chromedp.WaitVisible(chromedp.ID("create-provider-mappings-error"))}
+		}},
+		{Name: "identity-providers-edit", Path: "/settings/identity-providers?dialog=edit-" + f.Provider.ID},
+		{Name: "identity-providers-delete-dialog", Path: "/settings/identity-providers", Steps: func(int64) []A {
+			return []A{chromedp.Click(chromedp.ID("delete-provider-" + f.Provider.ID)), chromedp.WaitVisible(chromedp.ID("confirm-ok"))}
+		}},
+		{Name: "identity-provider-delete-confirm", Path: "/settings/identity-providers/" + f.Provider.ID + "/delete"},
+		{Name: "password-login-error", Path: "/settings/identity-providers", Steps: func(int64) []A {
+			return []A{chromedp.Click(chromedp.ID("pl-off")), chromedp.Click(chromedp.ID("save-password-login")),
+				chromedp.WaitVisible(chromedp.CSS(`#pl-break-glass[aria-invalid="true"]`))}
+		}},
 
 		{Name: "audit", Path: "/settings/audit"},
 		{Name: "audit-bad-filter", Path: "/settings/audit?since=yesterday"},
@@ -288,12 +317,14 @@ func baseUIStates(f *uiFixture) []uiState {
 		{Name: "viewer-users", Path: "/settings/users", As: "viewer"},
 		{Name: "viewer-api-keys", Path: "/settings/api-keys", As: "viewer"},
 		{Name: "viewer-audiences", Path: "/settings/audiences", As: "viewer"},
+		{Name: "viewer-identity-providers", Path: "/settings/identity-providers", As: "viewer"},
 		{Name: "viewer-service-account", Path: "/settings/users/" + f.SA.ID, As: "viewer"},
 
 		{Name: "empty-users", Path: "/settings/users", Env: "empty"},
 		{Name: "empty-api-keys", Path: "/settings/api-keys", Env: "empty"},
 		{Name: "empty-webhooks", Path: "/settings/webhooks", Env: "empty"},
 		{Name: "empty-audiences", Path: "/settings/audiences", Env: "empty"},
+		{Name: "empty-identity-providers", Path: "/settings/identity-providers", Env: "empty"},
 		{Name: "empty-workspaces", Path: "/settings/workspaces", Env: "empty"},
 		{Name: "empty-audit", Path: "/settings/audit?outcome=failure", Env: "empty"},
 	}

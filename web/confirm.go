@@ -8,9 +8,9 @@ import (
 )
 
 // Destructive actions (revoke a key; delete a user, service account,
-// group, role, workspace, webhook, audience or public key; rotate the
-// token signing key; remove a role or a member; end a
-// session) are links to a confirmation page that names the consequence
+// group, role, workspace, webhook, audience, public key or identity
+// provider; rotate the token signing key; remove a role or a member; end
+// a session) are links to a confirmation page that names the consequence
 // and holds the POST button. With JavaScript, app.js shows the same
 // question in an in-page dialog instead (data-confirm on the link) and
 // posts from there; without it, the link leads here.
@@ -44,6 +44,7 @@ func (s *server) confirmRoutes(auth func(string, handler)) {
 	auth("GET /settings/audiences/{id}/delete", s.confirmDeleteAudience)
 	auth("GET /settings/signing-keys/rotate", s.confirmRotateSigningKeys)
 	auth("GET /settings/users/{id}/public-keys/{key}/delete", s.confirmDeleteClientKey)
+	auth("GET /settings/identity-providers/{id}/delete", s.confirmDeleteProvider)
 }
 
 func (s *server) renderConfirm(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, v *confirmView) error {

@@ -80,6 +80,11 @@ var apiWords = []struct {
 	{regexp.MustCompile(`\bservice_account_id\b`), "service account"},
 	{regexp.MustCompile(`\btoken_lifetime\b`), "token lifetime"},
 	{regexp.MustCompile(`\bpublic_key\b`), "public key"},
+	{regexp.MustCompile(`\bclient_id\b`), "client ID"},
+	{regexp.MustCompile(`\bclient_secret\b`), "client secret"},
+	{regexp.MustCompile(`\bgroups_claim\b`), "groups claim"},
+	{regexp.MustCompile(`\bgroup_mappings\b`), "group mappings"},
+	{regexp.MustCompile(`\ballowed_domains\b`), "allowed domains"},
 }
 
 // networkIndex is "allowed_networks[2]" in a message: the third line.

@@ -14,6 +14,8 @@ func TestFormWords(t *testing.T) {
 		{"url", "url is required: the http(s) URL that receives the deliveries", "URL is required: the http(s) URL that receives the deliveries."},
 		{"already a sentence", "Choose a service account.", "Choose a service account."},
 		{"quoted start", `"x" looks the same`, `"x" looks the same.`},
+		{"provider fields", "groups_claim is required with group_mappings", "Groups claim is required with group mappings."},
+		{"client id", "client_id is required: the id the identity provider issued for Signet", "Client ID is required: the id the identity provider issued for Signet."},
 	} {
 		if got := web.FormWords(tt.in); got != tt.want {
 			t.Errorf("%s: formWords(%q) = %q; want %q", tt.name, tt.in, got, tt.want)

@@ -40,7 +40,7 @@ func testPagesAndForms(t *testing.T) {
 	for _, p := range []string{"/", "/settings", "/settings/users?create=service_account", "/settings/users?create=user&kind=human&status=active&q=a",
 		"/settings/api-keys?dialog=create-personal-key", "/settings/groups?dialog=create-group", "/settings/groups/" + signet.AdminsGroupID,
 		"/settings/roles/new", "/settings/roles/" + signet.RoleAdminID, "/settings/workspaces?dialog=create-workspace",
-		"/settings/webhooks?dialog=create-webhook",
+		"/settings/webhooks?dialog=create-webhook", "/settings/identity-providers?dialog=create-provider",
 		"/settings/audit?outcome=success&since=2020-01-01&until=2999-01-01"} {
 		r := b.get(p)
 		if r.status == http.StatusSeeOther {

@@ -45,6 +45,10 @@ func newViewer(me *service.MeView, sessionID string) *viewer {
 // Can reports whether the viewer holds p organisation-wide.
 func (v *viewer) Can(p string) bool { return v.all || slices.Contains(v.org, p) }
 
+// Admin reports whether the viewer holds every permission
+// organisation-wide, as the Admin role gives.
+func (v *viewer) Admin() bool { return v.all }
+
 // CanAnywhere reports whether the viewer holds p organisation-wide or in
 // some workspace.
 func (v *viewer) CanAnywhere(p string) bool { return v.Can(p) || v.anyWS[p] }

@@ -257,6 +257,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	auth("POST /settings/audiences/{id}/delete", s.deleteAudience)
 	auth("POST /settings/signing-keys/rotate", s.rotateSigningKeys)
 
+	auth("GET /settings/identity-providers", s.identityProvidersPage)
+	auth("POST /settings/identity-providers", s.createProvider)
+	auth("POST /settings/identity-providers/{id}", s.updateProvider)
+	auth("POST /settings/identity-providers/{id}/delete", s.deleteProvider)
+	auth("POST /settings/password-login", s.setPasswordLogin)
+
 	auth("GET /settings/audit", s.auditPage)
 	auth("GET /settings/audit/{id}", s.auditEventPage)
 
@@ -511,6 +517,9 @@ var notices = map[string]string{
 	"test_queued":       "A test event has been queued: it shows in the delivery log below.",
 	"redelivery_queued": "The event has been queued for delivery again: it shows in the delivery log below.",
 	"signing_rotated":   "Rotated: a new key signs tokens from now on. The previous one stays published until the tokens it signed have expired.",
+	"password_login_on": "Password sign-in is on: everyone with a password may sign in with it.",
+	"password_login_off": "Password sign-in is off: only the break-glass administrator may sign in with a password; " +
+		"everyone else signs in with an identity provider.",
 }
 
 // errorView is the data of the error page.

@@ -70,12 +70,15 @@
     }
     el = ev.target.closest("[data-add-row]");
     if (el) {
-      var rows = el.parentNode.querySelectorAll("[data-grant-row]");
+      // Another row like the last (a role, a group mapping), empty.
+      var rows = el.parentNode.querySelectorAll("[data-grant-row], [data-mapping-row]");
       if (rows.length) {
         var clone = rows[rows.length - 1].cloneNode(true);
         clone.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+        clone.querySelectorAll("input").forEach(function (i) { i.value = ""; });
+        clone.querySelectorAll("[aria-invalid]").forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
         el.parentNode.insertBefore(clone, el);
-        clone.querySelector("select").focus();
+        clone.querySelector("input, select").focus();
       }
     }
   });
@@ -207,8 +210,8 @@
         items[i].focus();
       });
     });
-    // "Add a role" needs this file: show it, and hide what is said
-    // instead without JavaScript.
+    // "Add a role" and "Add a mapping" need this file: show them, and
+    // hide what is said instead without JavaScript.
     document.querySelectorAll("[data-add-row]").forEach(function (b) { b.hidden = false; });
     document.querySelectorAll("[data-no-js-hint]").forEach(function (p) { p.hidden = true; });
     // A page re-rendered with an error puts the cursor in the field.
