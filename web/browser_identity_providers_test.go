@@ -25,7 +25,7 @@ func TestBrowserIdentityProviders(t *testing.T) {
 }
 
 func testBrowserIdentityProviders(t *testing.T) {
-	chromiumPath(t)
+	browserOnSQLite(t)
 	e := newEnv(t)
 	a := adminActor(t, e)
 	eng, err := e.svc.CreateGroup(e.ctx, a, service.GroupInput{Name: "Engineers"})
