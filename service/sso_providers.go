@@ -42,9 +42,9 @@ type OIDCProviderUpdate struct {
 	Enabled        *bool
 }
 
-// defaultSSOScopes are requested besides "openid" when a provider names
+// DefaultSSOScopes are requested besides "openid" when a provider names
 // none.
-var defaultSSOScopes = []string{"email", "profile"}
+var DefaultSSOScopes = []string{"email", "profile"}
 
 // redactedProvider is what callers see of a provider: never its sealed
 // client secret.
@@ -120,7 +120,7 @@ func (s *Service) CreateOIDCProvider(ctx context.Context, a *signet.Actor, in OI
 			GroupMappings: in.GroupMappings, Enabled: in.Enabled == nil || *in.Enabled,
 			CreatedAt: o.now, CreatedBy: o.actorID(), UpdatedAt: o.now}
 		if in.Scopes == nil {
-			p.Scopes = slices.Clone(defaultSSOScopes)
+			p.Scopes = slices.Clone(DefaultSSOScopes)
 		}
 		if strings.TrimSpace(in.ClientSecret) == "" {
 			return signet.FieldErrorf("client_secret", signet.EINVALID, "client_secret is required: the secret the identity provider issued for Signet")

@@ -34,9 +34,8 @@ var providerInputs = inputs{"name": "name", "issuer": "issuer", "client_id": "cl
 var passwordLoginInputs = inputs{"break_glass_user_id": "break_glass_user_id"}
 
 // newProviderScopes are what the create dialog starts with: what a
-// provider without scopes is given by the API (email to match users,
-// profile for their names).
-const newProviderScopes = "email profile"
+// provider without scopes is given by the API.
+var newProviderScopes = strings.Join(service.DefaultSSOScopes, " ")
 
 // providerForm is what the create and edit dialogs hold: a provider's
 // fields, or what was posted when it was refused. It has no client
