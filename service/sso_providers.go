@@ -248,9 +248,9 @@ func (o *op) providerDetails(p *signet.OIDCProvider) {
 // Admins group is mapped only by an Admin, and only explicitly (by id).
 func (o *op) validateProvider(p *signet.OIDCProvider) error {
 	// The name is on the login page: the rules of every other name
-	// (no invisible or direction characters, not an id), and unique, so
-	// that people can tell the buttons apart and the CLI can find one by
-	// name.
+	// (no invisible or direction characters, not an id), and unique (see
+	// the end), so that people can tell the buttons apart and the CLI can
+	// find one by name.
 	if strings.TrimSpace(p.Name) == "" || utf8.RuneCountInString(strings.TrimSpace(p.Name)) > signet.MaxProviderNameLen {
 		return signet.FieldErrorf("name", signet.EINVALID, "name is required: 1 to %d characters shown on the login page, such as Okta", signet.MaxProviderNameLen)
 	}
@@ -259,15 +259,6 @@ func (o *op) validateProvider(p *signet.OIDCProvider) error {
 		return err
 	}
 	p.Name = name
-	others, err := o.tx.ListOIDCProviders(o.ctx)
-	if err != nil {
-		return err
-	}
-	for _, other := range others {
-		if other.ID != p.ID && strings.EqualFold(other.Name, p.Name) {
-			return signet.FieldErrorf("name", signet.ECONFLICT, "an identity provider named %q already exists", other.Name)
-		}
-	}
 	iss, err := signet.ValidateIssuer(p.Issuer)
 	if err != nil {
 		return err
@@ -345,6 +336,17 @@ func (o *op) validateProvider(p *signet.OIDCProvider) error {
 		maps = append(maps, m)
 	}
 	p.GroupMappings = maps
+	// Last, so that what the actor may not do is refused as such, not as
+	// a conflict.
+	others, err := o.tx.ListOIDCProviders(o.ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range others {
+		if other.ID != p.ID && strings.EqualFold(other.Name, p.Name) {
+			return signet.FieldErrorf("name", signet.ECONFLICT, "an identity provider named %q already exists", other.Name)
+		}
+	}
 	return nil
 }
 
