@@ -190,15 +190,7 @@ func (o *op) addMember(g *signet.Group, u *signet.User) error {
 	if err := o.authorise("groups:write", ""); err != nil {
 		return err
 	}
-	grants, err := o.grantsOf(signet.SubjectGroup, g.ID)
-	if err != nil {
-		return err
-	}
-	gained, err := o.accessOfGrants(grants)
-	if err != nil {
-		return err
-	}
-	if err := o.checkNoEscalation(&gained, "adding a member to group "+quote(g.Name)); err != nil {
+	if err := o.checkGroupGrantsWithin(g, "adding a member to group "+quote(g.Name)); err != nil {
 		return err
 	}
 	m := signet.GroupMember{GroupID: g.ID, UserID: u.ID, AddedAt: o.now, AddedBy: o.actorID()}
@@ -230,6 +222,21 @@ func (s *Service) RemoveGroupMember(ctx context.Context, a *signet.Actor, groupI
 		o.detail("user_name", u.Name)
 		return o.removeMember(g, u)
 	})
+}
+
+// checkGroupGrantsWithin refuses what would give someone group g's
+// grants unless the actor holds all they give (no escalation); what
+// describes the change for the refusal.
+func (o *op) checkGroupGrantsWithin(g *signet.Group, what string) error {
+	grants, err := o.grantsOf(signet.SubjectGroup, g.ID)
+	if err != nil {
+		return err
+	}
+	gained, err := o.accessOfGrants(grants)
+	if err != nil {
+		return err
+	}
+	return o.checkNoEscalation(&gained, what)
 }
 
 // removeMember is the one place a user leaves a group: the Admins group

@@ -305,15 +305,9 @@ func (o *op) scimSetActive(u *signet.User, active bool) error {
 		}
 		o.detail("sessions_ended", true)
 		o.detail("disabled_keys", touched)
-		owned, err := o.ownedServiceAccounts(u.ID)
-		if err != nil {
+		if err := o.recordOwnedServiceAccounts(u.ID); err != nil {
 			return err
 		}
-		list := make([]any, 0, len(owned))
-		for _, sa := range owned {
-			list = append(list, map[string]any{"id": sa.ID, "name": sa.Name})
-		}
-		o.detail("owned_service_accounts", list)
 	} else {
 		o.event.Action = "user.enable"
 		for _, k := range keys {
@@ -370,15 +364,9 @@ func (s *Service) SCIMDeleteUser(ctx context.Context, a *signet.Actor, userID st
 		if len(revoked) > 0 {
 			o.detail("revoked_keys", revoked)
 		}
-		owned, err := o.ownedServiceAccounts(u.ID)
-		if err != nil {
+		if err := o.recordOwnedServiceAccounts(u.ID); err != nil {
 			return err
 		}
-		list := make([]any, 0, len(owned))
-		for _, sa := range owned {
-			list = append(list, map[string]any{"id": sa.ID, "name": sa.Name})
-		}
-		o.detail("owned_service_accounts", list)
 		o.change("status", u.Status, signet.StatusDeleted)
 		now := o.now
 		u.Status, u.DeletedAt, u.UpdatedAt = signet.StatusDeleted, &now, now
@@ -404,6 +392,22 @@ func (o *op) scimView(u *signet.User) (*SCIMUser, error) {
 	c := *u
 	c.PasswordHash = ""
 	return &SCIMUser{User: &c, OwnedServiceAccounts: owned}, nil
+}
+
+// recordOwnedServiceAccounts lists in the audit event
+// (owned_service_accounts) the service accounts user userID owns, for
+// reassignment once they are gone.
+func (o *op) recordOwnedServiceAccounts(userID string) error {
+	owned, err := o.ownedServiceAccounts(userID)
+	if err != nil {
+		return err
+	}
+	list := make([]any, 0, len(owned))
+	for _, sa := range owned {
+		list = append(list, map[string]any{"id": sa.ID, "name": sa.Name})
+	}
+	o.detail("owned_service_accounts", list)
+	return nil
 }
 
 // ownedServiceAccounts returns the service accounts whose owner is the

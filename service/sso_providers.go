@@ -321,15 +321,7 @@ func (o *op) validateProvider(p *signet.OIDCProvider) error {
 			} else if err != nil {
 				return err
 			}
-			grants, err := o.grantsOf(signet.SubjectGroup, g.ID)
-			if err != nil {
-				return err
-			}
-			gained, err := o.accessOfGrants(grants)
-			if err != nil {
-				return err
-			}
-			if err := o.checkNoEscalation(&gained, "mapping identity provider groups to group "+quote(g.Name)); err != nil {
+			if err := o.checkGroupGrantsWithin(g, "mapping identity provider groups to group "+quote(g.Name)); err != nil {
 				return err
 			}
 		}
